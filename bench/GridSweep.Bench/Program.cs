@@ -1,0 +1,24 @@
+using GridSweep.Bench;
+
+// Benchmarks that compare side by side in one run. `training`: seconds per epoch and peak memory of
+// the study's models, sparse vs dense input, each configuration in its own process so peaks don't mix.
+return args.FirstOrDefault() switch
+{
+    "training" => await TrainingBenchmark.RunAsync(args[1..]),
+    TrainingBenchmark.ChildCommand => await TrainingBenchmark.RunChildAsync(args[1..]),
+    _ => Usage(),
+};
+
+static int Usage()
+{
+    Console.WriteLine("""
+        usage: dotnet run --project bench/GridSweep.Bench -c Release -- training [options]
+
+          --data PATH        IMDB archive or folder (default: ../shared/data/imdb/aclImdb_labeled.tar.gz beside the repo)
+          --word-index PATH  Keras word index (default: imdb_word_index.json beside the archive, if there)
+          --epochs N         epochs per configuration; the first is warm-up and not counted (default 4)
+          --models LIST      comma-separated of baseline,smaller,bigger (default all)
+          --out FILE         markdown table (default bench/results/training.md)
+        """);
+    return 2;
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The test command: installs what the tests need, builds, runs every test project and prints one
+# closing line "N passed, N failed". Tests that need the real IMDB archive find it in ../shared/data/imdb
+# (or $GRIDSWEEP_IMDB_ARCHIVE); they fail with a message saying so when it is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v dotnet >/dev/null; then
+    echo "dotnet (the .NET 10 SDK) is needed: https://dot.net" >&2
+    exit 2
+fi
+# readelf checks the TorchSharp native-library fix (binutils).
+if ! command -v readelf >/dev/null; then
+    if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq binutils >/dev/null
+    else sudo apt-get update -qq && sudo apt-get install -y -qq binutils >/dev/null; fi
+fi
+
+results="$(mktemp -d)"
+trap 'rm -rf "$results"' EXIT
+status=0
+dotnet test GridSweep.slnx -c Release --logger "trx" --results-directory "$results" \
+    --logger "console;verbosity=normal" "$@" || status=$?
+
+passed=0; failed=0
+for trx in "$results"/*.trx; do
+    [ -e "$trx" ] || continue
+    counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
+    p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters"); passed=$((passed + ${p:-0}))
+    f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters"); failed=$((failed + ${f:-0}))
+done
+echo "$passed passed, $failed failed"
+if [ "$passed" = 0 ] && [ "$status" = 0 ]; then
+    echo "no test ran" >&2
+    exit 1
+fi
+exit "$status"

@@ -1,0 +1,153 @@
+using System.Globalization;
+using GridSweep.Coordinator.Results;
+using GridSweep.Coordinator.Sweeps;
+using GridSweep.Messages.Sweeps;
+using GridSweep.Messages.Trials;
+using GridSweep.TrainerNode.Data;
+using Spectre.Console;
+
+namespace GridSweep.Coordinator.Display;
+
+/// <summary>
+/// The console side of a run: live progress bars on a terminal, one plain line per event when the output
+/// is redirected (CI logs, <c>tee</c>) or <c>--plain</c> is given.
+/// </summary>
+public abstract class SweepDisplay
+{
+    public static SweepDisplay Create(bool plain) =>
+        plain || !AnsiConsole.Profile.Capabilities.Interactive || System.Console.IsOutputRedirected
+            ? new PlainDisplay()
+            : new LiveDisplay();
+
+    public void Note(string markup) => AnsiConsole.MarkupLine(markup);
+
+    public abstract Task<T> LoadDataAsync<T>(Func<IProgress<DataProgress>, Task<T>> load);
+
+    public abstract T Track<T>(Func<ISweepObserver, T> work);
+
+    public void Summary(SweepOutcome outcome, string folder)
+    {
+        var table = new Table().Border(TableBorder.Simple)
+            .AddColumns("trial", "model", "regularizer", "seed", "status", "best epoch", "best val loss", "final val loss", "final gap", "best val acc", "seconds");
+        foreach (var (trial, summary) in outcome.Finished.OrderBy(f => double.IsNaN(f.Summary.BestValLoss) ? double.MaxValue : f.Summary.BestValLoss))
+        {
+            table.AddRow(trial.Id, Markup.Escape(trial.Model), Markup.Escape(trial.Regularizer), trial.Seed.ToString(CultureInfo.InvariantCulture),
+                RunFolder.StatusName(summary.Status), summary.BestEpoch.ToString(CultureInfo.InvariantCulture),
+                Format(summary.BestValLoss), Format(summary.FinalValLoss), Format(summary.FinalGap), Format(summary.BestValAccuracy),
+                summary.Seconds.ToString("F1", CultureInfo.InvariantCulture));
+        }
+        if (outcome.Finished.Count > 0)
+            AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine(
+            $"{outcome.Completed} completed, {outcome.Diverged} diverged, {outcome.Failed} failed, {outcome.Skipped} already done " +
+            $"of {outcome.Total}; results in [bold]{Markup.Escape(folder)}[/] ({RunFolder.EpochsFile}, {RunFolder.TrialsFile})");
+    }
+
+    protected static string Label(TrialSpec trial) => $"{trial.Model}/{trial.Regularizer} seed {trial.Seed}";
+
+    protected static string Format(double value) => value.ToString("F4", CultureInfo.InvariantCulture);
+
+    protected static string Describe(TrialSpec trial, EpochMetrics m) =>
+        $"epoch {m.Epoch}/{trial.Epochs} train_loss {Format(m.TrainLoss)} val_loss {Format(m.ValLoss)} " +
+        $"val_acc {Format(m.ValAccuracy)} {m.Seconds.ToString("F2", CultureInfo.InvariantCulture)}s";
+
+    private sealed class PlainDisplay : SweepDisplay, ISweepObserver
+    {
+        private int number;
+        private int total;
+
+        public override async Task<T> LoadDataAsync<T>(Func<IProgress<DataProgress>, Task<T>> load)
+        {
+            var lastStage = "";
+            var lastTenth = -1L;
+            var progress = new Progress<DataProgress>(p =>
+            {
+                var tenth = p.Total > 0 ? p.Done * 10 / p.Total : 0;
+                if (p.Stage == lastStage && tenth == lastTenth)
+                    return;
+                (lastStage, lastTenth) = (p.Stage, tenth);
+                System.Console.WriteLine(p.Total > 0 ? $"data: {p.Stage} {tenth * 10}%" : $"data: {p.Stage}");
+            });
+            return await load(progress);
+        }
+
+        public override T Track<T>(Func<ISweepObserver, T> work) => work(this);
+
+        public void TrialStarted(TrialSpec trial, int number, int total) =>
+            (this.number, this.total) = (number, total);
+
+        public void EpochFinished(TrialSpec trial, EpochMetrics metrics) =>
+            System.Console.WriteLine($"[{number}/{total}] {trial.Id} {Label(trial)} {Describe(trial, metrics)}");
+
+        public void TrialFinished(TrialSpec trial, TrialSummary summary) =>
+            System.Console.WriteLine($"[{number}/{total}] {trial.Id} {Label(trial)} {RunFolder.StatusName(summary.Status)}: " +
+                $"best epoch {summary.BestEpoch}, best val_loss {Format(summary.BestValLoss)}" +
+                (summary.Error is null ? "" : $" ({summary.Error})"));
+    }
+
+    private sealed class LiveDisplay : SweepDisplay
+    {
+        private static Progress Bars() => AnsiConsole.Progress()
+            .AutoClear(true)
+            .HideCompleted(true)
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(),
+                new ElapsedTimeColumn(), new RemainingTimeColumn());
+
+        public override Task<T> LoadDataAsync<T>(Func<IProgress<DataProgress>, Task<T>> load) =>
+            Bars().StartAsync(async context =>
+            {
+                var tasks = new Dictionary<string, ProgressTask>();
+                var progress = new Progress<DataProgress>(p =>
+                {
+                    if (!tasks.TryGetValue(p.Stage, out var task))
+                    {
+                        foreach (var earlier in tasks.Values)
+                            earlier.StopTask();
+                        tasks[p.Stage] = task = context.AddTask($"data: {p.Stage}", maxValue: Math.Max(1, p.Total));
+                        if (p.Total <= 0)
+                            task.IsIndeterminate = true;
+                    }
+                    if (p.Total > 0)
+                    {
+                        task.MaxValue = p.Total;
+                        task.Value = p.Done;
+                    }
+                });
+                return await load(progress);
+            });
+
+        public override T Track<T>(Func<ISweepObserver, T> work) =>
+            Bars().Start(context => work(new Observer(context)));
+
+        private sealed class Observer(ProgressContext context) : ISweepObserver
+        {
+            private ProgressTask? sweep;
+            private ProgressTask? current;
+
+            public void TrialStarted(TrialSpec trial, int number, int total)
+            {
+                sweep ??= context.AddTask("sweep", maxValue: total);
+                sweep.Value = number - 1;
+                sweep.Description = $"sweep: trial {number}/{total}";
+                current = context.AddTask(Markup.Escape(Label(trial)), maxValue: trial.Epochs);
+            }
+
+            public void EpochFinished(TrialSpec trial, EpochMetrics metrics)
+            {
+                current!.Value = metrics.Epoch;
+                current.Description = Markup.Escape($"{Label(trial)}: {Describe(trial, metrics)}");
+            }
+
+            public void TrialFinished(TrialSpec trial, TrialSummary summary)
+            {
+                current?.StopTask();
+                sweep!.Increment(1);
+                var colour = summary.Status switch { TrialStatus.Completed => "green", TrialStatus.Diverged => "yellow", _ => "red" };
+                AnsiConsole.MarkupLine(Markup.Escape($"{trial.Id} {Label(trial)}: ") +
+                    $"[{colour}]{RunFolder.StatusName(summary.Status)}[/]" +
+                    Markup.Escape($", best epoch {summary.BestEpoch}, best val_loss {Format(summary.BestValLoss)}, final gap {Format(summary.FinalGap)}" +
+                        (summary.Error is null ? "" : $" ({summary.Error})")));
+            }
+        }
+    }
+}

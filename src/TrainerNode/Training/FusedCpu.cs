@@ -1,0 +1,85 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace GridSweep.TrainerNode.Training;
+
+/// <summary>
+/// Optimizer updates as one vectorized pass over CPU memory. The bigger net's Adam step touches 5.4 million
+/// parameters per batch; as separate tensor ops it streams each array through memory about seven times,
+/// fused it reads gradient, moments and parameter once and writes them once (measured in bench/).
+/// </summary>
+internal static class FusedCpu
+{
+    /// <summary>Below this many elements one thread is faster than handing out work.</summary>
+    private const int ParallelThreshold = 1 << 16;
+
+    public static bool Applies(Tensor parameter, Tensor gradient) =>
+        parameter.device_type == DeviceType.CPU && parameter.dtype == ScalarType.Float32 &&
+        gradient.dtype == ScalarType.Float32 && parameter.is_contiguous() && gradient.is_contiguous();
+
+    public static void Adam(Tensor parameter, Tensor gradient, Tensor m, Tensor v, float beta1, float beta2, float epsilon, float stepSize)
+    {
+        var length = (int)parameter.numel();
+        var chunks = length < ParallelThreshold ? 1 : Environment.ProcessorCount * 4;
+        var chunkSize = (length + chunks - 1) / chunks;
+        chunkSize = (chunkSize + Vector<float>.Count - 1) / Vector<float>.Count * Vector<float>.Count;
+        unsafe
+        {
+            var p = Pointer(parameter);
+            var g = Pointer(gradient);
+            var mm = Pointer(m);
+            var vv = Pointer(v);
+            if (chunks == 1)
+            {
+                AdamRange(new Span<float>(p, length), new Span<float>(g, length), new Span<float>(mm, length), new Span<float>(vv, length), beta1, beta2, epsilon, stepSize);
+                return;
+            }
+            Parallel.For(0, chunks, chunk =>
+            {
+                var start = chunk * chunkSize;
+                var count = Math.Min(chunkSize, length - start);
+                if (count > 0)
+                    AdamRange(new Span<float>(p + start, count), new Span<float>(g + start, count), new Span<float>(mm + start, count), new Span<float>(vv + start, count), beta1, beta2, epsilon, stepSize);
+            });
+        }
+    }
+
+    /// <summary>The tensor's CPU storage; valid while the tensor lives and is not resized.</summary>
+    private static unsafe float* Pointer(Tensor tensor) =>
+        (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(tensor.bytes));
+
+    private static void AdamRange(Span<float> p, Span<float> g, Span<float> m, Span<float> v, float beta1, float beta2, float epsilon, float stepSize)
+    {
+        var vp = MemoryMarshal.Cast<float, Vector<float>>(p);
+        var vg = MemoryMarshal.Cast<float, Vector<float>>(g);
+        var vm = MemoryMarshal.Cast<float, Vector<float>>(m);
+        var vv = MemoryMarshal.Cast<float, Vector<float>>(v);
+        var b1 = new Vector<float>(beta1);
+        var c1 = new Vector<float>(1 - beta1);
+        var b2 = new Vector<float>(beta2);
+        var c2 = new Vector<float>(1 - beta2);
+        var eps = new Vector<float>(epsilon);
+        var step = new Vector<float>(stepSize);
+        for (var i = 0; i < vp.Length; i++)
+        {
+            var grad = vg[i];
+            var mi = vm[i] * b1 + grad * c1;
+            var vi = vv[i] * b2 + grad * grad * c2;
+            vm[i] = mi;
+            vv[i] = vi;
+            vp[i] -= step * mi / (Vector.SquareRoot(vi) + eps);
+        }
+        for (var i = vp.Length * Vector<float>.Count; i < p.Length; i++)
+        {
+            var grad = g[i];
+            var mi = m[i] * beta1 + grad * (1 - beta1);
+            var vi = v[i] * beta2 + grad * grad * (1 - beta2);
+            m[i] = mi;
+            v[i] = vi;
+            p[i] -= stepSize * mi / (MathF.Sqrt(vi) + epsilon);
+        }
+    }
+}

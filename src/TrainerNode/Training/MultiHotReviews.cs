@@ -1,0 +1,124 @@
+using GridSweep.Messages.Sweeps;
+using GridSweep.TrainerNode.Data;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace GridSweep.TrainerNode.Training;
+
+/// <summary>
+/// A split as multi-hot rows kept sparse: review <c>i</c> has a 1 in each column of
+/// <c>Columns[Offsets[i]..Offsets[i + 1]]</c> (distinct, ascending) and 0 elsewhere, exactly the textbook's
+/// <c>vectorize_sequences</c>. Built once per node and shared read-only by every trial on it.
+/// </summary>
+public sealed class MultiHotReviews
+{
+    private MultiHotReviews(long[] columns, int[] offsets, float[] labels, int width)
+    {
+        Columns = columns;
+        Offsets = offsets;
+        Labels = labels;
+        Width = width;
+    }
+
+    public long[] Columns { get; }
+    public int[] Offsets { get; }
+    public float[] Labels { get; }
+    public int Width { get; }
+    public int Count => Labels.Length;
+
+    public static MultiHotReviews From(ReviewSplit split, int width)
+    {
+        var offsets = new int[split.Count + 1];
+        var rows = new long[split.Count][];
+        Parallel.For(0, split.Count, i =>
+        {
+            var review = split.Review(i);
+            var distinct = new SortedSet<int>();
+            foreach (var index in review)
+            {
+                if (index <= 0 || index >= width)
+                    throw new ArgumentOutOfRangeException(nameof(split), $"review {i} has index {index}, outside 1..{width - 1}");
+                distinct.Add(index);
+            }
+            rows[i] = distinct.Select(c => (long)c).ToArray();
+        });
+        for (var i = 0; i < rows.Length; i++)
+            offsets[i + 1] = offsets[i] + rows[i].Length;
+        var columns = new long[offsets[^1]];
+        for (var i = 0; i < rows.Length; i++)
+            rows[i].CopyTo(columns, offsets[i]);
+        return new MultiHotReviews(columns, offsets, (float[])split.Labels.Clone(), width);
+    }
+
+    /// <summary>Builds the batch of the given rows in the form the input layer needs, on the device.</summary>
+    public MultiHotBatch Batch(ReadOnlySpan<int> rows, InputLayer form, Device device)
+    {
+        var labels = new float[rows.Length];
+        for (var r = 0; r < rows.Length; r++)
+            labels[r] = Labels[rows[r]];
+        var labelTensor = tensor(labels, device: device);
+
+        if (form == InputLayer.Sparse)
+        {
+            var bagOffsets = new long[rows.Length];
+            var total = 0;
+            for (var r = 0; r < rows.Length; r++)
+            {
+                bagOffsets[r] = total;
+                total += Offsets[rows[r] + 1] - Offsets[rows[r]];
+            }
+            var indices = new long[total];
+            for (var r = 0; r < rows.Length; r++)
+            {
+                var start = Offsets[rows[r]];
+                Columns.AsSpan(start, Offsets[rows[r] + 1] - start).CopyTo(indices.AsSpan((int)bagOffsets[r]));
+            }
+            return MultiHotBatch.Sparse(indices, bagOffsets, tensor(indices, device: device), tensor(bagOffsets, device: device), labelTensor);
+        }
+
+        var dense = new float[rows.Length * Width];
+        for (var r = 0; r < rows.Length; r++)
+        {
+            var rowStart = r * Width;
+            for (var k = Offsets[rows[r]]; k < Offsets[rows[r] + 1]; k++)
+                dense[rowStart + Columns[k]] = 1f;
+        }
+        return MultiHotBatch.Dense(tensor(dense, [rows.Length, Width], device: device), labelTensor);
+    }
+}
+
+/// <summary>One batch of reviews: either (indices, offsets) bags or a dense multi-hot matrix, and the labels.</summary>
+public sealed class MultiHotBatch : IDisposable
+{
+    private MultiHotBatch(long[]? wordIndices, long[]? bagOffsets, Tensor? indices, Tensor? offsets, Tensor? dense, Tensor labels)
+    {
+        WordIndices = wordIndices;
+        BagOffsets = bagOffsets;
+        Indices = indices;
+        Offsets = offsets;
+        DenseRows = dense;
+        Labels = labels;
+    }
+
+    /// <summary>The sparse form's indices and offsets as arrays too, for the CPU gradient of the first layer.</summary>
+    internal long[]? WordIndices { get; }
+    internal long[]? BagOffsets { get; }
+    public Tensor? Indices { get; }
+    public Tensor? Offsets { get; }
+    public Tensor? DenseRows { get; }
+    public Tensor Labels { get; }
+    public long Count => Labels.shape[0];
+
+    public static MultiHotBatch Sparse(long[] wordIndices, long[] bagOffsets, Tensor indices, Tensor offsets, Tensor labels) =>
+        new(wordIndices, bagOffsets, indices, offsets, null, labels);
+
+    public static MultiHotBatch Dense(Tensor rows, Tensor labels) => new(null, null, null, null, rows, labels);
+
+    public void Dispose()
+    {
+        Indices?.Dispose();
+        Offsets?.Dispose();
+        DenseRows?.Dispose();
+        Labels.Dispose();
+    }
+}

@@ -1,0 +1,124 @@
+using System.Diagnostics;
+using GridSweep.Messages.Sweeps;
+using GridSweep.Messages.Trials;
+using GridSweep.TrainerNode.Data;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace GridSweep.TrainerNode.Training;
+
+/// <summary>The multi-hot train and validation splits a node prepares once and shares between its slots.</summary>
+public sealed class TrainingData
+{
+    public TrainingData(MultiHotReviews train, MultiHotReviews validation, string description)
+    {
+        if (train.Width != validation.Width)
+            throw new ArgumentException($"train width {train.Width} differs from validation width {validation.Width}");
+        Train = train;
+        Validation = validation;
+        Description = description;
+    }
+
+    public MultiHotReviews Train { get; }
+    public MultiHotReviews Validation { get; }
+    public int NumWords => Train.Width;
+    public string Description { get; }
+
+    public static TrainingData From(ReviewDataset dataset) => new(
+        MultiHotReviews.From(dataset.Train, dataset.NumWords),
+        MultiHotReviews.From(dataset.Test, dataset.NumWords),
+        dataset.Description);
+}
+
+/// <summary>The result of training one trial: its per-epoch curve and how it ended.</summary>
+public sealed record TrialRun(TrialSpec Trial, IReadOnlyList<EpochMetrics> Epochs, TrialSummary Summary);
+
+/// <summary>
+/// Trains one trial the Keras way: shuffle each epoch, mini-batches of <c>batch_size</c>, binary
+/// cross-entropy plus the regularization penalty, validation on the whole validation split after each epoch.
+/// Same seed, same numbers: the seed drives the initial weights, dropout masks and shuffling, all
+/// from the trial's own generators.
+/// </summary>
+public sealed class TrialTrainer(TrainingData data, Device device)
+{
+    /// <summary>Validation rows per forward pass; the dense form builds [rows x words] floats.</summary>
+    private const int ValidationRowsSparse = 8192;
+    private const int ValidationRowsDense = 1024;
+
+    public TrialRun Train(TrialSpec trial, Action<EpochMetrics>? onEpoch = null, CancellationToken cancellationToken = default)
+    {
+        var clock = Stopwatch.StartNew();
+        var epochs = new List<EpochMetrics>(trial.Epochs);
+        using var generator = new Generator((ulong)trial.Seed, device.type == DeviceType.CUDA ? device : CPU);
+        var shuffle = new Random(unchecked((int)trial.Seed));
+        using var model = new ReviewClassifier(data.NumWords, trial.ModelConfig, trial.RegularizerConfig, generator);
+        model.to(device);
+        using var optimizer = KerasOptimizer.Create(trial.OptimizerConfig, model.parameters());
+
+        var order = Enumerable.Range(0, data.Train.Count).ToArray();
+        for (var epoch = 1; epoch <= trial.Epochs; epoch++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var epochClock = Stopwatch.StartNew();
+            shuffle.Shuffle(order);
+            var (trainLoss, trainPenalty, trainAccuracy) = TrainEpoch(model, optimizer, order, trial, cancellationToken);
+            var (valLoss, valAccuracy) = Evaluate(model, trial.InputLayer);
+            var metrics = new EpochMetrics(epoch, trainLoss, trainPenalty, valLoss, trainAccuracy, valAccuracy, epochClock.Elapsed.TotalSeconds);
+            epochs.Add(metrics);
+            onEpoch?.Invoke(metrics);
+            if (metrics.IsDiverged)
+                return new TrialRun(trial, epochs, TrialSummary.From(TrialStatus.Diverged, epochs, clock.Elapsed.TotalSeconds,
+                    $"loss became {(double.IsNaN(trainLoss) || double.IsNaN(valLoss) ? "NaN" : "infinite")} at epoch {epoch}"));
+        }
+        return new TrialRun(trial, epochs, TrialSummary.From(TrialStatus.Completed, epochs, clock.Elapsed.TotalSeconds));
+    }
+
+    private (double Loss, double Penalty, double Accuracy) TrainEpoch(
+        ReviewClassifier model, KerasOptimizer optimizer, int[] order, TrialSpec trial, CancellationToken cancellationToken)
+    {
+        model.train();
+        double lossSum = 0, penaltySum = 0, correct = 0;
+        for (var start = 0; start < order.Length; start += trial.BatchSize)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var rows = order.AsSpan(start, Math.Min(trial.BatchSize, order.Length - start));
+            using var scope = NewDisposeScope();
+            using var batch = data.Train.Batch(rows, trial.InputLayer, device);
+            var logits = model.call(batch);
+            var dataLoss = nn.functional.binary_cross_entropy_with_logits(logits, batch.Labels);
+            var penalty = model.Penalty();
+            var loss = dataLoss.add(penalty, TorchScalars.One);
+            optimizer.ZeroGrad();
+            loss.backward();
+            optimizer.Step();
+
+            lossSum += dataLoss.item<float>() * rows.Length;
+            penaltySum += penalty.item<float>() * rows.Length;
+            correct += CountCorrect(logits, batch.Labels);
+        }
+        return (lossSum / order.Length, penaltySum / order.Length, correct / order.Length);
+    }
+
+    private (double Loss, double Accuracy) Evaluate(ReviewClassifier model, InputLayer inputLayer)
+    {
+        model.eval();
+        using var guard = no_grad();
+        var validation = data.Validation;
+        var chunk = inputLayer == InputLayer.Sparse ? ValidationRowsSparse : ValidationRowsDense;
+        var rows = Enumerable.Range(0, validation.Count).ToArray();
+        double lossSum = 0, correct = 0;
+        for (var start = 0; start < rows.Length; start += chunk)
+        {
+            using var scope = NewDisposeScope();
+            using var batch = validation.Batch(rows.AsSpan(start, Math.Min(chunk, rows.Length - start)), inputLayer, device);
+            var logits = model.call(batch);
+            lossSum += nn.functional.binary_cross_entropy_with_logits(logits, batch.Labels, reduction: nn.Reduction.Sum).item<float>();
+            correct += CountCorrect(logits, batch.Labels);
+        }
+        return (lossSum / rows.Length, correct / rows.Length);
+    }
+
+    /// <summary>Keras binary accuracy: sigmoid(logit) &gt; 0.5, i.e. logit &gt; 0, compared with the label.</summary>
+    private static long CountCorrect(Tensor logits, Tensor labels) =>
+        logits.gt(TorchScalars.Zero).eq(labels.gt(TorchScalars.Zero)).sum().item<long>();
+}

@@ -1,0 +1,130 @@
+using GridSweep.Messages.Sweeps;
+using GridSweep.TrainerNode.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace GridSweep.TrainerNode.Tests.Training;
+
+public sealed class ReviewClassifierSpecs
+{
+    [Theory]
+    [InlineData(new[] { 16, 16 }, 160_305)]
+    [InlineData(new[] { 4, 4 }, 40_029)]
+    [InlineData(new[] { 512, 512 }, 5_383_681)]
+    public void The_study_models_have_the_textbook_parameter_counts(int[] hidden, long expected)
+    {
+        using var generator = new Generator(1);
+        using var model = new ReviewClassifier(10_000, new ModelSpec(hidden), RegularizerSpec.None, generator);
+        Assert.Equal(expected, model.parameters().Sum(p => p.numel()));
+    }
+
+    [Fact]
+    public void Kernels_are_glorot_uniform_and_biases_zero()
+    {
+        using var generator = new Generator(3);
+        using var model = new ReviewClassifier(10_000, new ModelSpec([16, 16]), RegularizerSpec.None, generator);
+        foreach (var (name, parameter) in model.named_parameters())
+        {
+            if (name.EndsWith("bias"))
+            {
+                Assert.Equal(0f, parameter.abs().max().item<float>());
+                continue;
+            }
+            var (fanIn, fanOut) = name.StartsWith("input_kernel") ? (parameter.shape[0], parameter.shape[1]) : (parameter.shape[1], parameter.shape[0]);
+            var limit = Math.Sqrt(6.0 / (fanIn + fanOut));
+            Assert.True(parameter.abs().max().item<float>() <= limit, $"{name} exceeds the Glorot limit {limit}");
+            // Uniform on [-limit, limit] has standard deviation limit / sqrt(3).
+            Assert.InRange(parameter.std().item<float>(), limit / Math.Sqrt(3) * 0.9, limit / Math.Sqrt(3) * 1.1);
+        }
+    }
+
+    [Fact]
+    public void Sparse_input_equals_the_dense_layer_on_the_multi_hot_rows_forward_and_backward()
+    {
+        var data = TrainingFixtures.Data;
+        using var generator = new Generator(11);
+        using var model = new ReviewClassifier(TrainingFixtures.Words, new ModelSpec([16, 16]), RegularizerSpec.None, generator);
+        int[] rows = [0, 5, 17, 42, 99, 123, 512, 1000];
+
+        using var sparse = data.Train.Batch(rows, InputLayer.Sparse, CPU);
+        using var dense = data.Train.Batch(rows, InputLayer.Dense, CPU);
+        var (sparseOut, sparseGrads) = ForwardBackward(model, sparse);
+        var (denseOut, denseGrads) = ForwardBackward(model, dense);
+
+        Assert.True(sparseOut.allclose(denseOut, rtol: 1e-5, atol: 1e-6), "outputs differ");
+        Assert.Equal(sparseGrads.Count, denseGrads.Count);
+        for (var i = 0; i < sparseGrads.Count; i++)
+            Assert.True(sparseGrads[i].allclose(denseGrads[i], rtol: 1e-4, atol: 1e-6), $"gradient {i} differs");
+        // The dense rows really are the textbook multi-hot vectors.
+        Assert.Equal(data.Train.Offsets[1] - data.Train.Offsets[0], (int)dense.DenseRows![0].sum().item<float>());
+    }
+
+    private static (Tensor Output, List<Tensor> Gradients) ForwardBackward(ReviewClassifier model, MultiHotBatch batch)
+    {
+        foreach (var p in model.parameters())
+            p.grad?.zero_();
+        var output = model.call(batch);
+        nn.functional.binary_cross_entropy_with_logits(output, batch.Labels).backward();
+        return (output.detach().clone(), model.parameters().Select(p => p.grad!.clone()).ToList());
+    }
+
+    [Fact]
+    public void L2_penalty_is_l2_times_the_sum_of_squares_of_the_hidden_kernels_only()
+    {
+        using var generator = new Generator(5);
+        using var model = new ReviewClassifier(1000, new ModelSpec([8, 8]), new RegularizerSpec(L2: 0.001), generator);
+        var expected = model.HiddenKernels().Sum(k => k.mul(k).sum().item<float>()) * 0.001;
+        Assert.Equal(2, model.HiddenKernels().Count());
+        Assert.Equal(expected, model.Penalty().item<float>(), 1e-6);
+    }
+
+    [Fact]
+    public void L1_and_L2_penalties_add_up()
+    {
+        using var generator = new Generator(5);
+        using var model = new ReviewClassifier(1000, new ModelSpec([8]), new RegularizerSpec(L1: 0.01, L2: 0.001), generator);
+        var kernel = model.HiddenKernels().Single();
+        var expected = 0.01 * kernel.abs().sum().item<float>() + 0.001 * kernel.mul(kernel).sum().item<float>();
+        Assert.Equal(expected, model.Penalty().item<float>(), 1e-5);
+    }
+
+    [Fact]
+    public void Without_l1_or_l2_there_is_no_penalty()
+    {
+        using var generator = new Generator(5);
+        using var model = new ReviewClassifier(1000, new ModelSpec([8]), new RegularizerSpec(Dropout: 0.5), generator);
+        Assert.Equal(0f, model.Penalty().item<float>());
+    }
+
+    [Fact]
+    public void Dropout_zeroes_about_its_rate_in_training_scales_the_rest_and_is_off_in_evaluation()
+    {
+        var data = TrainingFixtures.Data;
+        using var generator = new Generator(9);
+        using var model = new ReviewClassifier(TrainingFixtures.Words, new ModelSpec([512]), new RegularizerSpec(Dropout: 0.6), generator);
+        int[] rows = Enumerable.Range(0, 256).ToArray();
+        using var batch = data.Train.Batch(rows, InputLayer.Sparse, CPU);
+
+        model.eval();
+        var first = model.call(batch);
+        var second = model.call(batch);
+        Assert.True(first.equal(second).item<bool>(), "evaluation must be deterministic: no dropout");
+
+        model.train();
+        var a = model.call(batch);
+        var b = model.call(batch);
+        Assert.False(a.equal(b).item<bool>(), "training must draw a new dropout mask each call");
+        // Inverted dropout keeps the expected activation: the training outputs average near the evaluation ones.
+        Assert.InRange(a.mean().item<float>() - first.mean().item<float>(), -0.05, 0.05);
+    }
+
+    [Fact]
+    public void Batch_norm_adds_a_normalization_per_hidden_layer()
+    {
+        using var generator = new Generator(1);
+        using var plain = new ReviewClassifier(1000, new ModelSpec([16, 16]), RegularizerSpec.None, generator);
+        using var normalized = new ReviewClassifier(1000, new ModelSpec([16, 16]), new RegularizerSpec(BatchNorm: true), generator);
+        // Two BatchNorm1d layers, each with a scale and a shift of 16.
+        Assert.Equal(plain.parameters().Sum(p => p.numel()) + 2 * 2 * 16, normalized.parameters().Sum(p => p.numel()));
+    }
+}
