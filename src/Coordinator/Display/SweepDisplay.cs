@@ -14,10 +14,14 @@ namespace GridSweep.Coordinator.Display;
 /// </summary>
 public abstract class SweepDisplay
 {
-    public static SweepDisplay Create(bool plain) =>
-        plain || !AnsiConsole.Profile.Capabilities.Interactive || System.Console.IsOutputRedirected
-            ? new PlainDisplay()
-            : new LiveDisplay();
+    public static SweepDisplay Create(bool plain)
+    {
+        if (!plain && AnsiConsole.Profile.Capabilities.Interactive && !System.Console.IsOutputRedirected)
+            return new LiveDisplay();
+        // Logs have no width; Spectre would assume 80 columns and fold the summary table.
+        AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 160);
+        return new PlainDisplay();
+    }
 
     public void Note(string markup) => AnsiConsole.MarkupLine(markup);
 

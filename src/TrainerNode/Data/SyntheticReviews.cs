@@ -14,10 +14,10 @@ public static class SyntheticReviews
     private const int MinLength = 50;
     private const int MaxLength = 500;
     private const double OutOfVocabularyRate = 0.04;
-    private const double SentimentRate = 0.03;
+    private const double SentimentRate = 0.06;
     // How often a sentiment word agrees with the label: high enough to learn, low enough that reviews can mislead.
-    private const double SentimentAgreement = 0.7;
-    private const int MaxSentimentWords = 300;
+    private const double SentimentAgreement = 0.75;
+    private const int MaxSentimentWords = 200;
     private const int ChunkSize = 512;
 
     public static ReviewDataset Generate(int trainCount, int testCount, int numWords, int seed)

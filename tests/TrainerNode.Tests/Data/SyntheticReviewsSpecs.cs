@@ -5,18 +5,18 @@ namespace GridSweep.TrainerNode.Tests.Data;
 public sealed class SyntheticReviewsSpecs
 {
     private const int NumWords = 10_000;
-    private static readonly ReviewDataset Data = SyntheticReviews.Generate(2_000, 1_000, NumWords, seed: 11);
+    private static readonly ReviewDataset Data = SyntheticReviews.Generate(5_000, 1_000, NumWords, seed: 11);
 
     [Fact]
     public void The_same_seed_gives_the_same_dataset()
     {
-        ImdbFixtures.AssertSameData(Data, SyntheticReviews.Generate(2_000, 1_000, NumWords, seed: 11));
+        ImdbFixtures.AssertSameData(Data, SyntheticReviews.Generate(5_000, 1_000, NumWords, seed: 11));
     }
 
     [Fact]
     public void Another_seed_gives_other_reviews()
     {
-        var other = SyntheticReviews.Generate(2_000, 1_000, NumWords, seed: 12);
+        var other = SyntheticReviews.Generate(5_000, 1_000, NumWords, seed: 12);
 
         Assert.NotEqual(Data.Train.Tokens, other.Train.Tokens);
     }
@@ -24,8 +24,8 @@ public sealed class SyntheticReviewsSpecs
     [Fact]
     public void Splits_have_the_requested_sizes_and_balanced_labels()
     {
-        Assert.Equal((2_000, 1_000), (Data.Train.Count, Data.Test.Count));
-        Assert.Equal(1_000, Data.Train.Labels.Count(l => l == 1f));
+        Assert.Equal((5_000, 1_000), (Data.Train.Count, Data.Test.Count));
+        Assert.Equal(2_500, Data.Train.Labels.Count(l => l == 1f));
         Assert.Equal(500, Data.Test.Labels.Count(l => l == 1f));
         Assert.All(Data.Train.Labels, l => Assert.True(l is 0f or 1f));
     }

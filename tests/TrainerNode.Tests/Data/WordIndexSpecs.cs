@@ -90,7 +90,7 @@ public sealed class WordIndexSpecs
     [Fact]
     public void Words_missing_from_the_index_encode_as_2()
     {
-        var index = WordIndex.FromFrequencies(["the movie"]);
+        var index = WordIndex.FromFrequencies(["the the movie"]);
 
         Assert.Equal([1, 4, 2, 5], index.Encode("the unseen movie", numWords: 100));
     }
