@@ -13,6 +13,7 @@ namespace GridSweep.TrainerNode.Data;
 /// </summary>
 internal static class EncodedCache
 {
+    // Bump when the layout or the encoding itself (tokenizer, ranking) changes, so old caches are re-encoded.
     private const int Version = 1;
     private const int ByteOrderMark = 0x01020304;
     private const int HashSize = 32;

@@ -31,6 +31,7 @@ public static class ImdbLoader
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.NumWords, WordIndex.IndexFrom);
+        ArgumentException.ThrowIfNullOrWhiteSpace(options.CacheDirectory);
         return LoadCoreAsync(options, progress, cancellationToken);
     }
 
