@@ -9,5 +9,14 @@ app.Configure(config =>
         .WithDescription("Train every trial of a sweep file on this machine and write epochs.csv and trials.csv.")
         .WithExample("run", "sweeps/imdb-overfitting.yaml")
         .WithExample("run", "sweeps/imdb-overfitting.yaml", "--data", "~/data/aclImdb_v1.tar.gz", "--out", "runs");
+    config.AddCommand<ReportCommand>("report")
+        .WithDescription("Draw a sweep's figures (loss curves, the grid, best validation loss) as PNG with an index.html into <RUN_DIR>/report/.")
+        .WithExample("report", "runs/imdb-overfitting");
+    config.AddCommand<CoordinatorCommand>("coordinator")
+        .WithDescription("Run a sweep as the cluster's head node: trainer nodes join it and train its trials.")
+        .WithExample("coordinator", "sweeps/imdb-overfitting.yaml", "--host", "10.0.0.5", "--port", "4053");
+    config.AddCommand<StatusCommand>("status")
+        .WithDescription("Ask a running coordinator for queued, running, completed and failed trials per node.")
+        .WithExample("status", "--host", "10.0.0.5", "--port", "4053");
 });
 return await app.RunAsync(args);

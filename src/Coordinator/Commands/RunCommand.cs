@@ -1,60 +1,91 @@
 using System.ComponentModel;
 using GridSweep.Coordinator.Display;
+using GridSweep.Coordinator.Hosting;
 using GridSweep.Coordinator.Results;
-using GridSweep.Coordinator.Sweeps;
 using GridSweep.Messages.Sweeps;
 using GridSweep.TrainerNode.Data;
+using GridSweep.TrainerNode.Hosting;
 using GridSweep.TrainerNode.Training;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
 namespace GridSweep.Coordinator.Commands;
 
+/// <summary>What the embedded run and the head node share: the sweep, its data and where results go.</summary>
+public class SweepSettings : CommandSettings
+{
+    [CommandArgument(0, "<SPEC>")]
+    [Description("Sweep file (YAML), e.g. sweeps/imdb-overfitting.yaml.")]
+    public string Spec { get; init; } = "";
+
+    [CommandOption("--data <PATH>")]
+    [Description("IMDB data: aclImdb_v1.tar.gz or its extracted folder. Default: download Stanford's archive once into the cache.")]
+    public string? Data { get; init; }
+
+    [CommandOption("--word-index <PATH>")]
+    [Description("Keras imdb_word_index.json to rank words by. Default: the sweep's dataset.word_index, else train-split frequency.")]
+    public string? WordIndex { get; init; }
+
+    [CommandOption("--out <DIR>")]
+    [Description("Results folder; the sweep writes to <DIR>/<sweep name>/. Default: runs. An existing folder is resumed.")]
+    [DefaultValue("runs")]
+    public string Out { get; init; } = "runs";
+
+    [CommandOption("--device <DEVICE>")]
+    [Description("Device of the local slots: auto, cpu, cuda or cuda:N. Default: the sweep's training.device (auto).")]
+    public string? Device { get; init; }
+
+    [CommandOption("--cache <DIR>")]
+    [Description("Download and encoded-data cache. Default: $GRIDSWEEP_CACHE, else $XDG_CACHE_HOME/gridsweep, else ~/.cache/gridsweep.")]
+    public string? Cache { get; init; }
+
+    [CommandOption("--max-retries <N>")]
+    [Description("How often a failed trial is tried again before it is recorded as failed (diverged trials are not retried). Default: 2.")]
+    [DefaultValue(2)]
+    public int MaxRetries { get; init; } = 2;
+
+    [CommandOption("--plain")]
+    [Description("Print one line per event instead of the live display (automatic when output is redirected).")]
+    public bool Plain { get; init; }
+
+    public override ValidationResult Validate() =>
+        MaxRetries < 0 ? ValidationResult.Error($"--max-retries: {MaxRetries} is negative") : ValidationResult.Success();
+}
+
 public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : SweepSettings
     {
-        [CommandArgument(0, "<SPEC>")]
-        [Description("Sweep file (YAML), e.g. sweeps/imdb-overfitting.yaml.")]
-        public string Spec { get; init; } = "";
+        [CommandOption("--slots <N>")]
+        [Description("Trials trained at once in this process; the CPU cores are shared between them. Default: 1.")]
+        [DefaultValue(1)]
+        public int Slots { get; init; } = 1;
 
-        [CommandOption("--data <PATH>")]
-        [Description("IMDB data: aclImdb_v1.tar.gz or its extracted folder. Default: download Stanford's archive once into the cache.")]
-        public string? Data { get; init; }
-
-        [CommandOption("--word-index <PATH>")]
-        [Description("Keras imdb_word_index.json to rank words by. Default: the sweep's dataset.word_index, else train-split frequency.")]
-        public string? WordIndex { get; init; }
-
-        [CommandOption("--out <DIR>")]
-        [Description("Results folder; the sweep writes to <DIR>/<sweep name>/. Default: runs. An existing folder is resumed.")]
-        [DefaultValue("runs")]
-        public string Out { get; init; } = "runs";
-
-        [CommandOption("--device <DEVICE>")]
-        [Description("auto, cpu, cuda or cuda:N. Default: the sweep's training.device (auto).")]
-        public string? Device { get; init; }
-
-        [CommandOption("--cache <DIR>")]
-        [Description("Download and encoded-data cache. Default: $GRIDSWEEP_CACHE, else $XDG_CACHE_HOME/gridsweep, else ~/.cache/gridsweep.")]
-        public string? Cache { get; init; }
-
-        [CommandOption("--plain")]
-        [Description("Print one line per epoch instead of the live display (automatic when output is redirected).")]
-        public bool Plain { get; init; }
+        public override ValidationResult Validate() =>
+            Slots < 1 ? ValidationResult.Error($"--slots: {Slots} is not a positive number") : base.Validate();
     }
 
-    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    public override Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken) =>
+        SweepLauncher.RunAsync(settings, settings.Slots, cluster: null, cancellationToken);
+}
+
+/// <summary>The steps every way of running a sweep takes: check the input, load the data, host the actors, report.</summary>
+internal static class SweepLauncher
+{
+    /// <param name="cluster">Null for the embedded run (one process, loopback); the head node's settings otherwise.</param>
+    public static async Task<int> RunAsync(SweepSettings settings, int localSlots, ClusterSettings? cluster, CancellationToken cancellationToken)
     {
         // Everything that can be wrong with the input is checked before anything is written.
         SweepSpec spec;
         IReadOnlyList<TrialSpec> trials;
-        TorchSharp.torch.Device device;
+        string device;
         try
         {
             spec = SweepSpecParser.Load(settings.Spec);
             trials = SweepGrid.Expand(spec);
-            device = ComputeDevice.Resolve(settings.Device ?? spec.Training.Device);
+            device = settings.Device ?? spec.Training.Device;
+            if (localSlots > 0)
+                ComputeDevice.Resolve(device);
         }
         catch (SweepSpecException error)
         {
@@ -68,33 +99,45 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         }
 
         var display = SweepDisplay.Create(settings.Plain);
-        display.Note($"sweep [bold]{Markup.Escape(spec.Name)}[/]: {trials.Count} trials on {device}");
-
-        ReviewDataset dataset;
-        try
+        display.Note($"sweep [bold]{Markup.Escape(spec.Name)}[/]: {trials.Count} trials");
+        var cache = settings.Cache ?? CacheDirectory.Default();
+        var wordIndex = settings.WordIndex ?? spec.Dataset.WordIndex;
+        if (localSlots > 0)
         {
-            var options = new ImdbLoadOptions(
-                settings.Data,
-                spec.Dataset.NumWords,
-                settings.WordIndex ?? spec.Dataset.WordIndex,
-                settings.Cache ?? CacheDirectory.Default());
-            dataset = await display.LoadDataAsync(progress => ImdbLoader.LoadAsync(options, progress, cancellationToken));
-        }
-        catch (DataSourceException error)
-        {
-            AnsiConsole.Console.WriteLine($"--data: {error.Message}");
-            return ExitCodes.BadInput;
+            try
+            {
+                // Loaded once here with progress bars, which also proves the data usable before results are written;
+                // the local trainer then reads the encoded cache.
+                var options = new ImdbLoadOptions(settings.Data, spec.Dataset.NumWords, wordIndex, cache);
+                var dataset = await display.LoadDataAsync(progress => ImdbLoader.LoadAsync(options, progress, cancellationToken));
+                display.Note($"data: {Markup.Escape(dataset.Description)}");
+            }
+            catch (DataSourceException error)
+            {
+                AnsiConsole.Console.WriteLine($"--data: {error.Message}");
+                return ExitCodes.BadInput;
+            }
         }
 
         var folder = Path.Combine(settings.Out, spec.Name);
         using var results = RunFolder.Open(folder);
-        var data = TrainingData.From(dataset);
-        display.Note($"data: {Markup.Escape(dataset.Description)}");
-        var runner = new LocalSweepRunner(data, device, results);
-        var outcome = display.Track(observer => runner.Run(trials, observer, cancellationToken));
-        display.Summary(outcome, folder);
-        if (cancellationToken.IsCancellationRequested)
+        var localTrainer = localSlots == 0 ? null : new TrainerSettings
+        {
+            Devices = string.Join(',', Enumerable.Repeat(device, localSlots)),
+            Data = settings.Data,
+            WordIndex = wordIndex,
+            Cache = cache,
+            NodeId = cluster is null ? "local" : null,
+        };
+        var hostOptions = new SweepHostOptions(spec, trials, results,
+            cluster ?? new ClusterSettings { Host = "127.0.0.1", Port = 0, LogLevel = "ERROR" }, localTrainer, settings.MaxRetries);
+        var outcome = display.Track(observer => SweepHost.RunAsync(hostOptions, observer, cancellationToken).GetAwaiter().GetResult());
+        if (outcome is null)
+        {
+            AnsiConsole.MarkupLine($"interrupted; finished trials are kept in [bold]{Markup.Escape(folder)}[/], run the same command to resume");
             return ExitCodes.Cancelled;
+        }
+        display.Summary(outcome, folder);
         return outcome.Failed > 0 ? ExitCodes.TrialsFailed : ExitCodes.Success;
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using GridSweep.Coordinator.Results;
+using GridSweep.Coordinator.Actors;
 using GridSweep.Coordinator.Sweeps;
 using GridSweep.Messages.Sweeps;
 using GridSweep.Messages.Trials;
@@ -29,7 +30,7 @@ public abstract class SweepDisplay
 
     public abstract T Track<T>(Func<ISweepObserver, T> work);
 
-    public void Summary(SweepOutcome outcome, string folder)
+    public void Summary(SweepFinished outcome, string folder)
     {
         var table = new Table().Border(TableBorder.Simple)
             .AddColumns("trial", "model", "regularizer", "seed", "status", "best epoch", "best val loss", "final val loss", "final gap", "best val acc", "seconds");
@@ -57,8 +58,7 @@ public abstract class SweepDisplay
 
     private sealed class PlainDisplay : SweepDisplay, ISweepObserver
     {
-        private int number;
-        private int total;
+        private readonly Dictionary<string, string> numbers = [];
 
         public override async Task<T> LoadDataAsync<T>(Func<IProgress<DataProgress>, Task<T>> load)
         {
@@ -77,16 +77,22 @@ public abstract class SweepDisplay
 
         public override T Track<T>(Func<ISweepObserver, T> work) => work(this);
 
-        public void TrialStarted(TrialSpec trial, int number, int total) =>
-            (this.number, this.total) = (number, total);
+        public void TrialStarted(TrialSpec trial, int number, int total, string node)
+        {
+            numbers[trial.Id] = $"[{number}/{total}]";
+            System.Console.WriteLine($"{numbers[trial.Id]} {trial.Id} {Label(trial)} started on {node}");
+        }
 
         public void EpochFinished(TrialSpec trial, EpochMetrics metrics) =>
-            System.Console.WriteLine($"[{number}/{total}] {trial.Id} {Label(trial)} {Describe(trial, metrics)}");
+            System.Console.WriteLine($"{numbers.GetValueOrDefault(trial.Id)} {trial.Id} {Label(trial)} {Describe(trial, metrics)}");
 
         public void TrialFinished(TrialSpec trial, TrialSummary summary) =>
-            System.Console.WriteLine($"[{number}/{total}] {trial.Id} {Label(trial)} {RunFolder.StatusName(summary.Status)}: " +
+            System.Console.WriteLine($"{numbers.GetValueOrDefault(trial.Id)} {trial.Id} {Label(trial)} {RunFolder.StatusName(summary.Status)}: " +
                 $"best epoch {summary.BestEpoch}, best val_loss {Format(summary.BestValLoss)}" +
                 (summary.Error is null ? "" : $" ({summary.Error})"));
+
+        public void TrialRequeued(TrialSpec trial, string reason) =>
+            System.Console.WriteLine($"{numbers.GetValueOrDefault(trial.Id)} {trial.Id} {Label(trial)} queued again: {reason}");
     }
 
     private sealed class LiveDisplay : SweepDisplay
@@ -125,27 +131,38 @@ public abstract class SweepDisplay
 
         private sealed class Observer(ProgressContext context) : ISweepObserver
         {
+            private readonly Dictionary<string, ProgressTask> running = [];
             private ProgressTask? sweep;
-            private ProgressTask? current;
 
-            public void TrialStarted(TrialSpec trial, int number, int total)
+            public void TrialStarted(TrialSpec trial, int number, int total, string node)
             {
                 sweep ??= context.AddTask("sweep", maxValue: total);
-                sweep.Value = number - 1;
-                sweep.Description = $"sweep: trial {number}/{total}";
-                current = context.AddTask(Markup.Escape(Label(trial)), maxValue: trial.Epochs);
+                sweep.Description = $"sweep: {total} trials";
+                if (running.Remove(trial.Id, out var earlier))
+                    earlier.StopTask();
+                running[trial.Id] = context.AddTask(Markup.Escape($"{Label(trial)} on {node}"), maxValue: trial.Epochs);
             }
 
             public void EpochFinished(TrialSpec trial, EpochMetrics metrics)
             {
-                current!.Value = metrics.Epoch;
-                current.Description = Markup.Escape($"{Label(trial)}: {Describe(trial, metrics)}");
+                if (!running.TryGetValue(trial.Id, out var task))
+                    return;
+                task.Value = metrics.Epoch;
+                task.Description = Markup.Escape($"{Label(trial)}: {Describe(trial, metrics)}");
+            }
+
+            public void TrialRequeued(TrialSpec trial, string reason)
+            {
+                if (running.Remove(trial.Id, out var task))
+                    task.StopTask();
+                AnsiConsole.MarkupLine(Markup.Escape($"{trial.Id} {Label(trial)} queued again: {reason}"));
             }
 
             public void TrialFinished(TrialSpec trial, TrialSummary summary)
             {
-                current?.StopTask();
-                sweep!.Increment(1);
+                if (running.Remove(trial.Id, out var task))
+                    task.StopTask();
+                sweep?.Increment(1);
                 var colour = summary.Status switch { TrialStatus.Completed => "green", TrialStatus.Diverged => "yellow", _ => "red" };
                 AnsiConsole.MarkupLine(Markup.Escape($"{trial.Id} {Label(trial)}: ") +
                     $"[{colour}]{RunFolder.StatusName(summary.Status)}[/]" +

@@ -22,13 +22,16 @@ public sealed class RunFolder : IDisposable
     public static readonly string[] TrialColumns =
         ["trial_id", "model", "regularizer", "seed", "status", "best_epoch", "best_val_loss", "final_val_loss", "final_gap", "best_val_accuracy", "seconds", "optimizer", "error"];
 
-    private readonly StreamWriter epochs;
+    private readonly string epochsPath;
+    private StreamWriter epochs;
     private readonly StreamWriter trials;
+    private readonly HashSet<string> withEpochRows = [];
     private readonly HashSet<string> finished;
 
     private RunFolder(string path, HashSet<string> finished, StreamWriter epochs, StreamWriter trials)
     {
         Path = path;
+        epochsPath = System.IO.Path.Combine(path, EpochsFile);
         this.finished = finished;
         this.epochs = epochs;
         this.trials = trials;
@@ -71,6 +74,22 @@ public sealed class RunFolder : IDisposable
             CsvFormat.Number(metrics.TrainAccuracy), CsvFormat.Number(metrics.ValAccuracy), CsvFormat.Number(metrics.Seconds),
         ]));
         epochs.Flush();
+        withEpochRows.Add(trial.Id);
+    }
+
+    /// <summary>
+    /// Removes the epoch rows of an abandoned attempt (its trainer was lost, it failed, or it was handed
+    /// back), so the next attempt's curve replaces it instead of doubling it. Rewrites the file atomically;
+    /// only happens when attempts are abandoned, which is rare.
+    /// </summary>
+    public void DropTrial(string trialId)
+    {
+        if (!withEpochRows.Remove(trialId))
+            return;
+        epochs.Dispose();
+        var kept = ReadRows(epochsPath, EpochColumns).Where(row => row["trial_id"] != trialId).ToList();
+        Rewrite(epochsPath, EpochColumns, kept);
+        epochs = AppendTo(epochsPath);
     }
 
     public void AppendTrial(TrialSpec trial, TrialSummary summary)

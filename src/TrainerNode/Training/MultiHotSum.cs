@@ -16,7 +16,7 @@ namespace GridSweep.TrainerNode.Training;
 internal sealed class MultiHotSum : autograd.SingleTensorFunction<MultiHotSum>
 {
     private const string BatchKey = "batch";
-    private const string KernelKey = "kernel";
+    private const string BagKey = "bag";
 
     public override string Name => nameof(MultiHotSum);
 
@@ -25,9 +25,8 @@ internal sealed class MultiHotSum : autograd.SingleTensorFunction<MultiHotSum>
     {
         var bag = (EmbeddingBag)vars[0];
         var batch = (MultiHotBatch)vars[1];
-        var kernel = (Tensor)vars[2];
         ctx.save_data(BatchKey, batch);
-        ctx.save_data(KernelKey, kernel);
+        ctx.save_data(BagKey, bag); // The module, not its kernel: tensors may not go into the context's data.
         return bag.call(batch.Indices!, batch.Offsets!, null);
     }
 
@@ -39,7 +38,7 @@ internal sealed class MultiHotSum : autograd.SingleTensorFunction<MultiHotSum>
     public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output)
     {
         var batch = (MultiHotBatch)ctx.get_data(BatchKey);
-        var kernel = (Tensor)ctx.get_data(KernelKey);
+        var kernel = ((EmbeddingBag)ctx.get_data(BagKey)).weight!;
         var gradient = KernelGradient(grad_output.contiguous(), batch.WordIndices!, batch.BagOffsets!, (int)kernel.shape[0]);
         if (kernel.grad is { } existing)
             existing.add_(gradient, TorchScalars.One);

@@ -1,0 +1,226 @@
+using Akka.Actor;
+using Akka.Event;
+using GridSweep.Coordinator.Results;
+using GridSweep.Messages.Protocol;
+using GridSweep.Messages.Sweeps;
+using GridSweep.Messages.Trials;
+
+namespace GridSweep.Coordinator.Actors;
+
+/// <summary>
+/// Runs one sweep: keeps the queue of trials, hands one to each free trainer slot that asks (pull, so a fast
+/// GPU never waits on a slow one), records every epoch and result in the run folder, and re-queues the
+/// trials of trainers that are lost or leave. The run folder is its durable ledger: a coordinator restarted
+/// on the same folder skips the trials finished there and runs the rest, including those that were in flight.
+/// </summary>
+public sealed class SweepCoordinatorActor : ReceiveActor
+{
+    public sealed record Options(int MaxRetries);
+
+    private sealed record TrainerLost(IActorRef Trainer);
+
+    private sealed record Trainer(string NodeId, string Device, int Slots)
+    {
+        public int Completed { get; set; }
+        public int Failed { get; set; }
+    }
+
+    private sealed record InFlight(TrialSpec Trial, int Attempt, IActorRef Trainer, string NodeId);
+
+    private readonly ILoggingAdapter log = Context.GetLogger();
+    private readonly string sweep;
+    private readonly RunFolder results;
+    private readonly Options options;
+    private readonly string incarnation = Guid.NewGuid().ToString("N")[..12];
+
+    private readonly Dictionary<string, TrialSpec> trials;
+    private readonly LinkedList<TrialSpec> queue;
+    private readonly Dictionary<string, InFlight> inFlight = [];
+    private readonly Dictionary<string, int> attempts = [];
+    private readonly Dictionary<string, List<string>> failureReasons = [];
+    private readonly Dictionary<IActorRef, Trainer> trainers = [];
+    private readonly LinkedList<(IActorRef Trainer, int Slot)> idleSlots = [];
+    private readonly List<(TrialSpec, TrialSummary)> finished = [];
+    private readonly int skipped;
+    private int completed, diverged, failed, started;
+    private bool done;
+
+    public SweepCoordinatorActor(string sweep, IReadOnlyList<TrialSpec> allTrials, RunFolder results, Options options)
+    {
+        this.sweep = sweep;
+        this.results = results;
+        this.options = options;
+        trials = allTrials.ToDictionary(t => t.Id);
+        queue = new LinkedList<TrialSpec>(allTrials.Where(t => !results.Finished.Contains(t.Id)));
+        skipped = allTrials.Count - queue.Count;
+
+        Receive<RegisterTrainer>(Register);
+        Receive<RequestWork>(work => Offer(Sender, work.Slot));
+        Receive<EpochCompleted>(RecordEpoch);
+        Receive<TrialCompleted>(Complete);
+        Receive<TrialFailed>(Fail);
+        Receive<TrialReturned>(returned => Abandon(returned.TrialId, returned.Attempt, Sender, "handed back by a leaving trainer"));
+        Receive<TrainerLost>(Lose);
+        Receive<GetSweepStatus>(_ => Sender.Tell(Status()));
+    }
+
+    public static Props Props(string sweep, IReadOnlyList<TrialSpec> trials, RunFolder results, Options options) =>
+        Akka.Actor.Props.Create(() => new SweepCoordinatorActor(sweep, trials, results, options));
+
+    protected override void PreStart()
+    {
+        log.Info("sweep {0}: {1} trials, {2} already finished in {3}, incarnation {4}", sweep, trials.Count, skipped, results.Path, incarnation);
+        FinishIfDone();
+    }
+
+    private void Register(RegisterTrainer registration)
+    {
+        if (!trainers.ContainsKey(Sender))
+        {
+            trainers[Sender] = new Trainer(registration.NodeId, registration.Device, registration.Slots);
+            Context.WatchWith(Sender, new TrainerLost(Sender));
+            log.Info("trainer {0} joined with {1} slot(s) on {2}", registration.NodeId, registration.Slots, registration.Device);
+        }
+        Sender.Tell(new TrainerRegistered(incarnation, sweep));
+    }
+
+    private void Offer(IActorRef trainer, int slot)
+    {
+        if (!trainers.ContainsKey(trainer))
+            return; // Not registered (yet): it registers again within seconds and then asks again.
+        if (queue.First is { } next)
+        {
+            queue.RemoveFirst();
+            Assign(next.Value, trainer, slot);
+        }
+        else if (!idleSlots.Contains((trainer, slot)))
+        {
+            idleSlots.AddLast((trainer, slot));
+        }
+    }
+
+    private void Assign(TrialSpec trial, IActorRef trainer, int slot)
+    {
+        var attempt = attempts[trial.Id] = attempts.GetValueOrDefault(trial.Id) + 1;
+        var nodeId = trainers[trainer].NodeId;
+        inFlight[trial.Id] = new InFlight(trial, attempt, trainer, nodeId);
+        trainer.Tell(new AssignTrial(trial, attempt, slot, incarnation));
+        Context.System.EventStream.Publish(new TrialAssigned(trial, attempt, nodeId, ++started + skipped, trials.Count));
+    }
+
+    private void DispatchToIdleSlots()
+    {
+        while (queue.First is not null && idleSlots.First is { } idle)
+        {
+            idleSlots.RemoveFirst();
+            var next = queue.First.Value;
+            queue.RemoveFirst();
+            Assign(next, idle.Value.Trainer, idle.Value.Slot);
+        }
+    }
+
+    /// <summary>The attempt a result belongs to, if it is the current one; results of abandoned attempts are dropped.</summary>
+    private InFlight? Current(string trialId, int attempt) =>
+        inFlight.TryGetValue(trialId, out var running) && running.Attempt == attempt ? running : null;
+
+    private void RecordEpoch(EpochCompleted epoch)
+    {
+        if (Current(epoch.TrialId, epoch.Attempt) is not { } running)
+            return;
+        results.AppendEpoch(running.Trial, epoch.Metrics);
+        Context.System.EventStream.Publish(new EpochRecorded(running.Trial, epoch.Attempt, epoch.NodeId, epoch.Metrics));
+    }
+
+    private void Complete(TrialCompleted done)
+    {
+        if (Current(done.TrialId, done.Attempt) is not { } running)
+            return;
+        inFlight.Remove(done.TrialId);
+        var summary = failureReasons.TryGetValue(done.TrialId, out var earlier)
+            ? done.Summary with { Error = string.Join("; ", earlier) }
+            : done.Summary;
+        Record(running, summary);
+        if (summary.Status == TrialStatus.Diverged) diverged++; else completed++;
+        if (trainers.TryGetValue(running.Trainer, out var trainer)) trainer.Completed++;
+        FinishIfDone();
+    }
+
+    private void Fail(TrialFailed failure)
+    {
+        if (Current(failure.TrialId, failure.Attempt) is not { } running)
+            return;
+        inFlight.Remove(failure.TrialId);
+        results.DropTrial(failure.TrialId);
+        var reasons = failureReasons.TryAdd(failure.TrialId, []) ? failureReasons[failure.TrialId] : failureReasons[failure.TrialId];
+        reasons.Add($"attempt {failure.Attempt} on {failure.NodeId}: {failure.Reason}");
+        if (trainers.TryGetValue(running.Trainer, out var trainer)) trainer.Failed++;
+        if (reasons.Count <= options.MaxRetries)
+        {
+            log.Warning("trial {0} failed on {1} ({2}); retrying ({3} of {4})", failure.TrialId, failure.NodeId, failure.Reason, reasons.Count, options.MaxRetries);
+            queue.AddLast(running.Trial);
+            Context.System.EventStream.Publish(new TrialRequeued(running.Trial, failure.Attempt, failure.NodeId, failure.Reason));
+            DispatchToIdleSlots();
+            return;
+        }
+        Record(running, TrialSummary.From(TrialStatus.Failed, [], 0, string.Join("; ", reasons)));
+        failed++;
+        FinishIfDone();
+    }
+
+    private void Abandon(string trialId, int attempt, IActorRef trainer, string reason)
+    {
+        if (Current(trialId, attempt) is not { } running || !running.Trainer.Equals(trainer))
+            return;
+        Requeue(running, reason);
+        DispatchToIdleSlots();
+    }
+
+    private void Lose(TrainerLost lost)
+    {
+        if (!trainers.Remove(lost.Trainer, out var trainer))
+            return;
+        log.Warning("trainer {0} is gone; its trials go back to the queue", trainer.NodeId);
+        foreach (var running in inFlight.Values.Where(r => r.Trainer.Equals(lost.Trainer)).ToList())
+            Requeue(running, $"trainer {trainer.NodeId} lost");
+        for (var node = idleSlots.First; node is not null;)
+        {
+            var next = node.Next;
+            if (node.Value.Trainer.Equals(lost.Trainer))
+                idleSlots.Remove(node);
+            node = next;
+        }
+        DispatchToIdleSlots();
+    }
+
+    /// <summary>An abandoned attempt does not count against the retry limit: the trial goes first in the queue.</summary>
+    private void Requeue(InFlight running, string reason)
+    {
+        inFlight.Remove(running.Trial.Id);
+        results.DropTrial(running.Trial.Id);
+        queue.AddFirst(running.Trial);
+        Context.System.EventStream.Publish(new TrialRequeued(running.Trial, running.Attempt, running.NodeId, reason));
+    }
+
+    private void Record(InFlight running, TrialSummary summary)
+    {
+        results.AppendTrial(running.Trial, summary);
+        finished.Add((running.Trial, summary));
+        Context.System.EventStream.Publish(new TrialRecorded(running.Trial, summary, running.NodeId));
+    }
+
+    private void FinishIfDone()
+    {
+        if (done || queue.Count > 0 || inFlight.Count > 0)
+            return;
+        done = true;
+        log.Info("sweep {0} finished: {1} completed, {2} diverged, {3} failed, {4} finished before", sweep, completed, diverged, failed, skipped);
+        Context.System.EventStream.Publish(new SweepFinished(sweep, trials.Count, skipped, completed, diverged, failed, finished));
+    }
+
+    private SweepStatusResponse Status()
+    {
+        var nodes = trainers.Values.Select(t => new NodeStatus(
+            t.NodeId, t.Device, t.Slots, inFlight.Values.Count(r => r.NodeId == t.NodeId), t.Completed, t.Failed)).ToList();
+        return new SweepStatusResponse(sweep, trials.Count, queue.Count, inFlight.Count, completed + skipped, diverged, failed, nodes);
+    }
+}

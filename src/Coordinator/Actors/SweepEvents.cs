@@ -1,0 +1,18 @@
+using GridSweep.Messages.Sweeps;
+using GridSweep.Messages.Trials;
+
+namespace GridSweep.Coordinator.Actors;
+
+// What the coordinator publishes on its node's event stream for displays and tests. Local only: never on the wire.
+
+public sealed record TrialAssigned(TrialSpec Trial, int Attempt, string NodeId, int Number, int Total);
+
+public sealed record EpochRecorded(TrialSpec Trial, int Attempt, string NodeId, EpochMetrics Metrics);
+
+public sealed record TrialRecorded(TrialSpec Trial, TrialSummary Summary, string NodeId);
+
+/// <summary>An attempt was abandoned and its trial is queued again (trainer lost, handed back, or failed with retries left).</summary>
+public sealed record TrialRequeued(TrialSpec Trial, int Attempt, string NodeId, string Reason);
+
+public sealed record SweepFinished(string Sweep, int Total, int Skipped, int Completed, int Diverged, int Failed,
+    IReadOnlyList<(TrialSpec Trial, TrialSummary Summary)> Finished);

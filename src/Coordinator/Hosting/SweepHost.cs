@@ -1,0 +1,116 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Cluster.Hosting;
+using Akka.Hosting;
+using GridSweep.Coordinator.Actors;
+using GridSweep.Coordinator.Results;
+using GridSweep.Coordinator.Sweeps;
+using GridSweep.Messages.Protocol;
+using GridSweep.Messages.Sweeps;
+using GridSweep.TrainerNode.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using ClusterSettings = GridSweep.TrainerNode.Hosting.ClusterSettings;
+
+namespace GridSweep.Coordinator.Hosting;
+
+/// <param name="LocalTrainer">Trainer slots in this process: always in embedded mode, with --slots on a head node.</param>
+public sealed record SweepHostOptions(
+    SweepSpec Spec,
+    IReadOnlyList<TrialSpec> Trials,
+    RunFolder Results,
+    ClusterSettings Cluster,
+    TrainerSettings? LocalTrainer,
+    int MaxRetries);
+
+/// <summary>
+/// Hosts the sweep coordinator (a cluster singleton on the coordinator role) and, when asked, trainer slots
+/// in the same process: embedded mode is the same actors as a cluster, on one node.
+/// </summary>
+public static class SweepHost
+{
+    public static ClusterSettings ClusterSettingsFromConfiguration()
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddJsonFile("appsettings.json", optional: true)
+            .AddEnvironmentVariables()
+            .Build();
+        return configuration.GetSection(ClusterSettings.Section).Get<ClusterSettings>() ?? new ClusterSettings();
+    }
+
+    public static async Task<SweepFinished?> RunAsync(SweepHostOptions options, ISweepObserver observer, CancellationToken cancellationToken)
+    {
+        var finished = new TaskCompletionSource<SweepFinished>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
+        string[] roles = options.LocalTrainer is null
+            ? [ClusterNames.CoordinatorRole]
+            : [ClusterNames.CoordinatorRole, ClusterNames.TrainerRole];
+        var coordinatorProps = SweepCoordinatorActor.Props(options.Spec.Name, options.Trials, options.Results,
+            new SweepCoordinatorActor.Options(options.MaxRetries));
+
+        builder.Services.AddAkka(ClusterNames.System, akka =>
+        {
+            akka.WithGridSweepCluster(options.Cluster, roles)
+                .WithSingleton<CoordinatorProxyKey>(ClusterNames.Coordinator, coordinatorProps,
+                    new ClusterSingletonOptions { Role = ClusterNames.CoordinatorRole }, createProxyToo: true)
+                .WithActors((system, registry) =>
+                {
+                    system.ActorOf(StatusActor.Props(registry.Get<CoordinatorProxyKey>()), ClusterNames.Status);
+                    system.ActorOf(SweepEventsActor.Props(observer, finished), "sweep-events");
+                    // The coordinator is the cluster's first node: with no seed nodes it joins itself.
+                    if (options.Cluster.SeedNodes.Count == 0)
+                        Cluster.Get(system).Join(Cluster.Get(system).SelfAddress);
+                });
+            if (options.LocalTrainer is { } trainer)
+                akka.WithTrainerNode(trainer);
+        });
+
+        using var host = builder.Build();
+        await host.StartAsync(cancellationToken);
+        try
+        {
+            return await finished.Task.WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+        finally
+        {
+            await host.StopAsync(CancellationToken.None);
+        }
+    }
+}
+
+/// <summary>Answers <c>gridsweep status</c> from outside the cluster at a fixed path, forwarding to the singleton.</summary>
+internal sealed class StatusActor : ReceiveActor
+{
+    public StatusActor(IActorRef coordinator) => Receive<GetSweepStatus>(query => coordinator.Forward(query));
+
+    public static Props Props(IActorRef coordinator) => Akka.Actor.Props.Create(() => new StatusActor(coordinator));
+}
+
+/// <summary>Turns the coordinator's events into calls on the display, and completes when the sweep is done.</summary>
+internal sealed class SweepEventsActor : ReceiveActor
+{
+    public SweepEventsActor(ISweepObserver observer, TaskCompletionSource<SweepFinished> finished)
+    {
+        Receive<TrialAssigned>(e => observer.TrialStarted(e.Trial, e.Number, e.Total, e.NodeId));
+        Receive<EpochRecorded>(e => observer.EpochFinished(e.Trial, e.Metrics));
+        Receive<TrialRecorded>(e => observer.TrialFinished(e.Trial, e.Summary));
+        Receive<TrialRequeued>(e => observer.TrialRequeued(e.Trial, e.Reason));
+        Receive<SweepFinished>(e => finished.TrySetResult(e));
+    }
+
+    public static Props Props(ISweepObserver observer, TaskCompletionSource<SweepFinished> finished) =>
+        Akka.Actor.Props.Create(() => new SweepEventsActor(observer, finished));
+
+    protected override void PreStart()
+    {
+        foreach (var type in new[] { typeof(TrialAssigned), typeof(EpochRecorded), typeof(TrialRecorded), typeof(TrialRequeued), typeof(SweepFinished) })
+            Context.System.EventStream.Subscribe(Self, type);
+    }
+}

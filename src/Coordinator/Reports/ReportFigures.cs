@@ -1,0 +1,349 @@
+using System.Globalization;
+using ScottPlot;
+using SkiaSharp;
+
+namespace GridSweep.Coordinator.Reports;
+
+/// <summary>One figure of the report: its file, its size, what it shows, and how to draw it as PNG.</summary>
+public sealed record ReportFigure(string FileName, int Width, int Height, string Title, string Caption, Func<byte[]> Render);
+
+/// <summary>
+/// The study's figures, drawn with ScottPlot: loss against epoch per comparison (train dashed, validation
+/// solid, the best epoch marked), the whole grid as small multiples, and the best validation loss as a heatmap.
+/// </summary>
+public static class ReportFigures
+{
+    public const int Width = 900;
+    public const int Height = 600;
+
+    private static readonly Color Neutral = Color.FromHex("#222222");
+    private static readonly Color KeyColor = Color.FromHex("#999999");
+    private static readonly Color[] Palette = new ScottPlot.Palettes.Category10().Colors;
+    private static readonly Lazy<string> FontName = new(ChooseFont);
+
+    public static IReadOnlyList<ReportFigure> For(SweepResults results)
+    {
+        var figures = new List<ReportFigure>();
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        string Unique(string name)
+        {
+            var candidate = name;
+            for (var i = 2; !names.Add(candidate); i++)
+                candidate = $"{name}-{i}";
+            return candidate + ".png";
+        }
+        var top = LossTop(results.Curves);
+
+        var reference = results.Regularizers[0];
+        var sizes = results.Models.SelectMany(m => results.CurvesOf(m, reference)).ToList();
+        if (sizes.Count > 0)
+        {
+            var title = $"Model sizes (regularizer: {reference})";
+            var series = sizes.Select(c => new Series(c, Label(c, results, c.Model), Palette[results.Models.ToList().IndexOf(c.Model) % Palette.Length])).ToList();
+            figures.Add(new ReportFigure(Unique("loss-model-sizes"), Width, Height, title,
+                $"Train (dashed) and validation (solid) loss of each model with regularizer '{reference}'; dots mark each curve's lowest validation loss, where it starts to overfit.",
+                () => LossFigure(title, series, top)));
+        }
+
+        // Each regularizer against the same model without one: one figure per model, all its regularizers.
+        if (results.Regularizers.Contains(SweepResults.NoRegularizer))
+        {
+            foreach (var model in results.Models)
+            {
+                var curves = results.Regularizers.SelectMany(r => results.CurvesOf(model, r)).ToList();
+                if (!curves.Any(c => c.Regularizer == SweepResults.NoRegularizer) || curves.All(c => c.Regularizer == SweepResults.NoRegularizer))
+                    continue;
+                var title = $"{model}: each regularizer against none";
+                var series = curves.Select(c => new Series(c, Label(c, results, c.Regularizer),
+                    c.Regularizer == SweepResults.NoRegularizer ? Neutral : RegularizerColor(results.Regularizers.ToList().IndexOf(c.Regularizer)))).ToList();
+                figures.Add(new ReportFigure(Unique("loss-regularizers-" + FileSafe(model)), Width, Height, title,
+                    $"Train (dashed) and validation (solid) loss of {model} with each regularizer against none (black).",
+                    () => LossFigure(title, series, top)));
+            }
+        }
+
+        var (gridWidth, gridHeight) = GridSize(results);
+        figures.Add(new ReportFigure(Unique("grid"), gridWidth, gridHeight, "The whole grid",
+            "Rows are models, columns regularizers; every cell shows train (dashed) and validation (solid) loss on the same axes, the dotted line at the best epoch.",
+            () => Grid(results, top, gridWidth, gridHeight)));
+
+        figures.Add(new ReportFigure(Unique("heatmap-best-val-loss"), Width, Height, "Best validation loss",
+            "Lowest validation loss of each model and regularizer, averaged over seeds and optimizers; the outlined cell is the lowest.",
+            () => Heatmap(results)));
+        return figures;
+    }
+
+    /// <summary>Letters, digits, '-' and '_' only: grid names come from the sweep file and end up in file names.</summary>
+    public static string FileSafe(string name)
+    {
+        var safe = new string(name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '-').ToArray());
+        return safe.Length == 0 ? "unnamed" : safe;
+    }
+
+    /// <summary>Regularizers take the palette from red on, so they never share a colour with the models' blue, orange and green.</summary>
+    private static Color RegularizerColor(int index) => Palette[(3 + index) % Palette.Length];
+
+    private sealed record Series(LossCurve Curve, string Label, Color Color);
+
+    private static string Label(LossCurve curve, SweepResults results, string name)
+    {
+        var label = results.Optimizers.Count > 1 ? $"{name} {curve.Optimizer}" : name;
+        return curve.Seeds.Any(s => s.Diverged) ? label + " (diverged)" : label;
+    }
+
+    private static byte[] LossFigure(string title, IReadOnlyList<Series> series, double top)
+    {
+        using var plot = NewPlot();
+        plot.Title(title, 20);
+        plot.XLabel("epoch", 16);
+        plot.YLabel("loss", 16);
+        foreach (var (curve, _, color) in series)
+            DrawCurve(plot, curve, color, lineWidth: 2.5f);
+
+        foreach (var (curve, label, color) in series)
+            plot.Legend.ManualItems.Add(new LegendItem { LabelText = $"{label} (best epoch {curve.BestEpoch})", LineColor = color, LineWidth = 3 });
+        AddStyleKey(plot);
+        plot.Legend.FontSize = 14;
+        plot.Legend.SymbolWidth = 36;
+        plot.ShowLegend(Edge.Right);
+        SetLimits(plot, series.Select(s => s.Curve), top);
+        return plot.GetImageBytes(Width, Height, ImageFormat.Png);
+    }
+
+    private static void DrawCurve(Plot plot, LossCurve curve, Color color, float lineWidth)
+    {
+        // Several seeds: each thin and faint, their mean on top.
+        if (curve.Seeds.Count > 1)
+        {
+            foreach (var seed in curve.Seeds)
+            {
+                AddLine(plot, seed.Epochs, seed.TrainLoss, color.WithAlpha(0.35), 1, LinePattern.Dashed);
+                AddLine(plot, seed.Epochs, seed.ValLoss, color.WithAlpha(0.35), 1, LinePattern.Solid);
+            }
+        }
+        AddLine(plot, curve.Epochs, curve.TrainLoss, color, lineWidth * 0.8f, LinePattern.Dashed);
+        AddLine(plot, curve.Epochs, curve.ValLoss, color, lineWidth, LinePattern.Solid);
+        if (curve.BestEpoch > 0)
+            plot.Add.Marker(curve.BestEpoch, curve.BestValLoss, MarkerShape.FilledCircle, lineWidth * 4, color);
+    }
+
+    /// <summary>Draws the finite stretches of a curve: a diverged trial's nan/inf epochs are left out.</summary>
+    private static void AddLine(Plot plot, int[] epochs, double[] values, Color color, float width, LinePattern pattern)
+    {
+        var start = 0;
+        while (start < epochs.Length)
+        {
+            while (start < epochs.Length && !double.IsFinite(values[start]))
+                start++;
+            var end = start;
+            while (end < epochs.Length && double.IsFinite(values[end]))
+                end++;
+            if (end > start)
+            {
+                var line = plot.Add.ScatterLine(epochs[start..end].Select(e => (double)e).ToArray(), values[start..end], color);
+                line.LineWidth = width;
+                line.LinePattern = pattern;
+                if (end - start == 1)
+                    line.MarkerSize = width * 2;
+            }
+            start = end;
+        }
+    }
+
+    private static void AddStyleKey(Plot plot)
+    {
+        plot.Legend.ManualItems.Add(new LegendItem { LabelText = "validation", LineColor = KeyColor, LineWidth = 2.5f });
+        plot.Legend.ManualItems.Add(new LegendItem { LabelText = "train", LineColor = KeyColor, LineWidth = 2, LinePattern = LinePattern.Dashed });
+        plot.Legend.ManualItems.Add(new LegendItem
+        {
+            LabelText = "best epoch", LineWidth = 0, MarkerShape = MarkerShape.FilledCircle, MarkerSize = 9, MarkerFillColor = KeyColor, MarkerLineColor = KeyColor,
+        });
+    }
+
+    /// <summary>
+    /// Top of the loss axis: the highest finite loss of the trials that did not diverge, so one blown-up
+    /// trial does not flatten every other curve (it runs off the top instead).
+    /// </summary>
+    private static double LossTop(IEnumerable<LossCurve> curves)
+    {
+        var list = curves.ToList();
+        var stable = list.Where(c => !c.Seeds.Any(s => s.Diverged)).ToList();
+        var values = (stable.Count > 0 ? stable : list)
+            .SelectMany(c => c.Seeds.SelectMany(s => s.TrainLoss.Concat(s.ValLoss)))
+            .Where(double.IsFinite).ToList();
+        return values.Count == 0 ? 1 : values.Max();
+    }
+
+    private static void SetLimits(Plot plot, IEnumerable<LossCurve> curves, double top)
+    {
+        var epochs = curves.SelectMany(c => c.Epochs).DefaultIfEmpty(1).ToList();
+        var bottom = Math.Min(0, curves.SelectMany(c => c.TrainLoss.Concat(c.ValLoss)).Where(double.IsFinite).DefaultIfEmpty(0).Min());
+        plot.Axes.SetLimits(epochs.Min() - 0.5, epochs.Max() + 0.5, bottom, top <= bottom ? bottom + 1 : top * 1.05);
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
+    }
+
+    private static (int Width, int Height) GridSize(SweepResults results) =>
+        (Math.Max(Width, 80 + 380 * results.Regularizers.Count), Math.Max(Height, GridTitleHeight + 300 * results.Models.Count));
+
+    private const int GridTitleHeight = 66;
+
+    private static byte[] Grid(SweepResults results, double top, int width, int height)
+    {
+        var rows = results.Models.Count;
+        var columns = results.Regularizers.Count;
+        var multiplot = new Multiplot();
+        multiplot.AddPlots(rows * columns);
+        multiplot.Layout = new ScottPlot.MultiplotLayouts.Grid(rows, columns);
+        var allCurves = results.Curves.ToList();
+        for (var row = 0; row < rows; row++)
+        {
+            for (var column = 0; column < columns; column++)
+            {
+                var plot = multiplot.GetPlot(row * columns + column);
+                Style(plot);
+                var (model, regularizer) = (results.Models[row], results.Regularizers[column]);
+                plot.Title($"{model} / {regularizer}", 15);
+                if (row == rows - 1)
+                    plot.XLabel("epoch", 14);
+                if (column == 0)
+                    plot.YLabel("loss", 14);
+                var curves = results.CurvesOf(model, regularizer).ToList();
+                for (var i = 0; i < curves.Count; i++)
+                {
+                    var color = results.Optimizers.Count > 1
+                        ? Palette[results.Optimizers.ToList().IndexOf(curves[i].Optimizer) % Palette.Length]
+                        : Palette[row % Palette.Length];
+                    DrawCurve(plot, curves[i], color, lineWidth: 2);
+                    if (curves[i].BestEpoch > 0)
+                    {
+                        plot.Add.VerticalLine(curves[i].BestEpoch, 1, color.WithAlpha(0.6), LinePattern.Dotted);
+                        var label = plot.Add.Text($"best {curves[i].BestEpoch}", curves[i].BestEpoch, top * 1.02);
+                        label.LabelFontSize = 12;
+                        label.LabelFontColor = color;
+                        // Right of the line in the first half of the epochs, left of it in the second, so it stays inside.
+                        var late = curves[i].BestEpoch > (allCurves.Max(c => c.Epochs[^1]) + allCurves.Min(c => c.Epochs[0])) / 2.0;
+                        label.LabelAlignment = late ? Alignment.UpperRight : Alignment.UpperLeft;
+                        label.OffsetX = late ? -4 : 4;
+                    }
+                }
+                if (curves.Count == 0)
+                {
+                    var status = results.Trials.Where(t => t.Model == model && t.Regularizer == regularizer).Select(t => t.Status).Distinct().ToList();
+                    var note = plot.Add.Text(status.Count == 0 ? "no trial" : string.Join(", ", status), 0.5, 0.5);
+                    note.LabelFontSize = 16;
+                    note.LabelFontColor = Colors.Gray;
+                    note.LabelAlignment = Alignment.MiddleCenter;
+                    plot.Axes.SetLimits(0, 1, 0, 1);
+                    continue;
+                }
+                SetLimits(plot, allCurves, top);
+            }
+        }
+
+        // A title above the panels, so the PNG explains itself when seen outside the report.
+        using var panels = multiplot.Render(width, height - GridTitleHeight);
+        using var panelsBitmap = SKBitmap.Decode(panels.GetImageBytes(ImageFormat.Png, 100));
+        using var surface = SKSurface.Create(new SKImageInfo(width, height));
+        surface.Canvas.Clear(SKColors.White);
+        using (var title = new SKFont(Fonts.GetTypeface(FontName.Value, bold: true, italic: false), 22))
+        using (var key = new SKFont(Fonts.GetTypeface(FontName.Value, bold: false, italic: false), 15))
+        using (var ink = new SKPaint { Color = SKColors.Black, IsAntialias = true })
+        using (var grey = new SKPaint { Color = new SKColor(0x44, 0x44, 0x44), IsAntialias = true })
+        {
+            surface.Canvas.DrawText($"{results.Name}: loss by epoch, rows = models, columns = regularizers", width / 2f, 30, SKTextAlign.Center, title, ink);
+            surface.Canvas.DrawText("solid: validation   dashed: train   dot and dotted line: best epoch (lowest validation loss)   same y-axis in every panel",
+                width / 2f, 54, SKTextAlign.Center, key, grey);
+        }
+        surface.Canvas.DrawBitmap(panelsBitmap, 0, GridTitleHeight);
+        using var image = surface.Snapshot();
+        using var png = image.Encode(SKEncodedImageFormat.Png, 100);
+        return png.ToArray();
+    }
+
+    private static byte[] Heatmap(SweepResults results)
+    {
+        var values = results.BestValLossGrid();
+        var rows = results.Models.Count;
+        var columns = results.Regularizers.Count;
+        using var plot = NewPlot();
+        plot.Title("Best validation loss (mean over seeds)", 20);
+        plot.XLabel("regularizer", 16);
+        plot.YLabel("model", 16);
+
+        // Row 0 (the first model) on top, as in the grid figure.
+        var heatmap = plot.Add.Heatmap(values);
+        heatmap.Colormap = new ScottPlot.Colormaps.Viridis();
+        heatmap.NaNCellColor = Colors.LightGray;
+        var bar = plot.Add.ColorBar(heatmap);
+        bar.Label = "best validation loss";
+        bar.LabelStyle.FontSize = 14;
+
+        var finite = values.Cast<double>().Where(double.IsFinite).ToList();
+        var (low, high) = finite.Count == 0 ? (0.0, 1.0) : (finite.Min(), finite.Max());
+        (int Row, int Column)? best = null;
+        for (var row = 0; row < rows; row++)
+        {
+            for (var column = 0; column < columns; column++)
+            {
+                var value = values[row, column];
+                var y = rows - 1 - row;
+                var text = plot.Add.Text(double.IsFinite(value) ? value.ToString("0.0000", CultureInfo.InvariantCulture) : "n/a", column, y);
+                text.LabelFontSize = 20;
+                text.LabelBold = true;
+                text.LabelAlignment = Alignment.MiddleCenter;
+                // Viridis is dark at the low end: white text there, black on the bright high end.
+                var fraction = high > low && double.IsFinite(value) ? (value - low) / (high - low) : 1;
+                text.LabelFontColor = fraction < 0.6 ? Colors.White : Colors.Black;
+                if (double.IsFinite(value) && value == low)
+                    best ??= (row, column);
+            }
+        }
+        if (best is { } cell)
+        {
+            var y = rows - 1 - cell.Row;
+            var outline = plot.Add.Rectangle(cell.Column - 0.48, cell.Column + 0.48, y - 0.48, y + 0.48);
+            outline.FillStyle.Color = Colors.Transparent;
+            outline.LineStyle.Color = Colors.OrangeRed;
+            outline.LineStyle.Width = 4;
+        }
+
+        plot.Axes.Bottom.SetTicks(Enumerable.Range(0, columns).Select(i => (double)i).ToArray(), results.Regularizers.ToArray());
+        plot.Axes.Left.SetTicks(Enumerable.Range(0, rows).Select(i => (double)(rows - 1 - i)).ToArray(), results.Models.ToArray());
+        plot.Axes.Bottom.TickLabelStyle.FontSize = 15;
+        plot.Axes.Left.TickLabelStyle.FontSize = 15;
+        plot.Axes.SetLimits(-0.5, columns - 0.5, -0.5, rows - 0.5);
+        plot.HideGrid();
+        return plot.GetImageBytes(Width, Height, ImageFormat.Png);
+    }
+
+    private static Plot NewPlot()
+    {
+        var plot = new Plot();
+        Style(plot);
+        return plot;
+    }
+
+    private static void Style(Plot plot)
+    {
+        plot.Font.Set(FontName.Value);
+        plot.Axes.Bottom.TickLabelStyle.FontSize = 13;
+        plot.Axes.Left.TickLabelStyle.FontSize = 13;
+    }
+
+    /// <summary>
+    /// A sans-serif family that exists here. SkiaSharp's self-contained Linux build reads font files from
+    /// /usr/share/fonts; without any, every label would be drawn blank, so that is an error, not a figure.
+    /// </summary>
+    private static string ChooseFont()
+    {
+        if (SKFontManager.Default.FontFamilyCount == 0)
+            throw new ReportException("no font found to label the figures (none under /usr/share/fonts): install one, e.g. apt-get install fonts-dejavu-core");
+        foreach (var name in new[] { "DejaVu Sans", "Liberation Sans", "Arial", "Helvetica" })
+        {
+            using var typeface = SKFontManager.Default.MatchFamily(name);
+            if (typeface?.FamilyName == name)
+                return name;
+        }
+        return Fonts.Sans;
+    }
+}

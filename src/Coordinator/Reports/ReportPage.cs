@@ -1,0 +1,187 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+
+namespace GridSweep.Coordinator.Reports;
+
+/// <summary>
+/// The report's <c>index.html</c>: the figures and the trials ranked by best validation loss, in one
+/// self-contained page (inline CSS and script, images by relative path, no external URL) that opens from disk.
+/// </summary>
+public static class ReportPage
+{
+    public static string Render(SweepResults results, IReadOnlyList<ReportFigure> figures)
+    {
+        var html = new StringBuilder();
+        var name = Encode(results.Name);
+        html.Append($$"""
+            <!DOCTYPE html>
+            <html lang="en">
+            <head>
+            <meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>{{name}}: GridSweep report</title>
+            <style>
+            body { font-family: "DejaVu Sans", "Liberation Sans", Arial, Helvetica, sans-serif; color: #222; margin: 2rem auto; max-width: 1280px; padding: 0 1rem; line-height: 1.45; }
+            h1 { font-size: 1.8rem; margin-bottom: 0.3rem; }
+            h2 { font-size: 1.3rem; margin-top: 2.2rem; border-bottom: 1px solid #ddd; padding-bottom: 0.2rem; }
+            figure { margin: 1.5rem 0; }
+            figure img { max-width: 100%; height: auto; border: 1px solid #e3e3e3; }
+            figcaption { color: #555; font-size: 0.92rem; margin-top: 0.3rem; }
+            .scroll { overflow-x: auto; }
+            table { border-collapse: collapse; font-size: 0.9rem; margin: 0.8rem 0; }
+            th, td { padding: 0.3rem 0.6rem; border-bottom: 1px solid #e3e3e3; text-align: left; white-space: nowrap; }
+            th { background: #f3f3f3; }
+            td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+            tbody tr:nth-child(even) { background: #fafafa; }
+            tr.best td { font-weight: bold; }
+            .status-failed { color: #b00020; }
+            .status-diverged { color: #b35c00; }
+            .error { white-space: normal; color: #b00020; }
+            code { background: #f3f3f3; padding: 0 0.2rem; }
+            .missing { color: #b00020; font-weight: bold; }
+            .note { color: #555; font-size: 0.92rem; }
+            </style>
+            </head>
+            <body>
+            <h1>{{name}}</h1>
+            <p>{{Summary(results)}}</p>
+
+            """);
+
+        html.Append("<h2>Figures</h2>\n");
+        foreach (var figure in figures)
+        {
+            html.Append($"""
+                <figure id="{Encode(Path.GetFileNameWithoutExtension(figure.FileName))}">
+                <img src="{Encode(figure.FileName)}" alt="{Encode(figure.Title + ": " + figure.Caption)}" width="{figure.Width}" height="{figure.Height}">
+                <figcaption><b>{Encode(figure.Title)}.</b> {Encode(figure.Caption)}</figcaption>
+                </figure>
+
+                """);
+        }
+
+        html.Append("<h2>Best validation loss by model and regularizer</h2>\n");
+        html.Append("<p class=\"note\">The heatmap's numbers: mean over each cell's finished trials (seeds, optimizers).</p>\n");
+        html.Append(GridTable(results));
+
+        html.Append("<h2>Trials ranked by best validation loss</h2>\n");
+        html.Append(TrialTable(results));
+        html.Append("""
+            <p class="note">Losses are the data loss (binary cross-entropy); the L1/L2 penalty is not included.
+            The best epoch is the one of lowest validation loss, where the trial starts to overfit; the final gap is
+            validation minus train loss at the last epoch. Source: <code>trials.csv</code> and <code>epochs.csv</code> beside this folder.</p>
+            <script>
+            // Marks the page once every figure has loaded (or says which did not), for readers and for tests.
+            window.addEventListener("load", function () {
+              var images = Array.prototype.slice.call(document.images);
+              var broken = images.filter(function (img) { return !(img.complete && img.naturalWidth > 0); });
+              broken.forEach(function (img) {
+                var note = document.createElement("p");
+                note.className = "missing";
+                note.textContent = "Figure not found: " + img.getAttribute("src");
+                img.insertAdjacentElement("afterend", note);
+              });
+              document.body.setAttribute("data-figures", broken.length === 0 ? "loaded" : "broken");
+              document.body.setAttribute("data-figures-loaded", String(images.length - broken.length));
+            });
+            </script>
+            </body>
+            </html>
+
+            """);
+        return html.ToString();
+    }
+
+    private static string Summary(SweepResults results)
+    {
+        var counts = results.Trials.GroupBy(t => t.Status).OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => $"{g.Count()} {Encode(g.Key)}");
+        var seeds = results.Trials.Select(t => t.Seed).Distinct().Count();
+        var text = $"{results.Trials.Count} trials ({string.Join(", ", counts)}): {results.Models.Count} model(s) "
+            + $"({Encode(string.Join(", ", results.Models))}) x {results.Regularizers.Count} regularizer(s) "
+            + $"({Encode(string.Join(", ", results.Regularizers))})";
+        if (results.Optimizers.Count > 1)
+            text += $" x {results.Optimizers.Count} optimizers ({Encode(string.Join(", ", results.Optimizers))})";
+        text += $", {seeds} seed(s).";
+        var best = results.Ranked[0];
+        if (double.IsFinite(best.BestValLoss))
+        {
+            text += $" Lowest validation loss: <b>{Encode(best.Model)} / {Encode(best.Regularizer)}</b>, "
+                + $"{Number(best.BestValLoss, "0.0000")} at epoch {best.BestEpoch}.";
+        }
+        return text;
+    }
+
+    private static string GridTable(SweepResults results)
+    {
+        var values = results.BestValLossGrid();
+        var html = new StringBuilder("<div class=\"scroll\"><table id=\"best-val-loss\">\n<thead><tr><th>model</th>");
+        foreach (var regularizer in results.Regularizers)
+            html.Append($"<th class=\"num\">{Encode(regularizer)}</th>");
+        html.Append("</tr></thead>\n<tbody>\n");
+        for (var row = 0; row < results.Models.Count; row++)
+        {
+            html.Append($"<tr><th>{Encode(results.Models[row])}</th>");
+            for (var column = 0; column < results.Regularizers.Count; column++)
+                html.Append($"<td class=\"num\">{Number(values[row, column], "0.0000")}</td>");
+            html.Append("</tr>\n");
+        }
+        html.Append("</tbody>\n</table></div>\n");
+        return html.ToString();
+    }
+
+    private static string TrialTable(SweepResults results)
+    {
+        // Columns that would say the same thing on every row (one optimizer, one seed, no error) are left out.
+        var columns = new List<(string Header, bool Numeric, Func<TrialRow, string> Cell)>
+        {
+            ("trial", false, t => $"<code>{Encode(t.TrialId)}</code>"),
+            ("model", false, t => Encode(t.Model)),
+            ("regularizer", false, t => Encode(t.Regularizer)),
+        };
+        if (results.Optimizers.Count > 1)
+            columns.Add(("optimizer", false, t => Encode(t.Optimizer)));
+        if (results.Trials.Select(t => t.Seed).Distinct().Count() > 1)
+            columns.Add(("seed", true, t => t.Seed.ToString(CultureInfo.InvariantCulture)));
+        columns.AddRange([
+            ("status", false, t => $"<span class=\"status-{Encode(t.Status)}\">{Encode(t.Status)}</span>"),
+            ("best epoch", true, t => t.BestEpoch > 0 ? t.BestEpoch.ToString(CultureInfo.InvariantCulture) : ""),
+            ("best val loss", true, t => Number(t.BestValLoss, "0.0000")),
+            ("final val loss", true, t => Number(t.FinalValLoss, "0.0000")),
+            ("final gap", true, t => Number(t.FinalGap, "0.000")),
+            ("best val acc", true, t => Number(t.BestValAccuracy, "0.0000")),
+            ("seconds", true, t => Number(t.Seconds, "0.0")),
+        ]);
+        if (results.Trials.Any(t => t.Error.Length > 0))
+            columns.Add(("error", false, t => $"<span class=\"error\">{Encode(t.Error)}</span>"));
+
+        var html = new StringBuilder("<div class=\"scroll\"><table id=\"trials\">\n<thead><tr><th class=\"num\">rank</th>");
+        foreach (var column in columns)
+            html.Append(column.Numeric ? $"<th class=\"num\">{column.Header}</th>" : $"<th>{column.Header}</th>");
+        html.Append("</tr></thead>\n<tbody>\n");
+        var rank = 0;
+        foreach (var trial in results.Ranked)
+        {
+            rank++;
+            html.Append(rank == 1 && double.IsFinite(trial.BestValLoss) ? "<tr class=\"best\">" : "<tr>");
+            html.Append($"<td class=\"num\">{rank}</td>");
+            foreach (var column in columns)
+                html.Append(column.Numeric ? $"<td class=\"num\">{column.Cell(trial)}</td>" : $"<td>{column.Cell(trial)}</td>");
+            html.Append("</tr>\n");
+        }
+        html.Append("</tbody>\n</table></div>\n");
+        return html.ToString();
+    }
+
+    /// <summary>Formats a number for the page; non-finite values as the CSV writes them (nan, inf).</summary>
+    public static string Number(double value, string format) => value switch
+    {
+        double.NaN => "nan",
+        double.PositiveInfinity => "inf",
+        double.NegativeInfinity => "-inf",
+        _ => value.ToString(format, CultureInfo.InvariantCulture),
+    };
+
+    private static string Encode(string text) => WebUtility.HtmlEncode(text);
+}

@@ -1,0 +1,58 @@
+using GridSweep.Messages.Sweeps;
+using GridSweep.Messages.Trials;
+
+namespace GridSweep.Messages.Protocol;
+
+/// <summary>Every message between coordinator and trainers; bound to <see cref="ProtocolSerializer"/>.</summary>
+public interface IGridSweepMessage;
+
+/// <summary>A trainer node offers its slots; repeated until acknowledged and whenever the coordinator changes.</summary>
+public sealed record RegisterTrainer(string NodeId, int Slots, string Device) : IGridSweepMessage;
+
+/// <summary>The coordinator knows the node. The incarnation changes when a coordinator restarts.</summary>
+public sealed record TrainerRegistered(string CoordinatorIncarnation, string Sweep) : IGridSweepMessage;
+
+/// <summary>A slot is free: the coordinator answers with an assignment now or as soon as one is queued.</summary>
+public sealed record RequestWork(string NodeId, int Slot) : IGridSweepMessage;
+
+public sealed record AssignTrial(TrialSpec Trial, int Attempt, int Slot, string CoordinatorIncarnation) : IGridSweepMessage;
+
+public sealed record EpochCompleted(string TrialId, int Attempt, string NodeId, EpochMetrics Metrics) : IGridSweepMessage;
+
+/// <summary>The trial ran to its end: status completed or diverged.</summary>
+public sealed record TrialCompleted(string TrialId, int Attempt, string NodeId, TrialSummary Summary) : IGridSweepMessage;
+
+public sealed record TrialFailed(string TrialId, int Attempt, string NodeId, string Reason) : IGridSweepMessage;
+
+/// <summary>A leaving trainer hands its trial back so it runs elsewhere at once.</summary>
+public sealed record TrialReturned(string TrialId, int Attempt, string NodeId) : IGridSweepMessage;
+
+public sealed class GetSweepStatus : IGridSweepMessage
+{
+    public static readonly GetSweepStatus Instance = new();
+    private GetSweepStatus() { }
+}
+
+public sealed record SweepStatusResponse(
+    string Sweep,
+    int Total,
+    int Queued,
+    int Running,
+    int Completed,
+    int Diverged,
+    int Failed,
+    IReadOnlyList<NodeStatus> Nodes) : IGridSweepMessage;
+
+public sealed record NodeStatus(string NodeId, string Device, int Slots, int Running, int Completed, int Failed);
+
+/// <summary>Cluster role names and well-known actor names.</summary>
+public static class ClusterNames
+{
+    public const string System = "gridsweep";
+    public const string CoordinatorRole = "coordinator";
+    public const string TrainerRole = "trainer";
+    public const string Coordinator = "sweep-coordinator";
+    public const string CoordinatorProxy = "sweep-coordinator-proxy";
+    public const string Trainer = "trainer-node";
+    public const string Status = "status";
+}

@@ -1,0 +1,92 @@
+using Akka.Actor;
+using Akka.Configuration;
+using GridSweep.Messages.Protocol;
+using GridSweep.Messages.Sweeps;
+using GridSweep.Messages.Trials;
+
+namespace GridSweep.Messages.Tests.Protocol;
+
+public sealed class ProtocolSerializerSpecs : IDisposable
+{
+    private static readonly TrialSpec Trial = new("528aa9148d28", "imdb-overfitting", "baseline", "l2", "adam", 1,
+        new ModelSpec([16, 16]), new RegularizerSpec(L2: 0.001), new OptimizerSpec("adam", 0.001), 20, 512, InputLayer.Sparse,
+        new DatasetSpec("imdb", 10000, "/data/imdb_word_index.json"));
+
+    private static readonly EpochMetrics Epoch = new(3, 0.21, 0.013, 0.29, 0.93, 0.88, 0.4);
+
+    /// <summary>One example of every protocol message; a new message type without one fails the coverage test.</summary>
+    public static readonly IReadOnlyList<IGridSweepMessage> Samples =
+    [
+        new RegisterTrainer("gpu-node-1", 4, "cuda:0,cuda:1,cuda:2,cuda:3"),
+        new TrainerRegistered("a1b2c3d4e5f6", "imdb-overfitting"),
+        new RequestWork("gpu-node-1", 2),
+        new AssignTrial(Trial, 2, 1, "a1b2c3d4e5f6"),
+        new EpochCompleted(Trial.Id, 1, "gpu-node-1", Epoch),
+        new EpochCompleted(Trial.Id, 1, "gpu-node-1", Epoch with { TrainLoss = double.NaN, ValLoss = double.PositiveInfinity }),
+        new TrialCompleted(Trial.Id, 1, "gpu-node-1", TrialSummary.From(TrialStatus.Completed, [Epoch], 12.5)),
+        new TrialFailed(Trial.Id, 3, "gpu-node-1", "CUDA out of memory"),
+        new TrialReturned(Trial.Id, 1, "gpu-node-1"),
+        GetSweepStatus.Instance,
+        new SweepStatusResponse("imdb-overfitting", 9, 3, 2, 4, 0, 0, [new NodeStatus("gpu-node-1", "cuda:0", 1, 1, 4, 0)]),
+    ];
+
+    private readonly ActorSystem system = ActorSystem.Create("protocol-specs", ConfigurationFactory.ParseString("akka.loglevel = ERROR"));
+
+    public void Dispose() => system.Dispose();
+
+    public static TheoryData<int> SampleIndexes()
+    {
+        var data = new TheoryData<int>();
+        for (var i = 0; i < Samples.Count; i++)
+            data.Add(i);
+        return data;
+    }
+
+    [Fact]
+    public void Every_protocol_message_type_has_a_manifest_and_a_sample()
+    {
+        var types = typeof(IGridSweepMessage).Assembly.GetTypes()
+            .Where(t => typeof(IGridSweepMessage).IsAssignableFrom(t) && !t.IsInterface)
+            .ToHashSet();
+        Assert.Equal(types.OrderBy(t => t.Name), ProtocolSerializer.KnownTypes.Keys.OrderBy(t => t.Name));
+        Assert.Equal(types.OrderBy(t => t.Name), Samples.Select(s => s.GetType()).Distinct().OrderBy(t => t.Name));
+    }
+
+    [Theory]
+    [MemberData(nameof(SampleIndexes))]
+    public void A_message_survives_the_wire_unchanged(int index)
+    {
+        var message = Samples[index];
+        var serializer = new ProtocolSerializer((ExtendedActorSystem)system);
+
+        var bytes = serializer.ToBinary(message);
+        var manifest = serializer.Manifest(message);
+        var back = serializer.FromBinary(bytes, manifest);
+
+        Assert.IsType(message.GetType(), back);
+        Assert.Equal(bytes, serializer.ToBinary(back)); // Lists compare by reference in records; their bytes compare by value.
+        Assert.DoesNotContain("GridSweep", System.Text.Encoding.UTF8.GetString(bytes)); // No .NET type names on the wire.
+        Assert.True(manifest.Length <= 8, $"manifest '{manifest}' is not short");
+    }
+
+    [Fact]
+    public void The_actor_system_picks_this_serializer_for_protocol_messages()
+    {
+        using var configured = ActorSystem.Create("protocol-binding", ConfigurationFactory.ParseString($$"""
+            akka.loglevel = ERROR
+            akka.actor.serializers.gridsweep = "{{typeof(ProtocolSerializer).AssemblyQualifiedName}}"
+            akka.actor.serialization-bindings { "{{typeof(IGridSweepMessage).AssemblyQualifiedName}}" = gridsweep }
+            """));
+        var serializer = configured.Serialization.FindSerializerFor(Samples[0]);
+        Assert.IsType<ProtocolSerializer>(serializer);
+        Assert.Equal(ProtocolSerializer.Id, serializer.Identifier);
+    }
+
+    [Fact]
+    public void An_unknown_manifest_names_itself()
+    {
+        var serializer = new ProtocolSerializer((ExtendedActorSystem)system);
+        var error = Assert.ThrowsAny<Exception>(() => serializer.FromBinary([], "from-the-future"));
+        Assert.Contains("from-the-future", error.Message);
+    }
+}
