@@ -34,13 +34,20 @@ public static class ReportFigures
         }
         var top = LossTop(results.Curves);
 
+        // A comparison holds everything else fixed: with an optimizer axis, one figure per optimizer.
+        var optimizers = results.Optimizers.Count > 1
+            ? results.Optimizers.Select(o => (Only: (string?)o, File: "-" + FileSafe(o), Title: $", {o}")).ToList()
+            : [(Only: null, File: "", Title: "")];
         var reference = results.Regularizers[0];
-        var sizes = results.Models.SelectMany(m => results.CurvesOf(m, reference)).ToList();
-        if (sizes.Count > 0)
+        foreach (var optimizer in optimizers)
         {
-            var title = $"Model sizes (regularizer: {reference})";
-            var series = sizes.Select(c => new Series(c, Label(c, results, c.Model), Palette[results.Models.ToList().IndexOf(c.Model) % Palette.Length])).ToList();
-            figures.Add(new ReportFigure(Unique("loss-model-sizes"), Width, Height, title,
+            var sizes = results.Models.SelectMany(m => results.CurvesOf(m, reference))
+                .Where(c => optimizer.Only is null || c.Optimizer == optimizer.Only).ToList();
+            if (sizes.Count == 0)
+                continue;
+            var title = $"Model sizes (regularizer: {reference}{optimizer.Title})";
+            var series = sizes.Select(c => new Series(c, Label(c, c.Model), Palette[results.Models.ToList().IndexOf(c.Model) % Palette.Length])).ToList();
+            figures.Add(new ReportFigure(Unique("loss-model-sizes" + optimizer.File), Width, Height, title,
                 $"Train (dashed) and validation (solid) loss of each model with regularizer '{reference}'; dots mark each curve's lowest validation loss, where it starts to overfit.",
                 () => LossFigure(title, series, top)));
         }
@@ -50,15 +57,19 @@ public static class ReportFigures
         {
             foreach (var model in results.Models)
             {
-                var curves = results.Regularizers.SelectMany(r => results.CurvesOf(model, r)).ToList();
-                if (!curves.Any(c => c.Regularizer == SweepResults.NoRegularizer) || curves.All(c => c.Regularizer == SweepResults.NoRegularizer))
-                    continue;
-                var title = $"{model}: each regularizer against none";
-                var series = curves.Select(c => new Series(c, Label(c, results, c.Regularizer),
-                    c.Regularizer == SweepResults.NoRegularizer ? Neutral : RegularizerColor(results.Regularizers.ToList().IndexOf(c.Regularizer)))).ToList();
-                figures.Add(new ReportFigure(Unique("loss-regularizers-" + FileSafe(model)), Width, Height, title,
-                    $"Train (dashed) and validation (solid) loss of {model} with each regularizer against none (black).",
-                    () => LossFigure(title, series, top)));
+                foreach (var optimizer in optimizers)
+                {
+                    var curves = results.Regularizers.SelectMany(r => results.CurvesOf(model, r))
+                        .Where(c => optimizer.Only is null || c.Optimizer == optimizer.Only).ToList();
+                    if (!curves.Any(c => c.Regularizer == SweepResults.NoRegularizer) || curves.All(c => c.Regularizer == SweepResults.NoRegularizer))
+                        continue;
+                    var title = $"{model}{optimizer.Title}: each regularizer against none";
+                    var series = curves.Select(c => new Series(c, Label(c, c.Regularizer),
+                        c.Regularizer == SweepResults.NoRegularizer ? Neutral : RegularizerColor(results.Regularizers.ToList().IndexOf(c.Regularizer)))).ToList();
+                    figures.Add(new ReportFigure(Unique("loss-regularizers-" + FileSafe(model) + optimizer.File), Width, Height, title,
+                        $"Train (dashed) and validation (solid) loss of {model} with each regularizer against none (black).",
+                        () => LossFigure(title, series, top)));
+                }
             }
         }
 
@@ -85,11 +96,8 @@ public static class ReportFigures
 
     private sealed record Series(LossCurve Curve, string Label, Color Color);
 
-    private static string Label(LossCurve curve, SweepResults results, string name)
-    {
-        var label = results.Optimizers.Count > 1 ? $"{name} {curve.Optimizer}" : name;
-        return curve.Seeds.Any(s => s.Diverged) ? label + " (diverged)" : label;
-    }
+    private static string Label(LossCurve curve, string name) =>
+        curve.Seeds.Any(s => s.Diverged) ? name + " (diverged)" : name;
 
     private static byte[] LossFigure(string title, IReadOnlyList<Series> series, double top)
     {
@@ -224,6 +232,7 @@ public static class ReportFigures
                         var late = curves[i].BestEpoch > (allCurves.Max(c => c.Epochs[^1]) + allCurves.Min(c => c.Epochs[0])) / 2.0;
                         label.LabelAlignment = late ? Alignment.UpperRight : Alignment.UpperLeft;
                         label.OffsetX = late ? -4 : 4;
+                        label.OffsetY = 16 * i; // one line per optimizer, so close best epochs do not overprint
                     }
                 }
                 if (curves.Count == 0)
@@ -248,11 +257,28 @@ public static class ReportFigures
         using (var title = new SKFont(Fonts.GetTypeface(FontName.Value, bold: true, italic: false), 22))
         using (var key = new SKFont(Fonts.GetTypeface(FontName.Value, bold: false, italic: false), 15))
         using (var ink = new SKPaint { Color = SKColors.Black, IsAntialias = true })
-        using (var grey = new SKPaint { Color = new SKColor(0x44, 0x44, 0x44), IsAntialias = true })
         {
             surface.Canvas.DrawText($"{results.Name}: loss by epoch, rows = models, columns = regularizers", width / 2f, 30, SKTextAlign.Center, title, ink);
-            surface.Canvas.DrawText("solid: validation   dashed: train   dot and dotted line: best epoch (lowest validation loss)   same y-axis in every panel",
-                width / 2f, 54, SKTextAlign.Center, key, grey);
+            // The key line: line styles, then which colour is which optimizer when there are several.
+            var segments = new List<(string Text, SKColor Color)>
+            {
+                ("solid: validation   dashed: train   dot and dotted line: best epoch   same y-axis in every panel", new SKColor(0x44, 0x44, 0x44)),
+            };
+            if (results.Optimizers.Count > 1)
+            {
+                for (var i = 0; i < results.Optimizers.Count; i++)
+                {
+                    var color = Palette[i % Palette.Length];
+                    segments.Add(($"   {results.Optimizers[i]}", new SKColor(color.R, color.G, color.B)));
+                }
+            }
+            var x = (width - segments.Sum(segment => key.MeasureText(segment.Text))) / 2;
+            foreach (var (text, color) in segments)
+            {
+                using var paint = new SKPaint { Color = color, IsAntialias = true };
+                surface.Canvas.DrawText(text, x, 54, SKTextAlign.Left, key, paint);
+                x += key.MeasureText(text);
+            }
         }
         surface.Canvas.DrawBitmap(panelsBitmap, 0, GridTitleHeight);
         using var image = surface.Snapshot();

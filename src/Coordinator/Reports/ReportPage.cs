@@ -37,7 +37,7 @@ public static class ReportPage
             tr.best td { font-weight: bold; }
             .status-failed { color: #b00020; }
             .status-diverged { color: #b35c00; }
-            .error { white-space: normal; color: #b00020; }
+            .error { display: inline-block; min-width: 16rem; max-width: 32rem; white-space: normal; color: #b00020; }
             code { background: #f3f3f3; padding: 0 0.2rem; }
             .missing { color: #b00020; font-weight: bold; }
             .note { color: #555; font-size: 0.92rem; }

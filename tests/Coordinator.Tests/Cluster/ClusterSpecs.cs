@@ -1,0 +1,164 @@
+using GridSweep.Coordinator.Results;
+using GridSweep.TrainerNode.Tests;
+
+namespace GridSweep.Coordinator.Tests.Cluster;
+
+/// <summary>
+/// A coordinator and trainer nodes as separate processes on loopback, with real Akka remoting, the real
+/// IMDB data and real training; nodes are killed for real. Every test ends by checking the ledger: each
+/// trial completed exactly once with exactly one full curve.
+/// </summary>
+[Collection(nameof(ClusterSpecs))] // One cluster at a time: the machine has two cores.
+public sealed class ClusterSpecs : IDisposable
+{
+    private const int Epochs = 12;
+    private static readonly TimeSpan Patience = TimeSpan.FromMinutes(3);
+
+    private readonly TempDirectory directory = new("gridsweep-cluster");
+    private readonly List<NodeProcess> processes = [];
+    private readonly string spec;
+    private readonly string output;
+    private readonly string cache;
+    private readonly int port = NodeProcess.FreePort();
+
+    public ClusterSpecs()
+    {
+        spec = directory.Combine("cluster.yaml");
+        File.WriteAllText(spec, $"""
+            name: cluster-study
+            dataset: {"{"}name: imdb, num_words: 10000{"}"}
+            training:
+              epochs: {Epochs}
+              batch_size: 512
+              optimizer: {"{"}name: adam, learning_rate: 0.001{"}"}
+              seeds: [1]
+            grid:
+              model:
+                baseline: {"{"}hidden: [16, 16]{"}"}
+                smaller:  {"{"}hidden: [4, 4]{"}"}
+              regularizer:
+                none:    {"{"}{"}"}
+                l2:      {"{"}l2: 0.001{"}"}
+            """);
+        output = directory.Combine("runs");
+        cache = directory.Combine("cache");
+    }
+
+    public void Dispose()
+    {
+        foreach (var process in processes)
+            process.Dispose();
+        directory.Dispose();
+    }
+
+    private NodeProcess StartCoordinator() => Track(NodeProcess.Coordinator(spec, port, output,
+        "--data", TestData.ImdbArchive, "--word-index", TestData.KerasWordIndex, "--cache", cache));
+
+    private NodeProcess StartTrainer(string nodeId) => Track(NodeProcess.Trainer(nodeId, port, cache));
+
+    private NodeProcess Track(NodeProcess process)
+    {
+        processes.Add(process);
+        return process;
+    }
+
+    [Fact]
+    public void A_trainer_killed_mid_trial_loses_nothing_and_its_trial_runs_elsewhere()
+    {
+        var coordinator = StartCoordinator();
+        var a = StartTrainer("trainer-a");
+        StartTrainer("trainer-b");
+        var started = coordinator.WaitFor(@"started on trainer-a", Patience).Line;
+        var trialId = started.Split(' ')[1];
+        coordinator.WaitFor($@"{trialId} .* epoch 2/", Patience);
+
+        a.KillHard();
+        var killedAt = DateTime.UtcNow;
+        coordinator.WaitFor($@"{trialId} .* queued again: trainer trainer-a lost", Patience);
+        var restarted = coordinator.WaitFor($@"{trialId} .* started on trainer-b", Patience);
+
+        Assert.Equal(0, coordinator.WaitForExit(Patience));
+        AssertEveryTrialCompletedExactlyOnce();
+        Console.WriteLine($"trial {trialId} ran elsewhere {(restarted.At - killedAt).TotalSeconds:F1} s after its trainer was killed");
+    }
+
+    [Fact]
+    public void A_coordinator_killed_mid_sweep_resumes_without_rerunning_completed_trials()
+    {
+        var coordinator = StartCoordinator();
+        StartTrainer("trainer-a");
+        coordinator.WaitFor(@"completed: best epoch", Patience);
+        coordinator.WaitFor(@"\[2/4\] .* epoch 2/", Patience);
+        coordinator.KillHard();
+        coordinator.WaitForExit(Patience);
+        var completedBefore = Completed();
+        Assert.NotEmpty(completedBefore);
+
+        var restarted = StartCoordinator();
+        Assert.Equal(0, restarted.WaitForExit(Patience));
+
+        foreach (var id in completedBefore)
+            Assert.DoesNotContain($"{id} ", string.Join('\n', restarted.Lines.Where(l => l.Line.Contains("started on")).Select(l => l.Line)));
+        Assert.Contains($"{completedBefore.Count} already done", restarted.Output);
+        AssertEveryTrialCompletedExactlyOnce();
+    }
+
+    [Fact]
+    public void A_trainer_stopped_with_sigterm_hands_its_trial_back_and_leaves()
+    {
+        var coordinator = StartCoordinator();
+        var a = StartTrainer("trainer-a");
+        StartTrainer("trainer-b");
+        var trialId = coordinator.WaitFor(@"started on trainer-a", Patience).Line.Split(' ')[1];
+        coordinator.WaitFor($@"{trialId} .* epoch 2/", Patience);
+
+        a.Terminate();
+
+        Assert.Equal(0, a.WaitForExit(TimeSpan.FromSeconds(30)));
+        coordinator.WaitFor($@"{trialId} .* queued again: handed back by a leaving trainer", Patience);
+        Assert.Equal(0, coordinator.WaitForExit(Patience));
+        AssertEveryTrialCompletedExactlyOnce();
+    }
+
+    [Fact]
+    public void A_trainer_that_starts_first_and_one_that_joins_mid_sweep_both_get_work()
+    {
+        StartTrainer("trainer-early");
+        Thread.Sleep(TimeSpan.FromSeconds(3));
+        var coordinator = StartCoordinator();
+        coordinator.WaitFor(@"started on trainer-early", Patience);
+        coordinator.WaitFor(@"completed: best epoch", Patience);
+        StartTrainer("trainer-late");
+        coordinator.WaitFor(@"started on trainer-late", Patience);
+
+        var status = GridSweepCli.Run("status", "--host", "127.0.0.1", "--port", $"{port}");
+        Assert.True(status.ExitCode == 0 || coordinator.HasExited, status.All);
+        if (status.ExitCode == 0)
+        {
+            Assert.Contains("sweep cluster-study: 4 trials", status.Output);
+            Assert.Contains("trainer-early", status.Output);
+        }
+
+        Assert.Equal(0, coordinator.WaitForExit(Patience));
+        AssertEveryTrialCompletedExactlyOnce();
+    }
+
+    private HashSet<string> Completed() =>
+        RunFolder.ReadRows(Path.Combine(output, "cluster-study", RunFolder.TrialsFile), RunFolder.TrialColumns)
+            .Where(r => r["status"] == "completed").Select(r => r["trial_id"]).ToHashSet();
+
+    private void AssertEveryTrialCompletedExactlyOnce()
+    {
+        var folder = Path.Combine(output, "cluster-study");
+        var trials = RunFolder.ReadRows(Path.Combine(folder, RunFolder.TrialsFile), RunFolder.TrialColumns);
+        Assert.Equal(4, trials.Count);
+        Assert.Equal(4, trials.Select(t => t["trial_id"]).Distinct().Count());
+        Assert.All(trials, t => Assert.Equal("completed", t["status"]));
+        var epochs = RunFolder.ReadRows(Path.Combine(folder, RunFolder.EpochsFile), RunFolder.EpochColumns);
+        foreach (var trial in trials)
+        {
+            var curve = epochs.Where(e => e["trial_id"] == trial["trial_id"]).Select(e => int.Parse(e["epoch"])).ToList();
+            Assert.Equal(Enumerable.Range(1, Epochs), curve);
+        }
+    }
+}

@@ -1,0 +1,270 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using GridSweep.Coordinator.Reports;
+using GridSweep.Coordinator.Results;
+using GridSweep.TrainerNode.Tests;
+using SkiaSharp;
+
+namespace GridSweep.Coordinator.Tests.Reports;
+
+public sealed partial class ReportWriterSpecs
+{
+    private static readonly string[] ExpectedFiles =
+    [
+        "grid.png", "heatmap-best-val-loss.png", "index.html",
+        "loss-model-sizes.png", "loss-regularizers-baseline.png", "loss-regularizers-smaller.png",
+    ];
+
+    [Fact]
+    public void Writes_every_figure_and_the_index_into_the_report_folder()
+    {
+        using var directory = new TempDirectory();
+        var run = SampleRun.Create(directory.Path);
+
+        var index = ReportWriter.Write(run);
+
+        Assert.Equal(Path.Combine(run, "report", "index.html"), index);
+        Assert.Equal(ExpectedFiles, Directory.GetFiles(Path.Combine(run, "report")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Every_figure_is_a_png_of_its_size_with_curves_and_lettering_on_it()
+    {
+        using var directory = new TempDirectory();
+        var run = SampleRun.Create(directory.Path);
+        ReportWriter.Write(run);
+
+        foreach (var file in Directory.GetFiles(Path.Combine(run, "report"), "*.png"))
+        {
+            using var bitmap = SKBitmap.Decode(file);
+            Assert.True(bitmap is not null, $"{file} is not a PNG that SkiaSharp can decode");
+            var name = Path.GetFileName(file);
+            if (name == "grid.png")
+            {
+                Assert.True(bitmap.Width >= ReportFigures.Width && bitmap.Height >= ReportFigures.Height, $"{name} is {bitmap.Width}x{bitmap.Height}");
+            }
+            else
+            {
+                Assert.Equal((ReportFigures.Width, ReportFigures.Height), (bitmap.Width, bitmap.Height));
+            }
+            Assert.True(SampleRun.DistinctColors(bitmap) >= 20, $"{name} has only {SampleRun.DistinctColors(bitmap)} colours: blank?");
+            // The title: dark text in the top band, which stays blank when no font could be loaded.
+            var lettering = SampleRun.PixelsNear(bitmap, SKColors.Black, top: 0, bottom: 45);
+            Assert.True(lettering > 100, $"{name}: {lettering} dark pixels in the title band; the title is missing");
+        }
+    }
+
+    [Fact]
+    public void The_loss_figures_draw_one_colour_per_model()
+    {
+        using var directory = new TempDirectory();
+        var run = SampleRun.Create(directory.Path);
+        ReportWriter.Write(run);
+
+        using var sizes = SKBitmap.Decode(Path.Combine(run, "report", "loss-model-sizes.png"));
+        // Category10's first two colours: baseline blue, smaller orange.
+        Assert.True(SampleRun.PixelsNear(sizes, SKColor.Parse("#1f77b4")) > 500, "no blue baseline curve");
+        Assert.True(SampleRun.PixelsNear(sizes, SKColor.Parse("#ff7f0e")) > 500, "no orange smaller curve");
+    }
+
+    [Fact]
+    public void The_trial_table_ranks_every_trial_by_best_validation_loss_from_trials_csv()
+    {
+        using var directory = new TempDirectory();
+        var run = SampleRun.Create(directory.Path);
+        var html = File.ReadAllText(ReportWriter.Write(run));
+
+        var expected = SampleRun.TrialRows(run)
+            .OrderBy(row => double.IsNaN(CsvFormat.ParseNumber(row["best_val_loss"])) ? 1 : 0)
+            .ThenBy(row => CsvFormat.ParseNumber(row["best_val_loss"]))
+            .Select(row => row["trial_id"]).ToList();
+        Assert.Equal(8, expected.Count);
+        Assert.Equal(SampleRun.FailedId, expected[^1]);
+        var table = html[html.IndexOf("<table id=\"trials\">", StringComparison.Ordinal)..];
+        var positions = expected.Select(id => table.IndexOf($"<code>{id}</code>", StringComparison.Ordinal)).ToList();
+        Assert.DoesNotContain(-1, positions);
+        Assert.Equal(positions.Order(), positions);
+        foreach (var row in SampleRun.TrialRows(run).Where(r => r["status"] == "completed"))
+            Assert.Contains(CsvFormat.ParseNumber(row["best_val_loss"]).ToString("0.0000", CultureInfo.InvariantCulture), table);
+    }
+
+    [Fact]
+    public void The_page_shows_diverged_and_failed_trials_with_their_status_and_error()
+    {
+        using var directory = new TempDirectory();
+        var run = SampleRun.Create(directory.Path);
+        var html = File.ReadAllText(ReportWriter.Write(run));
+
+        var diverged = RowOf(html, SampleRun.DivergedId);
+        Assert.Contains("diverged", diverged);
+        Assert.Contains(">nan<", diverged); // its final validation loss
+        var failed = RowOf(html, SampleRun.FailedId);
+        Assert.Contains("failed", failed);
+        Assert.Contains("out of memory, &quot;twice&quot;", failed);
+    }
+
+    [Fact]
+    public void The_heatmap_numbers_are_the_mean_best_validation_loss_over_seeds_of_finished_trials()
+    {
+        using var directory = new TempDirectory();
+        var run = SampleRun.Create(directory.Path);
+        var rows = SampleRun.TrialRows(run);
+        double Mean(string model, string regularizer) => rows
+            .Where(r => r["model"] == model && r["regularizer"] == regularizer && r["status"] is "completed" or "diverged")
+            .Average(r => CsvFormat.ParseNumber(r["best_val_loss"]));
+
+        var results = SweepResults.Load(run);
+        var grid = results.BestValLossGrid();
+        Assert.Equal(["baseline", "smaller"], results.Models);
+        Assert.Equal(["none", "l2"], results.Regularizers);
+        Assert.Equal(Mean("baseline", "none"), grid[0, 0], 12);
+        Assert.Equal(Mean("baseline", "l2"), grid[0, 1], 12);
+        Assert.Equal(Mean("smaller", "none"), grid[1, 0], 12);
+        // Only the diverged seed finished in this cell: the failed one does not count.
+        Assert.Equal(Mean("smaller", "l2"), grid[1, 1], 12);
+
+        var html = File.ReadAllText(ReportWriter.Write(run));
+        var table = html[html.IndexOf("<table id=\"best-val-loss\">", StringComparison.Ordinal)..];
+        table = table[..table.IndexOf("</table>", StringComparison.Ordinal)];
+        var cells = CellPattern().Matches(table).Select(m => m.Groups[1].Value).ToList();
+        Assert.Equal(
+            new[] { Mean("baseline", "none"), Mean("baseline", "l2"), Mean("smaller", "none"), Mean("smaller", "l2") }
+                .Select(v => v.ToString("0.0000", CultureInfo.InvariantCulture)),
+            cells);
+    }
+
+    [Fact]
+    public void Seeds_are_averaged_epoch_by_epoch_and_the_best_epoch_is_that_of_the_mean()
+    {
+        using var directory = new TempDirectory();
+        var run = SampleRun.Create(directory.Path);
+
+        var curve = Assert.Single(SweepResults.Load(run).CurvesOf("baseline", "l2"));
+
+        Assert.Equal(2, curve.Seeds.Count);
+        Assert.Equal([1, 2, 3, 4, 5, 6], curve.Epochs);
+        // Seed 1 is lowest at epoch 3, seed 2 at epoch 5; their mean is lowest between them, at epoch 4 (0.303).
+        Assert.Equal([3, 5], curve.Seeds.Select(s => s.Epochs[Array.IndexOf(s.ValLoss, s.ValLoss.Min())]));
+        Assert.Equal((curve.Seeds[0].ValLoss[3] + curve.Seeds[1].ValLoss[3]) / 2, curve.ValLoss[3], 12);
+        Assert.Equal(4, curve.BestEpoch);
+        Assert.Equal(0.303, curve.BestValLoss, 9);
+    }
+
+    [Fact]
+    public void The_page_is_self_contained_and_every_image_names_an_existing_file_of_its_stated_size()
+    {
+        using var directory = new TempDirectory();
+        var run = SampleRun.Create(directory.Path);
+        var index = ReportWriter.Write(run);
+        var html = File.ReadAllText(index);
+
+        Assert.Contains("<title>sample-sweep", html);
+        Assert.Contains("<h1>sample-sweep</h1>", html);
+        Assert.Contains("<style>", html);
+        Assert.DoesNotContain("http://", html);
+        Assert.DoesNotContain("https://", html);
+        Assert.DoesNotContain("<link", html);
+        var images = ImagePattern().Matches(html).ToList();
+        Assert.Equal(5, images.Count);
+        foreach (var image in images)
+        {
+            var (source, alt, width, height) = (image.Groups["src"].Value, image.Groups["alt"].Value, int.Parse(image.Groups["w"].Value), int.Parse(image.Groups["h"].Value));
+            Assert.False(string.IsNullOrWhiteSpace(alt), $"{source} has no alt text");
+            using var bitmap = SKBitmap.Decode(Path.Combine(Path.GetDirectoryName(index)!, source));
+            Assert.Equal((width, height), (bitmap.Width, bitmap.Height));
+        }
+    }
+
+    [Fact]
+    public void Writing_again_replaces_the_whole_report_and_leaves_no_staging_folder()
+    {
+        using var directory = new TempDirectory();
+        var run = SampleRun.Create(directory.Path);
+        ReportWriter.Write(run);
+        File.WriteAllText(Path.Combine(run, "report", "stale.png"), "from an older grid");
+
+        ReportWriter.Write(run);
+
+        Assert.False(File.Exists(Path.Combine(run, "report", "stale.png")));
+        Assert.Equal(["epochs.csv", "report", "trials.csv"],
+            Directory.EnumerateFileSystemEntries(run).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void A_missing_folder_is_named_in_the_error_and_nothing_is_created()
+    {
+        using var directory = new TempDirectory();
+        var missing = Path.Combine(directory.Path, "no-such-run");
+
+        var error = Assert.Throws<ReportException>(() => ReportWriter.Write(missing));
+
+        Assert.Contains(missing, error.Message);
+        Assert.Contains("does not exist", error.Message);
+        Assert.False(Directory.Exists(missing));
+    }
+
+    [Fact]
+    public void A_folder_without_trials_csv_is_not_taken_for_a_run_folder()
+    {
+        using var directory = new TempDirectory();
+        var run = SampleRun.Create(directory.Path);
+        File.Delete(Path.Combine(run, "trials.csv"));
+
+        var error = Assert.Throws<ReportException>(() => ReportWriter.Write(run));
+
+        Assert.Contains(Path.Combine(run, "trials.csv"), error.Message);
+        Assert.False(Directory.Exists(Path.Combine(run, "report")));
+    }
+
+    [Fact]
+    public void A_folder_whose_trials_all_failed_has_nothing_to_plot_and_says_so()
+    {
+        using var directory = new TempDirectory();
+        var run = SampleRun.Create(directory.Path);
+        var trials = Path.Combine(run, "trials.csv");
+        File.WriteAllLines(trials, File.ReadAllLines(trials).Select((line, i) => i == 0 ? line : line.Replace(",completed,", ",failed,").Replace(",diverged,", ",failed,")));
+
+        var error = Assert.Throws<ReportException>(() => ReportWriter.Write(run));
+
+        Assert.Contains(trials, error.Message);
+        Assert.Contains("no finished", error.Message);
+        Assert.Contains("8 failed", error.Message);
+    }
+
+    [Fact]
+    public void A_number_that_is_not_one_is_reported_with_file_trial_and_column()
+    {
+        using var directory = new TempDirectory();
+        var run = SampleRun.Create(directory.Path);
+        var trials = Path.Combine(run, "trials.csv");
+        File.WriteAllText(trials, File.ReadAllText(trials).Replace("base-none-s1,baseline,none,1,completed,2,", "base-none-s1,baseline,none,1,completed,two,"));
+
+        var error = Assert.Throws<ReportException>(() => ReportWriter.Write(run));
+
+        Assert.Contains(trials, error.Message);
+        Assert.Contains("base-none-s1", error.Message);
+        Assert.Contains("best_epoch 'two'", error.Message);
+    }
+
+    [Fact]
+    public void Names_from_the_sweep_file_become_safe_file_names()
+    {
+        Assert.Equal("big-net_v2", ReportFigures.FileSafe("big net_v2"));
+        Assert.Equal("a-b", ReportFigures.FileSafe("a/b"));
+        Assert.Equal("unnamed", ReportFigures.FileSafe(""));
+    }
+
+    private static string RowOf(string html, string trialId)
+    {
+        var at = html.IndexOf($"<code>{trialId}</code>", StringComparison.Ordinal);
+        Assert.True(at >= 0, $"{trialId} is not in the page");
+        var start = html.LastIndexOf("<tr", at, StringComparison.Ordinal);
+        return html[start..html.IndexOf("</tr>", at, StringComparison.Ordinal)];
+    }
+
+    [GeneratedRegex("<td class=\"num\">([^<]*)</td>")]
+    private static partial Regex CellPattern();
+
+    [GeneratedRegex("<img src=\"(?<src>[^\"]+)\" alt=\"(?<alt>[^\"]*)\" width=\"(?<w>\\d+)\" height=\"(?<h>\\d+)\">")]
+    private static partial Regex ImagePattern();
+}
