@@ -14,6 +14,11 @@ if ! command -v readelf >/dev/null; then
     if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq binutils >/dev/null
     else sudo apt-get update -qq && sudo apt-get install -y -qq binutils >/dev/null; fi
 fi
+# Headless Chromium opens the sweep report (index.html and its figures) as a reader would.
+if ! command -v chromium >/dev/null; then
+    if [ "$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi
+fi
 
 results="$(mktemp -d)"
 trap 'rm -rf "$results"' EXIT

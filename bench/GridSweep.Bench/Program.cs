@@ -6,6 +6,8 @@ return args.FirstOrDefault() switch
 {
     "training" => await TrainingBenchmark.RunAsync(args[1..]),
     TrainingBenchmark.ChildCommand => await TrainingBenchmark.RunChildAsync(args[1..]),
+    "coordinator" => await CoordinatorBenchmark.RunAsync(args[1..]),
+    CoordinatorBenchmark.TrainersCommand => await CoordinatorBenchmark.RunTrainersAsync(args[1..]),
     _ => Usage(),
 };
 
@@ -13,6 +15,7 @@ static int Usage()
 {
     Console.WriteLine("""
         usage: dotnet run --project bench/GridSweep.Bench -c Release -- training [options]
+               dotnet run --project bench/GridSweep.Bench -c Release -- coordinator [--trials 100000] [--slots 1000] [--epochs 5]
 
           --data PATH        IMDB archive or folder (default: ../shared/data/imdb/aclImdb_labeled.tar.gz beside the repo)
           --word-index PATH  Keras word index (default: imdb_word_index.json beside the archive, if there)

@@ -98,6 +98,8 @@ internal static class TrainingBenchmark
         return 0;
     }
 
+    public static string RepoRoot() => Options.RepoRoot();
+
     private sealed record Options(string Data, string? WordIndex, int Epochs, string[] Models, string Out)
     {
         public static Options Parse(string[] args)
@@ -128,7 +130,7 @@ internal static class TrainingBenchmark
             return new Options(data, wordIndex, epochs, models, output ?? Path.Combine(root, "bench", "results", "training.md"));
         }
 
-        private static string RepoRoot()
+        public static string RepoRoot()
         {
             for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
                 if (File.Exists(Path.Combine(dir.FullName, "GridSweep.slnx")))

@@ -24,13 +24,42 @@ public sealed class RunFolderSpecs
     }
 
     [Fact]
-    public void Rows_are_on_disk_as_soon_as_they_are_appended()
+    public void Epoch_rows_are_on_disk_after_a_flush()
     {
         using var directory = new TempDirectory();
         using var folder = RunFolder.Open(directory.Path);
         folder.AppendEpoch(Trial("aaa"), Epoch(1));
+        folder.Flush();
         var lines = ReadShared(Path.Combine(directory.Path, "epochs.csv"));
         Assert.Equal("aaa,baseline,none,1,1,0.5,0.01,0.4,0.8,0.85,1.5", lines[1]);
+    }
+
+    [Fact]
+    public void A_finished_trial_is_on_disk_with_its_whole_curve_at_once()
+    {
+        using var directory = new TempDirectory();
+        using var folder = RunFolder.Open(directory.Path);
+        folder.AppendEpoch(Trial("aaa"), Epoch(1));
+        folder.AppendEpoch(Trial("aaa"), Epoch(2));
+        folder.AppendTrial(Trial("aaa"), TrialSummary.From(TrialStatus.Completed, [Epoch(1), Epoch(2)], 3));
+        Assert.Equal(3, ReadShared(Path.Combine(directory.Path, "epochs.csv")).Length);
+        Assert.Equal(2, ReadShared(Path.Combine(directory.Path, "trials.csv")).Length);
+    }
+
+    [Fact]
+    public void Dropping_an_abandoned_attempt_removes_only_its_rows()
+    {
+        using var directory = new TempDirectory();
+        using var folder = RunFolder.Open(directory.Path);
+        folder.AppendEpoch(Trial("keep"), Epoch(1));
+        folder.AppendEpoch(Trial("lost"), Epoch(1));
+        folder.AppendEpoch(Trial("lost"), Epoch(2));
+        folder.Flush();
+        folder.DropTrial("lost");
+        folder.AppendEpoch(Trial("lost"), Epoch(1));
+        folder.Flush();
+        var rows = RunFolder.ReadRows(Path.Combine(directory.Path, "epochs.csv"), RunFolder.EpochColumns);
+        Assert.Equal([("keep", "1"), ("lost", "1")], rows.Select(r => (r["trial_id"], r["epoch"])));
     }
 
     [Fact]

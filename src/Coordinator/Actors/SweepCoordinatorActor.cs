@@ -13,11 +13,16 @@ namespace GridSweep.Coordinator.Actors;
 /// trials of trainers that are lost or leave. The run folder is its durable ledger: a coordinator restarted
 /// on the same folder skips the trials finished there and runs the rest, including those that were in flight.
 /// </summary>
-public sealed class SweepCoordinatorActor : ReceiveActor
+public sealed class SweepCoordinatorActor : ReceiveActor, IWithTimers
 {
     public sealed record Options(int MaxRetries);
 
     private sealed record TrainerLost(IActorRef Trainer);
+
+    private sealed class FlushTick
+    {
+        public static readonly FlushTick Instance = new();
+    }
 
     private sealed record Trainer(string NodeId, string Device, int Slots)
     {
@@ -62,7 +67,10 @@ public sealed class SweepCoordinatorActor : ReceiveActor
         Receive<TrialReturned>(returned => Abandon(returned.TrialId, returned.Attempt, Sender, "handed back by a leaving trainer"));
         Receive<TrainerLost>(Lose);
         Receive<GetSweepStatus>(_ => Sender.Tell(Status()));
+        Receive<FlushTick>(_ => results.Flush());
     }
+
+    public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(string sweep, IReadOnlyList<TrialSpec> trials, RunFolder results, Options options) =>
         Akka.Actor.Props.Create(() => new SweepCoordinatorActor(sweep, trials, results, options));
@@ -70,6 +78,7 @@ public sealed class SweepCoordinatorActor : ReceiveActor
     protected override void PreStart()
     {
         log.Info("sweep {0}: {1} trials, {2} already finished in {3}, incarnation {4}", sweep, trials.Count, skipped, results.Path, incarnation);
+        Timers.StartPeriodicTimer("flush", FlushTick.Instance, TimeSpan.FromSeconds(1));
         FinishIfDone();
     }
 

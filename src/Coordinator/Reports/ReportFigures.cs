@@ -292,7 +292,7 @@ public static class ReportFigures
         var rows = results.Models.Count;
         var columns = results.Regularizers.Count;
         using var plot = NewPlot();
-        plot.Title("Best validation loss (mean over seeds)", 20);
+        plot.Title(results.Optimizers.Count > 1 ? "Best validation loss (mean over seeds and optimizers)" : "Best validation loss (mean over seeds)", 20);
         plot.XLabel("regularizer", 16);
         plot.YLabel("model", 16);
 

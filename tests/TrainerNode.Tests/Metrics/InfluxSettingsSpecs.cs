@@ -1,0 +1,106 @@
+using GridSweep.TrainerNode.Metrics;
+
+namespace GridSweep.TrainerNode.Tests.Metrics;
+
+public class InfluxSettingsSpecs
+{
+    private static Func<string, string?> Environment(params (string Name, string Value)[] variables) =>
+        name => variables.FirstOrDefault(v => v.Name == name).Value;
+
+    [Fact]
+    public void Reads_the_influx_options_and_the_token_file_and_ignores_other_arguments()
+    {
+        using var folder = new TempFolder();
+        var tokenFile = Path.Combine(folder.Path, "token");
+        File.WriteAllText(tokenFile, "  tok-123\n");
+
+        var settings = InfluxSettings.FromArgs(
+            ["run", "--seed-node", "x", "--influx-url", "http://influx:8086", "--influx-org=acme", "--influx-bucket", "sweeps",
+             "--influx-token-file", tokenFile, "--influx-spool", folder.Path, "--influx-spool-max-mb", "3"],
+            Environment((InfluxSettings.TokenVariable, "from-environment")))!;
+
+        Assert.Equal("http://influx:8086", settings.Url);
+        Assert.Equal(InfluxSettings.V2, settings.Api);
+        Assert.Equal("sweeps", settings.Bucket);
+        Assert.Equal("acme", settings.Org);
+        Assert.Equal("tok-123", settings.Token);
+        Assert.Equal(tokenFile, settings.TokenFile);
+        Assert.Equal(folder.Path, settings.SpoolDirectory);
+        Assert.Equal(3L << 20, settings.SpoolMaxBytes);
+    }
+
+    [Fact]
+    public void Takes_the_token_from_the_environment_without_a_token_file()
+    {
+        var settings = InfluxSettings.FromArgs(
+            ["--influx-url", "http://influx:8086", "--influx-org", "acme"],
+            Environment((InfluxSettings.TokenVariable, "env-token"), ("XDG_STATE_HOME", "/state")))!;
+
+        Assert.Equal("env-token", settings.Token);
+        Assert.Equal("/state/gridsweep/influx-spool", settings.SpoolDirectory);
+        Assert.Equal(InfluxSettings.DefaultBucket, settings.Bucket);
+    }
+
+    [Fact]
+    public void Reads_v1_settings_with_the_password_from_the_environment()
+    {
+        var settings = InfluxSettings.FromArgs(
+            ["--influx-url", "http://influx:8086", "--influx-api", "v1", "--influx-bucket", "metrics", "--influx-rp", "forever", "--influx-user", "trainer"],
+            Environment((InfluxSettings.PasswordVariable, "pw")), home: "/home/me")!;
+
+        Assert.True(settings.IsV1);
+        Assert.Equal(("metrics", "forever", "trainer", "pw"), (settings.Bucket, settings.RetentionPolicy, settings.User, settings.Password));
+        Assert.Equal("/home/me/.local/state/gridsweep/influx-spool", settings.SpoolDirectory);
+    }
+
+    [Fact]
+    public void Metrics_are_off_without_a_url()
+    {
+        Assert.Null(InfluxSettings.FromArgs(["run", "sweep.yaml"], Environment()));
+    }
+
+    [Fact]
+    public void Lists_every_problem_naming_its_option()
+    {
+        var error = Assert.Throws<ArgumentException>(() => InfluxSettings.FromArgs(
+            ["--influx-url", "influx:8086", "--influx-api", "v3", "--influx-spool-max-mb", "lots", "--influx-colour", "red"],
+            Environment()));
+
+        Assert.Contains("--influx-colour: unknown option", error.Message);
+        Assert.Contains("--influx-url: 'influx:8086' is not an http:// or https:// URL", error.Message);
+        Assert.Contains("--influx-api: 'v3' is not allowed; allowed values: v2, v1", error.Message);
+        Assert.Contains("--influx-spool-max-mb: 'lots' is not a positive whole number of MiB", error.Message);
+    }
+
+    [Fact]
+    public void The_v2_api_needs_org_and_token()
+    {
+        var error = Assert.Throws<ArgumentException>(() => InfluxSettings.FromArgs(["--influx-url", "http://influx:8086"], Environment()));
+
+        Assert.Contains("--influx-org: the v2 API needs the organization", error.Message);
+        Assert.Contains($"--influx-token-file: the v2 API needs a token: give a file holding it or set {InfluxSettings.TokenVariable}", error.Message);
+    }
+
+    [Fact]
+    public void A_missing_token_file_is_named()
+    {
+        var error = Assert.Throws<ArgumentException>(() => InfluxSettings.FromArgs(
+            ["--influx-url", "http://influx:8086", "--influx-org", "acme", "--influx-token-file", "/nonexistent/token"], Environment()));
+
+        Assert.Contains("--influx-token-file: cannot read '/nonexistent/token'", error.Message);
+    }
+
+    [Fact]
+    public void Printing_the_settings_never_shows_a_secret()
+    {
+        var settings = MetricsKit.V2("http://influx:8086", "/tmp/spool", token: "tok-VERY-SECRET") with { User = "u", Password = "pw-VERY-SECRET" };
+
+        var printed = settings.ToString();
+
+        Assert.DoesNotContain("VERY-SECRET", printed);
+        Assert.Contains("Token = (redacted)", printed);
+        Assert.Contains("Password = (redacted)", printed);
+        Assert.Contains("Url = http://influx:8086", printed);
+        Assert.Contains("Password = (none)", (settings with { Password = null }).ToString());
+    }
+}
