@@ -1,0 +1,146 @@
+using Akka.Actor;
+using Akka.TestKit.Xunit2;
+using GridSweep.Coordinator.Actors;
+using GridSweep.Coordinator.Results;
+using GridSweep.Messages.Protocol;
+using GridSweep.Messages.Sweeps;
+using GridSweep.Messages.Trials;
+using GridSweep.TrainerNode.Tests;
+
+namespace GridSweep.Coordinator.Tests.Actors;
+
+/// <summary>The coordinator's rules, with test probes standing in for trainer nodes.</summary>
+public sealed class SweepCoordinatorActorSpecs : TestKit
+{
+    private readonly TempDirectory directory = new("gridsweep-coordinator");
+    private readonly RunFolder results;
+
+    public SweepCoordinatorActorSpecs() : base("akka.loglevel = WARNING") => results = RunFolder.Open(directory.Path);
+
+    protected override void AfterAll()
+    {
+        base.AfterAll();
+        results.Dispose();
+        directory.Dispose();
+    }
+
+    private static TrialSpec Trial(string id) => new(id, "sweep", "baseline", "none", "adam", 1,
+        new ModelSpec([16, 16]), RegularizerSpec.None, new OptimizerSpec("adam", 0.001), 2, 512, InputLayer.Sparse, new DatasetSpec("imdb", 10000));
+
+    private static readonly EpochMetrics[] Curve = [new(1, 0.5, 0, 0.4, 0.8, 0.85, 1), new(2, 0.3, 0, 0.35, 0.9, 0.87, 1)];
+
+    private IActorRef Coordinator(int maxRetries = 2, params string[] ids) =>
+        Sys.ActorOf(SweepCoordinatorActor.Props("sweep", ids.Select(Trial).ToList(), results, new SweepCoordinatorActor.Options(maxRetries)));
+
+    private static AssignTrial Register(IActorRef coordinator, Akka.TestKit.TestProbe trainer, string node, int slot = 0)
+    {
+        coordinator.Tell(new RegisterTrainer(node, 1, "cpu"), trainer);
+        trainer.ExpectMsg<TrainerRegistered>();
+        coordinator.Tell(new RequestWork(node, slot), trainer);
+        return trainer.ExpectMsg<AssignTrial>();
+    }
+
+    private void Finish(IActorRef coordinator, Akka.TestKit.TestProbe trainer, AssignTrial assignment, TrialStatus status = TrialStatus.Completed)
+    {
+        foreach (var epoch in Curve)
+            coordinator.Tell(new EpochCompleted(assignment.Trial.Id, assignment.Attempt, "n", epoch), trainer);
+        coordinator.Tell(new TrialCompleted(assignment.Trial.Id, assignment.Attempt, "n", TrialSummary.From(status, Curve, 2)), trainer);
+    }
+
+    [Fact]
+    public void Work_is_handed_out_only_when_a_slot_asks_for_it()
+    {
+        var coordinator = Coordinator(ids: ["t1", "t2"]);
+        var trainer = CreateTestProbe();
+        coordinator.Tell(new RegisterTrainer("n", 2, "cpu"), trainer);
+        trainer.ExpectMsg<TrainerRegistered>();
+        trainer.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        coordinator.Tell(new RequestWork("n", 1), trainer);
+        Assert.Equal(("t1", 1), trainer.ExpectMsg<AssignTrial>() is var a ? (a.Trial.Id, a.Slot) : default);
+    }
+
+    [Fact]
+    public void A_failed_trial_is_retried_up_to_the_limit_and_then_recorded_with_every_reason()
+    {
+        var coordinator = Coordinator(maxRetries: 1, ids: ["t1"]);
+        var trainer = CreateTestProbe();
+        var first = Register(coordinator, trainer, "n");
+        coordinator.Tell(new TrialFailed("t1", first.Attempt, "n", "out of memory"), trainer);
+        coordinator.Tell(new RequestWork("n", 0), trainer);
+        var second = trainer.ExpectMsg<AssignTrial>();
+        Assert.Equal(("t1", 2), (second.Trial.Id, second.Attempt));
+
+        Sys.EventStream.Subscribe(TestActor, typeof(SweepFinished));
+        coordinator.Tell(new TrialFailed("t1", second.Attempt, "n", "out of memory again"), trainer);
+        var finished = ExpectMsg<SweepFinished>();
+        Assert.Equal(1, finished.Failed);
+        var error = Assert.Single(finished.Finished).Summary.Error;
+        Assert.Contains("attempt 1 on n: out of memory", error);
+        Assert.Contains("attempt 2 on n: out of memory again", error);
+    }
+
+    [Fact]
+    public void A_diverged_trial_is_recorded_and_not_retried()
+    {
+        var coordinator = Coordinator(ids: ["t1"]);
+        var trainer = CreateTestProbe();
+        Sys.EventStream.Subscribe(TestActor, typeof(SweepFinished));
+        Finish(coordinator, trainer, Register(coordinator, trainer, "n"), TrialStatus.Diverged);
+        var finished = ExpectMsg<SweepFinished>();
+        Assert.Equal((1, 0, 0), (finished.Diverged, finished.Completed, finished.Failed));
+    }
+
+    [Fact]
+    public void A_lost_trainers_trial_goes_to_a_waiting_slot_and_its_late_results_are_ignored()
+    {
+        var coordinator = Coordinator(ids: ["t1"]);
+        var doomed = CreateTestProbe();
+        var survivor = CreateTestProbe();
+        var assignment = Register(coordinator, doomed, "doomed");
+        coordinator.Tell(new EpochCompleted("t1", assignment.Attempt, "doomed", Curve[0]), doomed);
+        coordinator.Tell(new RegisterTrainer("survivor", 1, "cpu"), survivor);
+        survivor.ExpectMsg<TrainerRegistered>();
+        coordinator.Tell(new RequestWork("survivor", 0), survivor);
+        survivor.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+
+        Sys.Stop(doomed.Ref);
+        var again = survivor.ExpectMsg<AssignTrial>();
+        Assert.Equal(("t1", 2), (again.Trial.Id, again.Attempt));
+
+        // The old attempt's result arrives late: it must not count.
+        Sys.EventStream.Subscribe(TestActor, typeof(TrialRecorded));
+        coordinator.Tell(new TrialCompleted("t1", assignment.Attempt, "doomed", TrialSummary.From(TrialStatus.Completed, Curve, 2)), survivor);
+        ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        Finish(coordinator, survivor, again);
+        ExpectMsg<TrialRecorded>();
+        results.Flush();
+        var epochs = RunFolder.ReadRows(Path.Combine(directory.Path, RunFolder.EpochsFile), RunFolder.EpochColumns);
+        Assert.Equal(["1", "2"], epochs.Select(e => e["epoch"]));
+    }
+
+    [Fact]
+    public void A_trial_handed_back_runs_again_first()
+    {
+        var coordinator = Coordinator(ids: ["t1", "t2"]);
+        var trainer = CreateTestProbe();
+        var first = Register(coordinator, trainer, "n");
+        coordinator.Tell(new TrialReturned("t1", first.Attempt, "n"), trainer);
+        coordinator.Tell(new RequestWork("n", 0), trainer);
+        Assert.Equal("t1", trainer.ExpectMsg<AssignTrial>().Trial.Id);
+    }
+
+    [Fact]
+    public void Status_counts_queued_running_and_finished_trials_per_node()
+    {
+        var coordinator = Coordinator(ids: ["t1", "t2", "t3"]);
+        var trainer = CreateTestProbe();
+        Finish(coordinator, trainer, Register(coordinator, trainer, "n"));
+        coordinator.Tell(new RequestWork("n", 0), trainer);
+        trainer.ExpectMsg<AssignTrial>();
+        coordinator.Tell(GetSweepStatus.Instance, TestActor);
+        var status = ExpectMsg<SweepStatusResponse>();
+        Assert.Equal((3, 1, 1, 1), (status.Total, status.Queued, status.Running, status.Completed));
+        var node = Assert.Single(status.Nodes);
+        Assert.Equal(("n", 1, 1), (node.NodeId, node.Running, node.Completed));
+    }
+}
