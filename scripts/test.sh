@@ -14,6 +14,26 @@ if ! command -v readelf >/dev/null; then
     if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq binutils >/dev/null
     else sudo apt-get update -qq && sudo apt-get install -y -qq binutils >/dev/null; fi
 fi
+# influxd (Debian's InfluxDB 1.x, package influxdb) is the real server the metrics tests run themselves on
+# free loopback ports. The package's own service must not run: a policy-rc.d that refuses every start is in
+# place during the install (unless one already is), and a service that started anyway is stopped.
+if ! command -v influxd >/dev/null; then
+    as_root=""; [ "$(id -u)" = 0 ] || as_root=sudo
+    policy=/usr/sbin/policy-rc.d; own_policy=""
+    if [ ! -e "$policy" ]; then
+        printf '#!/bin/sh\nexit 101\n' | $as_root tee "$policy" >/dev/null && $as_root chmod 755 "$policy" && own_policy=1
+    fi
+    $as_root apt-get update -qq
+    $as_root env DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get install -y -qq influxdb >/dev/null || install_status=$?
+    if [ -n "$own_policy" ]; then $as_root rm -f "$policy"; fi
+    if [ -n "${install_status:-}" ]; then echo "apt-get install influxdb failed ($install_status)" >&2; exit "$install_status"; fi
+    if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+        $as_root systemctl disable --now influxdb >/dev/null 2>&1 || true
+    fi
+    if [ -s /var/run/influxdb/influxd.pid ]; then
+        $as_root kill "$(cat /var/run/influxdb/influxd.pid)" 2>/dev/null || true
+    fi
+fi
 # Headless Chromium opens the sweep report (index.html and its figures) as a reader would.
 if ! command -v chromium >/dev/null; then
     if [ "$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null

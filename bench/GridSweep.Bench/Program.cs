@@ -8,6 +8,7 @@ return args.FirstOrDefault() switch
     TrainingBenchmark.ChildCommand => await TrainingBenchmark.RunChildAsync(args[1..]),
     "coordinator" => await CoordinatorBenchmark.RunAsync(args[1..]),
     CoordinatorBenchmark.TrainersCommand => await CoordinatorBenchmark.RunTrainersAsync(args[1..]),
+    "ingest" => await IngestBenchmark.RunAsync(args[1..]),
     _ => Usage(),
 };
 
@@ -16,6 +17,7 @@ static int Usage()
     Console.WriteLine("""
         usage: dotnet run --project bench/GridSweep.Bench -c Release -- training [options]
                dotnet run --project bench/GridSweep.Bench -c Release -- coordinator [--trials 100000] [--slots 1000] [--epochs 5]
+               dotnet run --project bench/GridSweep.Bench -c Release -- ingest [--results 200000] [--trials 2000] [--batch 5000] [--runs 3] [--out FILE]
 
           --data PATH        IMDB archive or folder (default: ../shared/data/imdb/aclImdb_labeled.tar.gz beside the repo)
           --word-index PATH  Keras word index (default: imdb_word_index.json beside the archive, if there)

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using GridSweep.Coordinator.Display;
 using GridSweep.Coordinator.Hosting;
+using GridSweep.Coordinator.Reports;
 using GridSweep.Coordinator.Results;
 using GridSweep.Messages.Sweeps;
 using GridSweep.TrainerNode.Data;
@@ -138,6 +139,15 @@ internal static class SweepLauncher
             return ExitCodes.Cancelled;
         }
         display.Summary(outcome, folder);
+        results.Flush(); // The report reads the epoch rows back from disk.
+        try
+        {
+            display.Note($"report: [bold]{Markup.Escape(ReportWriter.Write(folder))}[/]");
+        }
+        catch (ReportException error)
+        {
+            display.Note($"no report: {Markup.Escape(error.Message)}");
+        }
         return outcome.Failed > 0 ? ExitCodes.TrialsFailed : ExitCodes.Success;
     }
 }

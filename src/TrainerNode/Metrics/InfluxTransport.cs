@@ -283,7 +283,7 @@ internal sealed class InfluxV2Transport : IInfluxTransport
     {
         // Status 0: no HTTP answer at all (connection refused, reset, DNS).
         HttpException { Status: 0 } => new InfluxWriteException(WriteFailure.Transient, $"InfluxDB at {_settings.Url} is unreachable: {e.Message}", e),
-        HttpException http => IInfluxTransport.Classify(_settings, http.Status, IInfluxTransport.ServerMessage(http.ErrorBody?.ToString() ?? http.Message)),
+        HttpException http => IInfluxTransport.Classify(_settings, http.Status, IInfluxTransport.ServerMessage(http.Message)),
         HttpRequestException or IOException or SocketException or InfluxException =>
             new InfluxWriteException(WriteFailure.Transient, $"InfluxDB at {_settings.Url} is unreachable: {e.Message}", e),
         OperationCanceledException when !cancellationToken.IsCancellationRequested =>
