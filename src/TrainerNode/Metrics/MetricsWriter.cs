@@ -64,7 +64,15 @@ public sealed class MetricsWriter : IAsyncDisposable
         if (_options.MaxBatchPoints <= 0 || _options.QueueCapacity <= 0)
             throw new ArgumentException("MaxBatchPoints and QueueCapacity must be positive", nameof(options));
         _spool = new MetricsSpool(settings.SpoolDirectory, settings.SpoolMaxBytes);
-        _transport = IInfluxTransport.Create(settings, _options.RequestTimeout);
+        try
+        {
+            _transport = IInfluxTransport.Create(settings, _options.RequestTimeout);
+        }
+        catch
+        {
+            _spool.Dispose();
+            throw;
+        }
         _startupPoints = _spool.Points;
         _spooledPoints = _spool.Points;
         _queue = Channel.CreateBounded<MetricsPoint>(new BoundedChannelOptions(_options.QueueCapacity)
@@ -302,8 +310,8 @@ public sealed class MetricsWriter : IAsyncDisposable
         }
         if (failure.Failure == WriteFailure.BadBatch)
         {
-            var path = _spool.SetAside(batch.Span, points);
-            SetAside(failure, points, path);
+            var kept = Keep(() => _spool.SetAside(batch.Span, points));
+            SetAside(failure, points, kept);
             return;
         }
         Spool(batch.Span, points);
@@ -332,9 +340,11 @@ public sealed class MetricsWriter : IAsyncDisposable
             }
             else if (failure.Failure == WriteFailure.BadBatch)
             {
-                var path = _spool.SetAside(entry);
+                var kept = Keep(() => _spool.SetAside(entry));
+                if (_spool.TryPeek(out var head) && head == entry)
+                    _spool.Remove(entry); // could not be moved: never block the backlog behind it
                 SyncSpooled();
-                SetAside(failure, entry.Points, path);
+                SetAside(failure, entry.Points, kept);
             }
             else
             {
@@ -402,11 +412,24 @@ public sealed class MetricsWriter : IAsyncDisposable
         }
     }
 
-    private void SetAside(InfluxWriteException failure, int points, string path)
+    private void SetAside(InfluxWriteException failure, int points, string kept)
     {
         Resolve(ref _setAside, points);
-        _lastError = $"{failure.Message}; the batch ({points:N0} points) is kept in {path}";
+        _lastError = $"{failure.Message}; the batch ({points:N0} points) {kept}";
         Warn(_lastError);
+    }
+
+    /// <summary>Where a refused batch was kept, or why it could not be.</summary>
+    private static string Keep(Func<string> setAside)
+    {
+        try
+        {
+            return $"is kept in {setAside()}";
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return $"could not be kept ({e.Message})";
+        }
     }
 
     private void Spool(ReadOnlySpan<byte> batch, int points)

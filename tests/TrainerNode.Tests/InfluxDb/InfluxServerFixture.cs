@@ -106,6 +106,10 @@ public sealed class InfluxServer : IDisposable
 
     public int? ProcessId => IsRunning ? _process!.Id : null;
 
+    private const string InstallHint =
+        "the InfluxDB tests need a real server: install it with `apt-get install influxdb` (Debian/Ubuntu; ./scripts/test.sh does it) " +
+        "or set " + InfluxdVariable + " to an influxd binary. The tests run the binary themselves; the system service is not needed.";
+
     /// <summary><c>$GRIDSWEEP_INFLUXD</c>, else <c>influxd</c> on the PATH; fails saying how to install it.</summary>
     public static string FindInfluxd()
     {
@@ -114,16 +118,13 @@ public sealed class InfluxServer : IDisposable
         {
             return File.Exists(configured)
                 ? configured
-                : throw new InvalidOperationException($"{InfluxdVariable} is '{configured}', which does not exist");
+                : throw new InvalidOperationException($"{InfluxdVariable} is '{configured}', which does not exist; {InstallHint}");
         }
         var path = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
             .Concat(["/usr/bin", "/usr/sbin", "/usr/local/bin"])
             .Select(folder => Path.Combine(folder, "influxd"))
             .FirstOrDefault(File.Exists);
-        return path ?? throw new InvalidOperationException(
-            "influxd (InfluxDB 1.x) is not installed, and the InfluxDB tests need a real server: install it with " +
-            "`apt-get install influxdb` (Debian/Ubuntu; ./scripts/test.sh does it) or set " + InfluxdVariable + " to an influxd binary. " +
-            "The tests run the binary themselves; the system service is not needed.");
+        return path ?? throw new InvalidOperationException($"influxd (InfluxDB 1.x) is not installed; {InstallHint}");
     }
 
     /// <summary>Starts influxd (again, after <see cref="Stop"/>) and waits until <c>/ping</c> answers.</summary>
