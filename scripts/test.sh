@@ -39,6 +39,15 @@ if ! command -v chromium >/dev/null; then
     if [ "$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
     else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi
 fi
+# Node.js checks the dashboards' JSON Schema against Grafana's published @grafana/schema package, pinned in
+# dashboards/schema/package-lock.json (npm ci installs exactly that).
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    if [ "$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+    else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; fi
+fi
+if [ ! -d dashboards/schema/node_modules/@grafana/schema ] || [ ! -d dashboards/schema/node_modules/ts-json-schema-generator ]; then
+    (cd dashboards/schema && npm ci --no-audit --no-fund --loglevel=error)
+fi
 
 results="$(mktemp -d)"
 trap 'rm -rf "$results"' EXIT

@@ -3,6 +3,7 @@ using Akka.Cluster.Hosting;
 using Akka.Hosting;
 using GridSweep.Messages.Protocol;
 using GridSweep.TrainerNode.Hosting;
+using GridSweep.TrainerNode.Metrics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 
@@ -41,12 +42,15 @@ if (args.Any(a => a is "--help" or "-h"))
           --cache DIR        download and encoded-data cache (default ~/.cache/gridsweep)
           --node-id ID       name in status and metrics (default: host name and process id)
 
+        Metrics to InfluxDB (every epoch, trial states, node heartbeats; off without --influx-url):
+        {INFLUX}
+
         Every flag can also come from appsettings.json or the environment: GridSweep__Cluster__Port,
         GridSweep__Trainer__Slots, GridSweep__Cluster__SeedNodes__0, ...
-        """);
+        """.Replace("{INFLUX}", string.Join("\n", InfluxSettings.Options.Select(o => $"  {o.Key,-24} {o.Value}"))));
     return 0;
 }
-var unknown = args.Where((a, i) => i % 2 == 0 && !flags.ContainsKey(a)).ToList();
+var unknown = args.Where((a, i) => i % 2 == 0 && !flags.ContainsKey(a) && !InfluxSettings.Options.ContainsKey(a)).ToList();
 if (unknown.Count > 0 || args.Length % 2 != 0)
 {
     Console.Error.WriteLine(unknown.Count > 0
@@ -55,13 +59,29 @@ if (unknown.Count > 0 || args.Length % 2 != 0)
     return 2;
 }
 
+// Everything but the influx options is the host's; the writer outlives restarts of the actor system.
+var configuration = new ConfigurationBuilder().AddJsonFile("appsettings.json", optional: true).AddEnvironmentVariables().Build();
+var influxArgs = MetricsStartup.Arguments(configuration, args);
+var hostArgs = args.Where((a, i) => !(InfluxSettings.Options.ContainsKey(a) || (i > 0 && InfluxSettings.Options.ContainsKey(args[i - 1])))).ToArray();
+MetricsWriter? metrics;
+try
+{
+    metrics = await MetricsStartup.StartAsync(InfluxSettings.FromArgs(influxArgs), warning => Console.Error.WriteLine($"metrics: {warning}"), CancellationToken.None);
+}
+catch (Exception error) when (error is ArgumentException or InfluxSetupException)
+{
+    Console.Error.WriteLine(error.Message);
+    return 2;
+}
+await using var flushMetricsOnExit = metrics;
+
 var stopRequested = false;
 using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => stopRequested = true);
 using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, _ => stopRequested = true);
 while (true)
 {
     var builder = Host.CreateApplicationBuilder();
-    builder.Configuration.AddCommandLine(args, flags);
+    builder.Configuration.AddCommandLine(hostArgs, flags);
     var cluster = builder.Configuration.GetSection(ClusterSettings.Section).Get<ClusterSettings>() ?? new ClusterSettings();
     var trainer = builder.Configuration.GetSection(TrainerSettings.Section).Get<TrainerSettings>() ?? new TrainerSettings();
     if (cluster.SeedNodes.Count == 0)
@@ -72,7 +92,7 @@ while (true)
     builder.Services.AddAkka(ClusterNames.System, akka => akka
         .WithGridSweepCluster(cluster, ClusterNames.TrainerRole)
         .WithSingletonProxy<CoordinatorProxyKey>(ClusterNames.Coordinator, new ClusterSingletonOptions { Role = ClusterNames.CoordinatorRole })
-        .WithTrainerNode(trainer));
+        .WithTrainerNode(trainer, metrics));
     using var host = builder.Build();
     await host.RunAsync();
     if (stopRequested)

@@ -4,6 +4,7 @@ using GridSweep.Coordinator.Results;
 using GridSweep.Messages.Protocol;
 using GridSweep.Messages.Sweeps;
 using GridSweep.Messages.Trials;
+using GridSweep.TrainerNode.Metrics;
 
 namespace GridSweep.Coordinator.Actors;
 
@@ -15,7 +16,8 @@ namespace GridSweep.Coordinator.Actors;
 /// </summary>
 public sealed class SweepCoordinatorActor : ReceiveActor, IWithTimers
 {
-    public sealed record Options(int MaxRetries);
+    /// <param name="Metrics">When given, every trial's queued state goes to InfluxDB (trainers write the rest).</param>
+    public sealed record Options(int MaxRetries, MetricsWriter? Metrics = null);
 
     private sealed record TrainerLost(IActorRef Trainer);
 
@@ -79,6 +81,8 @@ public sealed class SweepCoordinatorActor : ReceiveActor, IWithTimers
     {
         log.Info("sweep {0}: {1} trials, {2} already finished in {3}, incarnation {4}", sweep, trials.Count, skipped, results.Path, incarnation);
         Timers.StartPeriodicTimer("flush", FlushTick.Instance, TimeSpan.FromSeconds(1));
+        foreach (var trial in queue)
+            options.Metrics?.TrialStateChanged(trial, TrialStatus.Queued, null, 0, "coordinator");
         FinishIfDone();
     }
 
@@ -167,6 +171,7 @@ public sealed class SweepCoordinatorActor : ReceiveActor, IWithTimers
         {
             log.Warning("trial {0} failed on {1} ({2}); retrying ({3} of {4})", failure.TrialId, failure.NodeId, failure.Reason, reasons.Count, options.MaxRetries);
             queue.AddLast(running.Trial);
+            options.Metrics?.TrialStateChanged(running.Trial, TrialStatus.Queued, null, failure.Attempt, "coordinator");
             Context.System.EventStream.Publish(new TrialRequeued(running.Trial, failure.Attempt, failure.NodeId, failure.Reason));
             DispatchToIdleSlots();
             return;
@@ -207,6 +212,7 @@ public sealed class SweepCoordinatorActor : ReceiveActor, IWithTimers
         inFlight.Remove(running.Trial.Id);
         results.DropTrial(running.Trial.Id);
         queue.AddFirst(running.Trial);
+        options.Metrics?.TrialStateChanged(running.Trial, TrialStatus.Queued, null, running.Attempt, "coordinator");
         Context.System.EventStream.Publish(new TrialRequeued(running.Trial, running.Attempt, running.NodeId, reason));
     }
 

@@ -6,6 +6,8 @@ using GridSweep.Coordinator.Results;
 using GridSweep.Messages.Sweeps;
 using GridSweep.TrainerNode.Data;
 using GridSweep.TrainerNode.Hosting;
+using GridSweep.TrainerNode.Metrics;
+using Microsoft.Extensions.Configuration;
 using GridSweep.TrainerNode.Training;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -44,6 +46,54 @@ public class SweepSettings : CommandSettings
     [Description("How often a failed trial is tried again before it is recorded as failed (diverged trials are not retried). Default: 2.")]
     [DefaultValue(2)]
     public int MaxRetries { get; init; } = 2;
+
+    [CommandOption("--influx-url <URL>")]
+    [Description("Stream every epoch, trial state and node heartbeat to this InfluxDB (e.g. http://influxdb:8086). Default: GridSweep:Influx:Url; off when unset.")]
+    public string? InfluxUrl { get; init; }
+
+    [CommandOption("--influx-api <API>")]
+    [Description("v2 (InfluxDB 2.x/3.x: org, bucket, token; the default) or v1 (InfluxDB 1.x: database, retention policy, user).")]
+    public string? InfluxApi { get; init; }
+
+    [CommandOption("--influx-bucket <NAME>")]
+    [Description("Bucket (v2) or database (v1). Default: gridsweep.")]
+    public string? InfluxBucket { get; init; }
+
+    [CommandOption("--influx-org <ORG>")]
+    [Description("Organization (v2).")]
+    public string? InfluxOrg { get; init; }
+
+    [CommandOption("--influx-token-file <FILE>")]
+    [Description("File holding the API token; else $GRIDSWEEP_INFLUX_TOKEN. Never printed.")]
+    public string? InfluxTokenFile { get; init; }
+
+    [CommandOption("--influx-rp <NAME>")]
+    [Description("Retention policy (v1); it must keep data forever.")]
+    public string? InfluxRetentionPolicy { get; init; }
+
+    [CommandOption("--influx-user <USER>")]
+    [Description("User (v1); the password from --influx-password-file or $GRIDSWEEP_INFLUX_PASSWORD.")]
+    public string? InfluxUser { get; init; }
+
+    [CommandOption("--influx-password-file <FILE>")]
+    [Description("File holding the v1 user's password.")]
+    public string? InfluxPasswordFile { get; init; }
+
+    [CommandOption("--influx-spool <DIR>")]
+    [Description("Where points wait while InfluxDB is away (default $XDG_STATE_HOME/gridsweep/influx-spool); sent on the next start if the process stops first.")]
+    public string? InfluxSpool { get; init; }
+
+    /// <summary>The <c>--influx-*</c> options as the metrics settings parser reads them.</summary>
+    public IEnumerable<string> InfluxArguments()
+    {
+        (string Flag, string? Value)[] options =
+        [
+            ("--influx-url", InfluxUrl), ("--influx-api", InfluxApi), ("--influx-bucket", InfluxBucket), ("--influx-org", InfluxOrg),
+            ("--influx-token-file", InfluxTokenFile), ("--influx-rp", InfluxRetentionPolicy), ("--influx-user", InfluxUser),
+            ("--influx-password-file", InfluxPasswordFile), ("--influx-spool", InfluxSpool),
+        ];
+        return options.Where(o => o.Value is not null).SelectMany(o => new[] { o.Flag, o.Value! });
+    }
 
     [CommandOption("--plain")]
     [Description("Print one line per event instead of the live display (automatic when output is redirected).")]
@@ -120,6 +170,22 @@ internal static class SweepLauncher
             }
         }
 
+        MetricsWriter? metrics;
+        try
+        {
+            var configuration = new ConfigurationBuilder().AddJsonFile("appsettings.json", optional: true).AddEnvironmentVariables().Build();
+            var influx = InfluxSettings.FromArgs(MetricsStartup.Arguments(configuration, settings.InfluxArguments()));
+            metrics = await MetricsStartup.StartAsync(influx, warning => AnsiConsole.Console.WriteLine($"metrics: {warning}"), cancellationToken);
+            if (influx is not null)
+                display.Note($"metrics: {Markup.Escape(influx.ToString())}");
+        }
+        catch (Exception error) when (error is ArgumentException or InfluxSetupException)
+        {
+            AnsiConsole.Console.WriteLine(error.Message);
+            return ExitCodes.BadInput;
+        }
+        await using var flushMetricsOnExit = metrics;
+
         var folder = Path.Combine(settings.Out, spec.Name);
         using var results = RunFolder.Open(folder);
         var localTrainer = localSlots == 0 ? null : new TrainerSettings
@@ -131,7 +197,7 @@ internal static class SweepLauncher
             NodeId = cluster is null ? "local" : null,
         };
         var hostOptions = new SweepHostOptions(spec, trials, results,
-            cluster ?? new ClusterSettings { Host = "127.0.0.1", Port = 0, LogLevel = "ERROR" }, localTrainer, settings.MaxRetries);
+            cluster ?? new ClusterSettings { Host = "127.0.0.1", Port = 0, LogLevel = "ERROR" }, localTrainer, settings.MaxRetries, metrics);
         var outcome = display.Track(observer => SweepHost.RunAsync(hostOptions, observer, cancellationToken).GetAwaiter().GetResult());
         if (outcome is null)
         {

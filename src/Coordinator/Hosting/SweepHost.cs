@@ -23,7 +23,8 @@ public sealed record SweepHostOptions(
     RunFolder Results,
     ClusterSettings Cluster,
     TrainerSettings? LocalTrainer,
-    int MaxRetries);
+    int MaxRetries,
+    TrainerNode.Metrics.MetricsWriter? Metrics);
 
 /// <summary>
 /// Hosts the sweep coordinator (a cluster singleton on the coordinator role) and, when asked, trainer slots
@@ -49,7 +50,7 @@ public static class SweepHost
             ? [ClusterNames.CoordinatorRole]
             : [ClusterNames.CoordinatorRole, ClusterNames.TrainerRole];
         var coordinatorProps = SweepCoordinatorActor.Props(options.Spec.Name, options.Trials, options.Results,
-            new SweepCoordinatorActor.Options(options.MaxRetries));
+            new SweepCoordinatorActor.Options(options.MaxRetries, options.Metrics));
 
         builder.Services.AddAkka(ClusterNames.System, akka =>
         {
@@ -65,7 +66,7 @@ public static class SweepHost
                         Cluster.Get(system).Join(Cluster.Get(system).SelfAddress);
                 });
             if (options.LocalTrainer is { } trainer)
-                akka.WithTrainerNode(trainer);
+                akka.WithTrainerNode(trainer, options.Metrics);
         });
 
         using var host = builder.Build();

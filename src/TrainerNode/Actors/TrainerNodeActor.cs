@@ -4,6 +4,7 @@ using GridSweep.Messages.Protocol;
 using GridSweep.Messages.Sweeps;
 using GridSweep.Messages.Trials;
 using GridSweep.TrainerNode.Data;
+using GridSweep.TrainerNode.Metrics;
 using GridSweep.TrainerNode.Training;
 using TorchSharp;
 
@@ -33,8 +34,15 @@ public sealed class TrainerNodeActor : ReceiveActor, IWithTimers
         public static readonly RegisterTick Instance = new();
     }
 
+    private sealed class HeartbeatTick
+    {
+        public static readonly HeartbeatTick Instance = new();
+    }
+
+    private static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(10);
+
     // Run numbers tell a slot's current trial from one it dropped (a restarted coordinator reuses attempt numbers).
-    private sealed record SlotEpoch(int Slot, int Run, EpochMetrics Metrics);
+    private sealed record SlotEpoch(int Slot, int Run, EpochMetrics Metrics, double SamplesPerSecond);
     private sealed record SlotFinished(int Slot, int Run, TrialRun Result);
     private sealed record SlotCrashed(int Slot, int Run, Exception Error);
 
@@ -51,15 +59,18 @@ public sealed class TrainerNodeActor : ReceiveActor, IWithTimers
     private readonly Options options;
     private readonly IActorRef coordinator;
     private readonly NodeDatasets datasets;
+    private readonly MetricsWriter? metrics;
     private readonly Slot[] slots;
+    private readonly Queue<(DateTime At, double Samples)> recentEpochs = new();
     private string? incarnation;
     private bool leaving;
 
-    public TrainerNodeActor(Options options, IActorRef coordinator, NodeDatasets datasets)
+    public TrainerNodeActor(Options options, IActorRef coordinator, NodeDatasets datasets, MetricsWriter? metrics)
     {
         this.options = options;
         this.coordinator = coordinator;
         this.datasets = datasets;
+        this.metrics = metrics;
         slots = options.Devices.Select(d => new Slot(ComputeDevice.Resolve(d))).ToArray();
 
         Receive<RegisterTick>(_ => coordinator.Tell(new RegisterTrainer(options.NodeId, slots.Length, string.Join(",", options.Devices))));
@@ -67,13 +78,19 @@ public sealed class TrainerNodeActor : ReceiveActor, IWithTimers
         Receive<AssignTrial>(Start);
         Receive<SlotEpoch>(epoch =>
         {
-            if (IsCurrent(epoch.Slot, epoch.Run) is { } assignment)
-                coordinator.Tell(new EpochCompleted(assignment.Trial.Id, assignment.Attempt, options.NodeId, epoch.Metrics));
+            if (IsCurrent(epoch.Slot, epoch.Run) is not { } assignment)
+                return;
+            coordinator.Tell(new EpochCompleted(assignment.Trial.Id, assignment.Attempt, options.NodeId, epoch.Metrics));
+            metrics?.EpochCompleted(assignment.Trial, epoch.Metrics, options.NodeId, epoch.SamplesPerSecond);
+            recentEpochs.Enqueue((DateTime.UtcNow, epoch.SamplesPerSecond * epoch.Metrics.Seconds));
         });
         Receive<SlotFinished>(finished =>
         {
             if (IsCurrent(finished.Slot, finished.Run) is { } assignment)
+            {
                 coordinator.Tell(new TrialCompleted(assignment.Trial.Id, assignment.Attempt, options.NodeId, finished.Result.Summary));
+                metrics?.TrialStateChanged(assignment.Trial, finished.Result.Summary.Status, finished.Result.Summary, assignment.Attempt, options.NodeId);
+            }
             Free(finished.Slot, finished.Run);
         });
         Receive<SlotCrashed>(crash =>
@@ -81,10 +98,13 @@ public sealed class TrainerNodeActor : ReceiveActor, IWithTimers
             if (IsCurrent(crash.Slot, crash.Run) is { } assignment && crash.Error is not OperationCanceledException)
             {
                 log.Error(crash.Error, "trial {0} failed", assignment.Trial.Id);
-                coordinator.Tell(new TrialFailed(assignment.Trial.Id, assignment.Attempt, options.NodeId, $"{crash.Error.GetType().Name}: {crash.Error.Message}"));
+                var reason = $"{crash.Error.GetType().Name}: {crash.Error.Message}";
+                coordinator.Tell(new TrialFailed(assignment.Trial.Id, assignment.Attempt, options.NodeId, reason));
+                metrics?.TrialStateChanged(assignment.Trial, TrialStatus.Failed, TrialSummary.From(TrialStatus.Failed, [], 0, reason), assignment.Attempt, options.NodeId);
             }
             Free(crash.Slot, crash.Run);
         });
+        Receive<HeartbeatTick>(_ => Heartbeat());
         Receive<HandBack>(_ =>
         {
             leaving = true;
@@ -101,11 +121,26 @@ public sealed class TrainerNodeActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(Options options, IActorRef coordinator, NodeDatasets datasets) =>
-        Akka.Actor.Props.Create(() => new TrainerNodeActor(options, coordinator, datasets));
+    public static Props Props(Options options, IActorRef coordinator, NodeDatasets datasets, MetricsWriter? metrics) =>
+        Akka.Actor.Props.Create(() => new TrainerNodeActor(options, coordinator, datasets, metrics));
 
-    protected override void PreStart() =>
+    protected override void PreStart()
+    {
         Timers.StartPeriodicTimer("register", RegisterTick.Instance, TimeSpan.Zero, options.RegisterInterval);
+        if (metrics is not null)
+            Timers.StartPeriodicTimer("heartbeat", HeartbeatTick.Instance, TimeSpan.Zero, HeartbeatInterval);
+    }
+
+    /// <summary>Slots, busy slots and the last minute's throughput, for the cluster dashboard.</summary>
+    private void Heartbeat()
+    {
+        var minuteAgo = DateTime.UtcNow.AddMinutes(-1);
+        while (recentEpochs.TryPeek(out var oldest) && oldest.At < minuteAgo)
+            recentEpochs.Dequeue();
+        var busy = slots.Count(s => s.Assignment is not null);
+        metrics!.NodeHeartbeat(options.NodeId, string.Join(",", options.Devices), slots.Length, busy,
+            recentEpochs.Count, recentEpochs.Sum(e => e.Samples) / 60.0);
+    }
 
     protected override void PostStop()
     {
@@ -161,7 +196,8 @@ public sealed class TrainerNodeActor : ReceiveActor, IWithTimers
         var token = slot.Cancel.Token;
         var self = Self;
         var (index, run, device) = (assignment.Slot, ++slot.Run, slot.Device);
-        TrainAsync(assignment.Trial, device, epoch => self.Tell(new SlotEpoch(index, run, epoch)), token)
+        metrics?.TrialStateChanged(assignment.Trial, TrialStatus.Running, null, assignment.Attempt, options.NodeId);
+        TrainAsync(assignment.Trial, device, (epoch, samplesPerSecond) => self.Tell(new SlotEpoch(index, run, epoch, samplesPerSecond)), token)
             .PipeTo(self, success: result => new SlotFinished(index, run, result), failure: error => new SlotCrashed(index, run, error));
     }
 
@@ -169,11 +205,11 @@ public sealed class TrainerNodeActor : ReceiveActor, IWithTimers
     /// Training blocks its thread for minutes, so it gets a thread of its own: on a thread-pool thread it
     /// would starve the pool that the fused CPU kernels (Parallel.For) and the actors need (measured: epochs 3-5x slower).
     /// </summary>
-    private async Task<TrialRun> TrainAsync(TrialSpec trial, torch.Device device, Action<EpochMetrics> onEpoch, CancellationToken token)
+    private async Task<TrialRun> TrainAsync(TrialSpec trial, torch.Device device, Action<EpochMetrics, double> onEpoch, CancellationToken token)
     {
         var data = await datasets.GetAsync(trial.Dataset);
         return await Task.Factory.StartNew(
-            () => new TrialTrainer(data, device).Train(trial, onEpoch, token),
+            () => new TrialTrainer(data, device).Train(trial, epoch => onEpoch(epoch, data.Train.Count / epoch.Seconds), token),
             token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 

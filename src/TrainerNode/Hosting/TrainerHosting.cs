@@ -3,6 +3,7 @@ using Akka.Hosting;
 using GridSweep.Messages.Protocol;
 using GridSweep.TrainerNode.Actors;
 using GridSweep.TrainerNode.Data;
+using GridSweep.TrainerNode.Metrics;
 using TorchSharp;
 
 namespace GridSweep.TrainerNode.Hosting;
@@ -39,7 +40,7 @@ public sealed class TrainerKey;
 public static class TrainerHosting
 {
     /// <summary>Starts this node's trainer actor and hands its trials back to the coordinator before the node leaves.</summary>
-    public static AkkaConfigurationBuilder WithTrainerNode(this AkkaConfigurationBuilder akka, TrainerSettings settings)
+    public static AkkaConfigurationBuilder WithTrainerNode(this AkkaConfigurationBuilder akka, TrainerSettings settings, MetricsWriter? metrics)
     {
         var devices = settings.DeviceList();
         if (devices.Count == 0)
@@ -56,7 +57,7 @@ public static class TrainerHosting
         return akka.WithActors((system, registry) =>
         {
             var coordinator = registry.Get<CoordinatorProxyKey>();
-            var trainer = system.ActorOf(TrainerNodeActor.Props(options, coordinator, datasets), ClusterNames.Trainer);
+            var trainer = system.ActorOf(TrainerNodeActor.Props(options, coordinator, datasets, metrics), ClusterNames.Trainer);
             registry.Register<TrainerKey>(trainer);
             CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeClusterShutdown, "hand-back-trials", async () =>
             {

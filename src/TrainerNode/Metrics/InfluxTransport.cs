@@ -76,9 +76,13 @@ internal interface IInfluxTransport : IDisposable
         _ => "check the --influx-* settings",
     };
 
-    private static string ReasonPhrase(int status) => status == 0
-        ? "no response"
-        : new HttpResponseMessage((HttpStatusCode)status).ReasonPhrase?.ToLowerInvariant() ?? "";
+    private static string ReasonPhrase(int status)
+    {
+        if (status == 0)
+            return "no response";
+        using var response = new HttpResponseMessage((HttpStatusCode)status);
+        return response.ReasonPhrase?.ToLowerInvariant() ?? "";
+    }
 
     /// <summary>InfluxDB answers errors as <c>{"error": "..."}</c> (1.x) or <c>{"code": ..., "message": "..."}</c> (2.x).</summary>
     public static string ServerMessage(string body)
@@ -188,9 +192,10 @@ internal sealed class InfluxV1Transport : IInfluxTransport
         if (result.TryGetProperty("error", out var error))
             throw new InfluxSetupException($"InfluxDB at {_settings.Url} refused {statement}: {error.GetString()}");
         var rows = new List<string?[]>();
-        if (result.TryGetProperty("series", out var series))
+        // An empty answer (no database yet) has a series without "values".
+        if (result.TryGetProperty("series", out var series) && series[0].TryGetProperty("values", out var values))
         {
-            foreach (var row in series[0].GetProperty("values").EnumerateArray())
+            foreach (var row in values.EnumerateArray())
                 rows.Add(row.EnumerateArray().Select(v => v.ValueKind == JsonValueKind.String ? v.GetString() : v.GetRawText()).ToArray());
         }
         return rows;

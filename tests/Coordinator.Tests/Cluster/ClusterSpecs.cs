@@ -1,5 +1,6 @@
 using GridSweep.Coordinator.Results;
 using GridSweep.TrainerNode.Tests;
+using GridSweep.TrainerNode.Tests.InfluxDb;
 
 namespace GridSweep.Coordinator.Tests.Cluster;
 
@@ -9,7 +10,7 @@ namespace GridSweep.Coordinator.Tests.Cluster;
 /// trial completed exactly once with exactly one full curve.
 /// </summary>
 [Collection(nameof(ClusterSpecs))] // One cluster at a time: the machine has two cores.
-public sealed class ClusterSpecs : IDisposable
+public sealed class ClusterSpecs : IClassFixture<InfluxServerFixture>, IDisposable
 {
     private const int Epochs = 12;
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(3);
@@ -21,8 +22,11 @@ public sealed class ClusterSpecs : IDisposable
     private readonly string cache;
     private readonly int port = NodeProcess.FreePort();
 
-    public ClusterSpecs()
+    private readonly InfluxServer influx;
+
+    public ClusterSpecs(InfluxServerFixture fixture)
     {
+        influx = fixture.Server;
         spec = directory.Combine("cluster.yaml");
         File.WriteAllText(spec, $"""
             name: cluster-study
@@ -54,7 +58,10 @@ public sealed class ClusterSpecs : IDisposable
     private NodeProcess StartCoordinator() => Track(NodeProcess.Coordinator(spec, port, output,
         "--data", TestData.ImdbArchive, "--word-index", TestData.KerasWordIndex, "--cache", cache));
 
-    private NodeProcess StartTrainer(string nodeId) => Track(NodeProcess.Trainer(nodeId, port, cache));
+    private NodeProcess StartTrainer(string nodeId, params string[] extra) => Track(NodeProcess.Trainer(nodeId, port, cache, extra));
+
+    private string[] Metrics(string database, string nodeId) =>
+        ["--influx-url", influx.Url, "--influx-api", "v1", "--influx-bucket", database, "--influx-spool", directory.Combine("spool-" + nodeId)];
 
     private NodeProcess Track(NodeProcess process)
     {
@@ -63,11 +70,13 @@ public sealed class ClusterSpecs : IDisposable
     }
 
     [Fact]
-    public void A_trainer_killed_mid_trial_loses_nothing_and_its_trial_runs_elsewhere()
+    public async Task A_trainer_killed_mid_trial_loses_nothing_and_its_trial_runs_elsewhere_leaving_one_curve_in_influxdb()
     {
+        var database = $"c_{Guid.NewGuid():N}"[..14];
+        await influx.CreateDatabaseAsync(database);
         var coordinator = StartCoordinator();
-        var a = StartTrainer("trainer-a");
-        StartTrainer("trainer-b");
+        var a = StartTrainer("trainer-a", Metrics(database, "trainer-a"));
+        StartTrainer("trainer-b", Metrics(database, "trainer-b"));
         var started = coordinator.WaitFor(@"started on trainer-a", Patience).Line;
         var trialId = started.Split(' ')[1];
         coordinator.WaitFor($@"{trialId} .* epoch 2/", Patience);
@@ -80,6 +89,19 @@ public sealed class ClusterSpecs : IDisposable
         Assert.Equal(0, coordinator.WaitForExit(Patience));
         AssertEveryTrialCompletedExactlyOnce();
         Console.WriteLine($"trial {trialId} ran elsewhere {(restarted.At - killedAt).TotalSeconds:F1} s after its trainer was killed");
+
+        // InfluxDB: the abandoned attempt's epochs were overwritten by the new attempt's, never doubled.
+        var csv = RunFolder.ReadRows(Path.Combine(output, "cluster-study", RunFolder.EpochsFile), RunFolder.EpochColumns);
+        List<InfluxRow> points = [];
+        for (var wait = 0; wait < 60 && points.Count < 4 * Epochs; wait++, await Task.Delay(500))
+            points = await influx.SelectAsync(database, "SELECT epoch, val_loss FROM gridsweep_epoch GROUP BY trial_id");
+        Assert.Equal(4 * Epochs, points.Count);
+        foreach (var trial in points.GroupBy(p => p.Tag("trial_id")))
+        {
+            Assert.Equal(Enumerable.Range(1, Epochs).Select(e => (long)e), trial.Select(p => p.Long("epoch")).Order());
+            var expected = csv.Where(r => r["trial_id"] == trial.Key).ToDictionary(r => long.Parse(r["epoch"]), r => CsvFormat.ParseNumber(r["val_loss"]));
+            Assert.All(trial, p => Assert.Equal(expected[p.Long("epoch")], p.Double("val_loss"), 6));
+        }
     }
 
     [Fact]

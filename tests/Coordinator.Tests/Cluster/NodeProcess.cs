@@ -53,13 +53,16 @@ internal sealed class NodeProcess : IDisposable
         new("coordinator", "gridsweep.dll",
             ["coordinator", spec, "--host", "127.0.0.1", "--port", $"{port}", "--out", output, "--plain", .. extra]);
 
-    public static NodeProcess Trainer(string nodeId, int coordinatorPort, string cache) =>
+    public static NodeProcess Trainer(string nodeId, int coordinatorPort, string cache, params string[] extra) =>
         new(nodeId, "GridSweep.TrainerNode.dll",
         [
             "--seed-node", $"akka.tcp://gridsweep@127.0.0.1:{coordinatorPort}", "--host", "127.0.0.1", "--port", "0",
             "--slots", "1", "--node-id", nodeId, "--data", TestData.ImdbArchive, "--word-index", TestData.KerasWordIndex,
-            "--cache", cache,
+            "--cache", cache, .. extra,
         ]);
+
+    /// <summary>Any <c>gridsweep</c> command, running in the background.</summary>
+    public static NodeProcess Cli(string name, params string[] arguments) => new(name, "gridsweep.dll", arguments);
 
     public static int FreePort()
     {
