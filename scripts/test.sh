@@ -48,6 +48,16 @@ fi
 if [ ! -d dashboards/schema/node_modules/@grafana/schema ] || [ ! -d dashboards/schema/node_modules/ts-json-schema-generator ]; then
     (cd dashboards/schema && npm ci --no-audit --no-fund --loglevel=error)
 fi
+# deploy/validate's pinned kubernetes-models checks deploy/k8s against the Kubernetes schema offline;
+# installed again whenever its package-lock.json is newer than what npm installed.
+if [ ! -f deploy/validate/node_modules/.package-lock.json ] || [ deploy/validate/package-lock.json -nt deploy/validate/node_modules/.package-lock.json ]; then
+    (cd deploy/validate && npm ci --no-audit --no-fund --loglevel=error)
+fi
+# Docker Compose checks deploy/docker-compose.yml (docker-compose config needs no Docker engine).
+if ! command -v docker-compose >/dev/null && ! docker compose version >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >/dev/null
+    else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >/dev/null; fi
+fi
 
 results="$(mktemp -d)"
 trap 'rm -rf "$results"' EXIT

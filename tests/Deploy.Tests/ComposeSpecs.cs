@@ -1,0 +1,167 @@
+using GridSweep.Messages.Protocol;
+using GridSweep.Messages.Sweeps;
+
+namespace GridSweep.Deploy.Tests;
+
+/// <summary>deploy/docker-compose.yml, checked by Docker Compose itself (no engine needed) and against the programs.</summary>
+public sealed class ComposeSpecs : IDisposable
+{
+    private readonly string temp = Directory.CreateTempSubdirectory("gridsweep-compose-").FullName;
+
+    public void Dispose() => Directory.Delete(temp, recursive: true);
+
+    private static ProcessResult Compose(string envFile, params string[] arguments)
+    {
+        var (fileName, prefix) = Tools.Compose();
+        // Every profile, so that Compose v2 shows the trainers of both (v1 shows all services anyway).
+        return Tools.Run(fileName, [.. prefix, "--env-file", envFile, "--profile", "gpu", "--profile", "cpu", "-f", Repository.ComposeFile, .. arguments]);
+    }
+
+    private string EnvFile(Func<string, bool>? keep = null)
+    {
+        var path = Path.Combine(temp, ".env");
+        File.WriteAllLines(path, File.ReadAllLines(Repository.EnvExample).Where(l => keep is null || keep(l)));
+        return path;
+    }
+
+    [Fact]
+    public void Docker_compose_config_accepts_the_file_with_the_example_env()
+    {
+        var result = Compose(EnvFile(), "config", "-q");
+
+        Assert.True(result.ExitCode == 0, $"docker-compose config -q refused deploy/docker-compose.yml:\n{result.Output}");
+        Assert.DoesNotContain("WARN", result.Stderr, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void Docker_compose_refuses_to_start_without_a_secret()
+    {
+        var result = Compose(EnvFile(line => !line.StartsWith("INFLUX_TOKEN=", StringComparison.Ordinal)), "config", "-q");
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("set INFLUX_TOKEN in deploy/.env", result.Stdout + result.Stderr);
+    }
+
+    [Fact]
+    public void The_resolved_model_has_the_values_of_the_env_file()
+    {
+        var result = Compose(EnvFile(), "config");
+        Assert.True(result.ExitCode == 0, result.Output);
+        var resolved = Path.Combine(temp, "resolved.yml");
+        File.WriteAllText(resolved, result.Stdout);
+        var services = ComposeFile.Services(resolved).ToDictionary(s => s.Name);
+        var env = EnvExample.Read(Repository.EnvExample).ToDictionary(e => e.Name, e => e.Value);
+
+        Assert.Equal(["coordinator", "grafana", "influxdb", "trainer-1", "trainer-2", "trainer-cpu"], services.Keys.Order());
+        Assert.Equal(env["INFLUX_TOKEN"], services["trainer-1"].Environment["GRIDSWEEP_INFLUX_TOKEN"]);
+        Assert.Equal(env["INFLUX_TOKEN"], services["influxdb"].Environment["DOCKER_INFLUXDB_INIT_ADMIN_TOKEN"]);
+        Assert.Equal(env["INFLUX_BUCKET"], services["grafana"].Environment["INFLUX_DATABASE"]);
+        Assert.Equal(env["INFLUX_ORG"], services["trainer-cpu"].Environment["GridSweep__Influx__Org"]);
+        Assert.Equal(env["INFLUX_BUCKET"], services["coordinator"].Environment["GridSweep__Influx__Bucket"]);
+        Assert.Equal(env["CPU_TRAINER_SLOTS"], services["trainer-cpu"].Flag("--slots"));
+        Assert.Equal($"/sweeps/{env["SWEEP_FILE"]}", services["coordinator"].Command[1]);
+        var devices = services["trainer-2"].Raw.Get("deploy", "resources", "reservations", "devices").List().Single();
+        Assert.Equal([env["TRAINER_2_GPU"]], devices.Get("device_ids").List());
+    }
+
+    [Fact]
+    public void Trainers_join_the_coordinator_by_its_service_name()
+    {
+        var services = ComposeFile.Services(Repository.ComposeFile);
+        var coordinator = services.Single(s => s.Name == "coordinator");
+        Assert.Equal("coordinator", coordinator.Command[0]);
+        Assert.Equal("0.0.0.0", coordinator.Flag("--host"));
+        Assert.Equal(coordinator.Name, coordinator.Flag("--public-host"));
+        var seed = $"akka.tcp://{ClusterNames.System}@{coordinator.Name}:{coordinator.Flag("--port")}";
+
+        var trainers = services.Where(s => s.IsTrainer).ToList();
+        Assert.Equal(3, trainers.Count);
+        foreach (var trainer in trainers)
+        {
+            Assert.Equal(seed, trainer.Flag("--seed-node"));
+            Assert.Equal("0.0.0.0", trainer.Flag("--host"));
+            // Each trainer is its own service, so its name is an address no other container shares.
+            Assert.Equal(trainer.Name, trainer.Flag("--public-host"));
+            Assert.Equal(trainer.Name, trainer.Flag("--node-id"));
+        }
+    }
+
+    [Fact]
+    public void Each_process_keeps_its_own_cache_and_metrics_spool()
+    {
+        var services = ComposeFile.Services(Repository.ComposeFile);
+        var sources = new List<string>();
+        foreach (var service in services.Where(s => s.IsTrainer || s.Name == "coordinator"))
+        {
+            var state = service.Volumes.Single(v => v.EndsWith(":/state", StringComparison.Ordinal));
+            sources.Add(state.Split(':')[0]);
+            Assert.Equal("/state/influx-spool", service.Environment["GridSweep__Influx__Spool"]);
+            if (service.IsTrainer)
+                sources.Add(service.Volumes.Single(v => v.EndsWith(":/cache", StringComparison.Ordinal)).Split(':')[0]);
+        }
+        // Two processes downloading into one cache would collide, and a spool admits one writer.
+        Assert.Equal(7, sources.Count);
+        Assert.Equal(sources.Count, sources.Distinct().Count());
+    }
+
+    [Fact]
+    public void Gpu_trainers_use_the_cuda_image_and_reserve_their_own_gpu()
+    {
+        var trainers = ComposeFile.Services(Repository.ComposeFile).Where(s => s.IsTrainer).ToList();
+        var gpuIds = new List<string>();
+        foreach (var trainer in trainers)
+        {
+            var profile = Assert.Single(trainer.Profiles);
+            var devices = trainer.Raw.Get("deploy", "resources", "reservations", "devices").List();
+            if (profile == "gpu")
+            {
+                Assert.Equal("deploy/docker/trainer-cuda.Dockerfile", trainer.Dockerfile);
+                var request = Assert.Single(devices);
+                Assert.Equal("nvidia", request.Str("driver"));
+                Assert.Contains("gpu", request.Get("capabilities").List());
+                var ids = request.Get("device_ids").List().OfType<string>().ToList();
+                Assert.Equal(trainer.Flag("--devices")!.Split(',').Length, ids.Count);
+                gpuIds.AddRange(ids);
+            }
+            else
+            {
+                Assert.Equal("cpu", profile);
+                Assert.Equal("deploy/docker/trainer-cpu.Dockerfile", trainer.Dockerfile);
+                Assert.Empty(devices);
+                Assert.Null(trainer.Flag("--devices"));
+            }
+        }
+        Assert.Equal(2, gpuIds.Count);
+        Assert.Equal(gpuIds.Count, gpuIds.Distinct().Count());
+    }
+
+    [Fact]
+    public void Grafana_mounts_the_repository_provisioning_where_the_dashboard_provider_looks()
+    {
+        var grafana = ComposeFile.Services(Repository.ComposeFile).Single(s => s.Name == "grafana");
+        var providerPath = Provisioning.DashboardProviderPath();
+
+        Assert.Contains("../dashboards/provisioning:/etc/grafana/provisioning:ro", grafana.Volumes);
+        Assert.Contains($"../dashboards/json:{providerPath}:ro", grafana.Volumes);
+        foreach (var volume in grafana.Volumes.Where(v => v.StartsWith("../", StringComparison.Ordinal)))
+        {
+            var source = Path.GetFullPath(Path.Combine(Repository.DeployDir, volume.Split(':')[0]));
+            Assert.True(Directory.Exists(source), $"grafana mounts {volume}, but {Repository.Relative(source)} does not exist");
+        }
+    }
+
+    [Fact]
+    public void The_coordinator_runs_a_valid_sweep_file_from_the_repository()
+    {
+        var coordinator = ComposeFile.Services(Repository.ComposeFile).Single(s => s.Name == "coordinator");
+        Assert.Contains("../sweeps:/sweeps:ro", coordinator.Volumes);
+        var sweepFile = EnvExample.Read(Repository.EnvExample).Single(e => e.Name == "SWEEP_FILE").Value;
+        Assert.Equal("/sweeps/${SWEEP_FILE:-" + sweepFile + "}", coordinator.Command[1]);
+
+        var spec = SweepSpecParser.Load(Repository.PathOf($"sweeps/{sweepFile}"));
+
+        Assert.False(string.IsNullOrEmpty(spec.Name));
+        Assert.Equal("/runs", coordinator.Flag("--out"));
+        Assert.Contains(coordinator.Volumes, v => v.EndsWith(":/runs", StringComparison.Ordinal));
+    }
+}
