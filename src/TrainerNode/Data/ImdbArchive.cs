@@ -112,7 +112,7 @@ public static class ImdbArchive
         catch (HttpRequestException e)
         {
             File.Delete(partial);
-            throw new DataSourceException(url, $"download failed: {e.Message}", e);
+            throw new DataSourceException(url, $"download failed: {e.Message}; no network? pass --data with a local aclImdb_v1.tar.gz or its extracted folder", e);
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
