@@ -73,7 +73,7 @@ public sealed class TrainerNodeActor : ReceiveActor, IWithTimers
         this.metrics = metrics;
         slots = options.Devices.Select(d => new Slot(ComputeDevice.Resolve(d))).ToArray();
 
-        Receive<RegisterTick>(_ => coordinator.Tell(new RegisterTrainer(options.NodeId, slots.Length, string.Join(",", options.Devices))));
+        Receive<RegisterTick>(_ => coordinator.Tell(new RegisterTrainer(options.NodeId, slots.Length, DeviceNames())));
         Receive<TrainerRegistered>(Registered);
         Receive<AssignTrial>(Start);
         Receive<SlotEpoch>(epoch =>
@@ -131,6 +131,9 @@ public sealed class TrainerNodeActor : ReceiveActor, IWithTimers
             Timers.StartPeriodicTimer("heartbeat", HeartbeatTick.Instance, TimeSpan.Zero, HeartbeatInterval);
     }
 
+    /// <summary>The devices the slots resolved to (<c>auto</c> shows as what it became), distinct, e.g. <c>cuda:0,cuda:1</c>.</summary>
+    private string DeviceNames() => string.Join(",", slots.Select(s => s.Device.ToString()).Distinct());
+
     /// <summary>Slots, busy slots and the last minute's throughput, for the cluster dashboard.</summary>
     private void Heartbeat()
     {
@@ -138,7 +141,7 @@ public sealed class TrainerNodeActor : ReceiveActor, IWithTimers
         while (recentEpochs.TryPeek(out var oldest) && oldest.At < minuteAgo)
             recentEpochs.Dequeue();
         var busy = slots.Count(s => s.Assignment is not null);
-        metrics!.NodeHeartbeat(options.NodeId, string.Join(",", options.Devices), slots.Length, busy,
+        metrics!.NodeHeartbeat(options.NodeId, DeviceNames(), slots.Length, busy,
             recentEpochs.Count, recentEpochs.Sum(e => e.Samples) / 60.0);
     }
 
