@@ -1,4 +1,5 @@
 using GridSweep.Coordinator.Commands;
+using System.Runtime.InteropServices;
 using Spectre.Console.Cli;
 
 var app = new CommandApp();
@@ -19,4 +20,14 @@ app.Configure(config =>
         .WithDescription("Ask a running coordinator for queued, running, completed and failed trials per node.")
         .WithExample("status", "--host", "10.0.0.5", "--port", "4053");
 });
-return await app.RunAsync(args);
+// Ctrl+C and SIGTERM stop a run gracefully: finished trials are on disk, the run resumes where it stopped.
+using var stop = new CancellationTokenSource();
+using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Cancel);
+using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Cancel);
+return await app.RunAsync(args, stop.Token);
+
+void Cancel(PosixSignalContext context)
+{
+    context.Cancel = true;
+    stop.Cancel();
+}

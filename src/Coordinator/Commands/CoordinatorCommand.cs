@@ -22,6 +22,10 @@ public sealed class CoordinatorCommand : AsyncCommand<CoordinatorCommand.Setting
         [Description("Address trainers use to reach this node, when it differs from --host.")]
         public string? PublicHost { get; init; }
 
+        [CommandOption("--stay")]
+        [Description("When the sweep is finished, keep running (and answering status) until stopped, instead of exiting 0. For orchestrators that restart exited processes, such as a Kubernetes StatefulSet.")]
+        public bool Stay { get; init; }
+
         [CommandOption("--slots <N>")]
         [Description("Also train N trials at once on this node. Default: 0 (the head node only coordinates).")]
         [DefaultValue(0)]
@@ -43,6 +47,6 @@ public sealed class CoordinatorCommand : AsyncCommand<CoordinatorCommand.Setting
         cluster.PublicHost = settings.PublicHost ?? cluster.PublicHost;
         cluster.SeedNodes = [];
         AnsiConsole.MarkupLine($"coordinator at [bold]akka.tcp://gridsweep@{Markup.Escape(cluster.PublicHost ?? cluster.Host)}:{cluster.Port}[/]");
-        return SweepLauncher.RunAsync(settings, settings.Slots, cluster, cancellationToken);
+        return SweepLauncher.RunAsync(settings, settings.Slots, cluster, cancellationToken, settings.Stay);
     }
 }

@@ -124,7 +124,7 @@ public sealed class RunCommand : AsyncCommand<RunCommand.Settings>
 internal static class SweepLauncher
 {
     /// <param name="cluster">Null for the embedded run (one process, loopback); the head node's settings otherwise.</param>
-    public static async Task<int> RunAsync(SweepSettings settings, int localSlots, ClusterSettings? cluster, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(SweepSettings settings, int localSlots, ClusterSettings? cluster, CancellationToken cancellationToken, bool stay = false)
     {
         // Everything that can be wrong with the input is checked before anything is written.
         SweepSpec spec;
@@ -197,22 +197,27 @@ internal static class SweepLauncher
             NodeId = cluster is null ? "local" : null,
         };
         var hostOptions = new SweepHostOptions(spec, trials, results,
-            cluster ?? new ClusterSettings { Host = "127.0.0.1", Port = 0, LogLevel = "ERROR" }, localTrainer, settings.MaxRetries, metrics);
-        var outcome = display.Track(observer => SweepHost.RunAsync(hostOptions, observer, cancellationToken).GetAwaiter().GetResult());
+            cluster ?? new ClusterSettings { Host = "127.0.0.1", Port = 0, LogLevel = "ERROR" }, localTrainer, settings.MaxRetries, metrics, stay);
+        var outcome = display.Track(observer => SweepHost.RunAsync(hostOptions, observer, finished =>
+        {
+            display.Summary(finished, folder);
+            results.Flush(); // The report reads the epoch rows back from disk.
+            try
+            {
+                display.Note($"report: [bold]{Markup.Escape(ReportWriter.Write(folder))}[/]");
+            }
+            catch (ReportException error)
+            {
+                display.Note($"no report: {Markup.Escape(error.Message)}");
+            }
+            if (stay)
+                display.Note("sweep finished; still answering [bold]gridsweep status[/] until stopped (--stay)");
+            return Task.CompletedTask;
+        }, cancellationToken).GetAwaiter().GetResult());
         if (outcome is null)
         {
             AnsiConsole.MarkupLine($"interrupted; finished trials are kept in [bold]{Markup.Escape(folder)}[/], run the same command to resume");
             return ExitCodes.Cancelled;
-        }
-        display.Summary(outcome, folder);
-        results.Flush(); // The report reads the epoch rows back from disk.
-        try
-        {
-            display.Note($"report: [bold]{Markup.Escape(ReportWriter.Write(folder))}[/]");
-        }
-        catch (ReportException error)
-        {
-            display.Note($"no report: {Markup.Escape(error.Message)}");
         }
         return outcome.Failed > 0 ? ExitCodes.TrialsFailed : ExitCodes.Success;
     }

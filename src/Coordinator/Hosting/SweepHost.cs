@@ -24,7 +24,8 @@ public sealed record SweepHostOptions(
     ClusterSettings Cluster,
     TrainerSettings? LocalTrainer,
     int MaxRetries,
-    TrainerNode.Metrics.MetricsWriter? Metrics);
+    TrainerNode.Metrics.MetricsWriter? Metrics,
+    bool StayAfterFinish = false);
 
 /// <summary>
 /// Hosts the sweep coordinator (a cluster singleton on the coordinator role) and, when asked, trainer slots
@@ -41,7 +42,9 @@ public static class SweepHost
         return configuration.GetSection(ClusterSettings.Section).Get<ClusterSettings>() ?? new ClusterSettings();
     }
 
-    public static async Task<SweepFinished?> RunAsync(SweepHostOptions options, ISweepObserver observer, CancellationToken cancellationToken)
+    /// <param name="whenFinished">Runs once the sweep is finished, while the cluster is still up (summary, report).</param>
+    public static async Task<SweepFinished?> RunAsync(
+        SweepHostOptions options, ISweepObserver observer, Func<SweepFinished, Task> whenFinished, CancellationToken cancellationToken)
     {
         var finished = new TaskCompletionSource<SweepFinished>(TaskCreationOptions.RunContinuationsAsynchronously);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
@@ -73,11 +76,28 @@ public static class SweepHost
         await host.StartAsync(cancellationToken);
         try
         {
-            return await finished.Task.WaitAsync(cancellationToken);
-        }
-        catch (OperationCanceledException)
-        {
-            return null;
+            SweepFinished outcome;
+            try
+            {
+                outcome = await finished.Task.WaitAsync(cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return null;
+            }
+            await whenFinished(outcome);
+            // A head node under an orchestrator that restarts exited processes keeps answering status instead.
+            if (options.StayAfterFinish)
+            {
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+            }
+            return outcome;
         }
         finally
         {

@@ -55,8 +55,8 @@ public sealed class ClusterSpecs : IClassFixture<InfluxServerFixture>, IDisposab
         directory.Dispose();
     }
 
-    private NodeProcess StartCoordinator() => Track(NodeProcess.Coordinator(spec, port, output,
-        "--data", TestData.ImdbArchive, "--word-index", TestData.KerasWordIndex, "--cache", cache));
+    private NodeProcess StartCoordinator(params string[] extra) => Track(NodeProcess.Coordinator(spec, port, output,
+        ["--data", TestData.ImdbArchive, "--word-index", TestData.KerasWordIndex, "--cache", cache, .. extra]));
 
     private NodeProcess StartTrainer(string nodeId, params string[] extra) => Track(NodeProcess.Trainer(nodeId, port, cache, extra));
 
@@ -165,6 +165,22 @@ public sealed class ClusterSpecs : IClassFixture<InfluxServerFixture>, IDisposab
         Assert.Contains("trainer-late", status.Output);
 
         Assert.Equal(0, coordinator.WaitForExit(Patience));
+        AssertEveryTrialCompletedExactlyOnce();
+    }
+
+    [Fact]
+    public void A_coordinator_with_stay_keeps_answering_status_after_the_sweep_until_sigterm()
+    {
+        var coordinator = StartCoordinator("--slots", "1", "--stay");
+        coordinator.WaitFor(@"still answering", Patience);
+
+        var status = GridSweepCli.Run("status", "--host", "127.0.0.1", "--port", $"{port}");
+
+        Assert.True(status.ExitCode == 0, status.All);
+        Assert.Contains("4 trials, 0 queued, 0 running, 4 completed", status.Output);
+        Assert.False(coordinator.HasExited);
+        coordinator.Terminate();
+        Assert.Equal(0, coordinator.WaitForExit(TimeSpan.FromSeconds(60)));
         AssertEveryTrialCompletedExactlyOnce();
     }
 
