@@ -4,7 +4,7 @@ using System.Text;
 namespace GridSweep.Coordinator.Results;
 
 /// <summary>RFC 4180 CSV with invariant numbers; non-finite values as nan / inf / -inf, which pandas and numpy read.</summary>
-internal static class CsvFormat
+public static class CsvFormat
 {
     public static string Number(double value) => value switch
     {
