@@ -6,6 +6,7 @@ using System.Text.Json;
 using GridSweep.Messages.Sweeps;
 using GridSweep.Messages.Trials;
 using GridSweep.TrainerNode.Metrics;
+using GridSweep.TrainerNode.Tests.InfluxDb;
 
 namespace GridSweep.Bench;
 
@@ -43,8 +44,10 @@ internal static class IngestBenchmark
     public static async Task<int> RunAsync(string[] args)
     {
         var options = Options.Parse(args);
-        using var server = Influxd.Start();
-        Console.Error.WriteLine($"bench: influxd {server.Version} at {server.Url} (pid {server.ProcessId})");
+        using var server = new InfluxServer(authEnabled: false); // The test fixture's server: throw-away config and data, killed by pid.
+        server.Start();
+        var version = await VersionAsync(server);
+        Console.Error.WriteLine($"bench: influxd {version} at {server.Url} (pid {server.ProcessId})");
 
         await PushAsync(server, options with { Results = 20_000 }); // warm-up: JIT, connection, influxd shard creation
         var runs = new List<Run>();
@@ -56,7 +59,7 @@ internal static class IngestBenchmark
 
         var lines = new List<string>
         {
-            $"Ingest through MetricsWriter into InfluxDB {server.Version} (v1 API, same machine), {options.Results:N0} epoch results " +
+            $"Ingest through MetricsWriter into InfluxDB {version} (v1 API, same machine), {options.Results:N0} epoch results " +
             $"of {options.Trials:N0} trials per run, batches of {options.Batch:N0}, {Environment.ProcessorCount} cores shared with influxd",
             "",
             "| run | results/s until acknowledged | results/s until queryable | caller ns/call mean | p50 | p99 | max µs | bytes allocated/call |",
@@ -78,7 +81,7 @@ internal static class IngestBenchmark
         return 0;
     }
 
-    private static async Task<Run> PushAsync(Influxd server, Options options)
+    private static async Task<Run> PushAsync(InfluxServer server, Options options)
     {
         var database = $"bench_{Guid.NewGuid():N}"[..16];
         await server.QueryAsync($"CREATE DATABASE {database}");
@@ -122,7 +125,7 @@ internal static class IngestBenchmark
             if (writer.WrittenPoints != options.Results || writer.DroppedPoints != 0)
                 throw new InvalidOperationException($"written {writer.WrittenPoints}, dropped {writer.DroppedPoints} of {options.Results}");
         }
-        var counted = await server.CountAsync(database, "SELECT count(val_loss) FROM gridsweep_epoch");
+        var counted = (await server.SelectAsync(database, "SELECT count(val_loss) FROM gridsweep_epoch")).Sum(row => row.Long("count"));
         var queryable = Stopwatch.GetElapsedTime(started).TotalSeconds;
         if (counted != options.Results)
             throw new InvalidOperationException($"InfluxDB counts {counted} results, not {options.Results}");
@@ -148,114 +151,11 @@ internal static class IngestBenchmark
         index.ToString("x12", CultureInfo.InvariantCulture), "bench-sweep", Models[index % 3], Regularizers[index / 3 % 3], "adam", index,
         new ModelSpec([16, 16]), RegularizerSpec.None, new OptimizerSpec("adam", 0.001), 20, 512, InputLayer.Sparse, new DatasetSpec("imdb", 10000));
 
-    /// <summary>
-    /// influxd run by this process as the test fixture does (tests/TrainerNode.Tests/InfluxDb): throw-away
-    /// config and data on free loopback ports, killed by process id at the end. Never the system service.
-    /// </summary>
-    private sealed class Influxd : IDisposable
+    /// <summary>The server's version, from the header of its <c>/ping</c> answer.</summary>
+    private static async Task<string> VersionAsync(InfluxServer server)
     {
-        private readonly HttpClient _http = new() { Timeout = TimeSpan.FromMinutes(2) };
-        private readonly Process _process;
-        private readonly string _root;
-
-        private Influxd(Process process, string root, string url)
-        {
-            _process = process;
-            _root = root;
-            Url = url;
-        }
-
-        public string Url { get; }
-
-        public int ProcessId => _process.Id;
-
-        public string Version { get; private set; } = "?";
-
-        public static Influxd Start()
-        {
-            var binary = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Append("/usr/bin")
-                .Select(folder => Path.Combine(folder, "influxd")).FirstOrDefault(File.Exists)
-                ?? throw new InvalidOperationException("influxd is not installed: apt-get install influxdb (./scripts/test.sh does it)");
-            var root = Path.Combine(Path.GetTempPath(), $"gridsweep-bench-influxd-{Guid.NewGuid():N}");
-            Directory.CreateDirectory(root);
-            var port = FreePort();
-            var config = Path.Combine(root, "influxd.conf");
-            File.WriteAllText(config, $"""
-                reporting-disabled = true
-                bind-address = "127.0.0.1:{FreePort()}"
-                [meta]
-                  dir = "{root}/meta"
-                  logging-enabled = false
-                [data]
-                  dir = "{root}/data"
-                  wal-dir = "{root}/wal"
-                  query-log-enabled = false
-                [http]
-                  bind-address = "127.0.0.1:{port}"
-                  log-enabled = false
-                [monitor]
-                  store-enabled = false
-                [continuous_queries]
-                  enabled = false
-                """);
-            var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
-            foreach (var argument in new[] { "-c", "exec \"$0\" run -config \"$1\" >\"$2\" 2>&1", binary, config, Path.Combine(root, "influxd.log") })
-                start.ArgumentList.Add(argument);
-            var server = new Influxd(Process.Start(start)!, root, $"http://127.0.0.1:{port}");
-            var waited = Stopwatch.StartNew();
-            while (true)
-            {
-                try
-                {
-                    using var ping = server._http.GetAsync($"{server.Url}/ping").GetAwaiter().GetResult();
-                    if (ping.StatusCode == HttpStatusCode.NoContent)
-                    {
-                        server.Version = ping.Headers.TryGetValues("X-Influxdb-Version", out var v) ? v.First() : "?";
-                        return server;
-                    }
-                }
-                catch (HttpRequestException) when (waited.Elapsed < TimeSpan.FromSeconds(30) && !server._process.HasExited)
-                {
-                    Thread.Sleep(50);
-                }
-            }
-        }
-
-        public async Task<JsonElement> QueryAsync(string statement, string? database = null)
-        {
-            var form = new Dictionary<string, string> { ["q"] = statement };
-            if (database is not null)
-                form["db"] = database;
-            using var response = await _http.PostAsync($"{Url}/query", new FormUrlEncodedContent(form));
-            var result = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("results")[0];
-            return result.TryGetProperty("error", out var error)
-                ? throw new InvalidOperationException($"influxd refused {statement}: {error}")
-                : result.Clone();
-        }
-
-        public async Task<long> CountAsync(string database, string statement)
-        {
-            var result = await QueryAsync(statement, database);
-            return result.TryGetProperty("series", out var series) ? series[0].GetProperty("values")[0][1].GetInt64() : 0;
-        }
-
-        public void Dispose()
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill();
-                _process.WaitForExit();
-            }
-            _process.Dispose();
-            _http.Dispose();
-            Directory.Delete(_root, recursive: true);
-        }
-
-        private static int FreePort()
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
+        using var http = new HttpClient();
+        using var ping = await http.GetAsync($"{server.Url}/ping");
+        return ping.Headers.TryGetValues("X-Influxdb-Version", out var version) ? version.First() : "?";
     }
 }
