@@ -26,7 +26,11 @@ internal sealed class InfluxWriteException(WriteFailure failure, string message,
 }
 
 /// <summary>Thrown by <see cref="MetricsWriter.CheckAsync"/> when the settings cannot work; the message names URL and bucket or database.</summary>
-public sealed class InfluxSetupException(string message, Exception? inner = null) : Exception(message, inner);
+/// <param name="unreachable">No answer from the server (network, timeout, 5xx): nothing is known to be wrong with the settings.</param>
+public sealed class InfluxSetupException(string message, Exception? inner = null, bool unreachable = false) : Exception(message, inner)
+{
+    public bool Unreachable { get; } = unreachable;
+}
 
 /// <summary>Sends one batch of line protocol (nanosecond timestamps) to InfluxDB.</summary>
 internal interface IInfluxTransport : IDisposable
@@ -170,7 +174,7 @@ internal sealed class InfluxV1Transport : IInfluxTransport
         }
         catch (InfluxWriteException e)
         {
-            throw new InfluxSetupException($"{where}: {e.Message}", e);
+            throw new InfluxSetupException($"{where}: {e.Message}", e, unreachable: e.Failure == WriteFailure.Transient);
         }
     }
 
@@ -265,7 +269,7 @@ internal sealed class InfluxV2Transport : IInfluxTransport
     {
         var where = $"InfluxDB at {_settings.Url} ({IInfluxTransport.Target(_settings)})";
         if (!await _client.PingAsync())
-            throw new InfluxSetupException($"{where}: no answer to /ping; is the server up and the URL right?");
+            throw new InfluxSetupException($"{where}: no answer to /ping; is the server up and the URL right?", unreachable: true);
         Bucket? bucket;
         try
         {
@@ -273,7 +277,7 @@ internal sealed class InfluxV2Transport : IInfluxTransport
         }
         catch (Exception e) when (Translate(e, cancellationToken) is { } failure)
         {
-            throw new InfluxSetupException($"{where}: {failure.Message}", e);
+            throw new InfluxSetupException($"{where}: {failure.Message}", e, unreachable: failure.Failure == WriteFailure.Transient);
         }
         if (bucket is null)
             throw new InfluxSetupException($"{where}: bucket '{_settings.Bucket}' not found: create it or check --influx-bucket and --influx-org");

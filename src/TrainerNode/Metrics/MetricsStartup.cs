@@ -1,5 +1,3 @@
-using System.Net.Http;
-using System.Net.Sockets;
 using Microsoft.Extensions.Configuration;
 
 namespace GridSweep.TrainerNode.Metrics;
@@ -8,6 +6,8 @@ namespace GridSweep.TrainerNode.Metrics;
 public static class MetricsStartup
 {
     public const string Section = "GridSweep:Influx";
+
+    private static readonly TimeSpan CheckTimeout = TimeSpan.FromSeconds(15);
 
     /// <summary>Settings key under <see cref="Section"/> for each <c>--influx-*</c> option.</summary>
     private static readonly IReadOnlyDictionary<string, string> Keys = new Dictionary<string, string>
@@ -47,15 +47,19 @@ public static class MetricsStartup
         if (settings is null)
             return null;
         var writer = new MetricsWriter(settings, new MetricsWriterOptions { Warning = warn });
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(CheckTimeout);
         try
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(TimeSpan.FromSeconds(15));
             await writer.CheckAsync(timeout.Token);
         }
-        catch (InfluxSetupException error) when (IsUnreachable(error))
+        catch (InfluxSetupException error) when (error.Unreachable)
         {
             warn($"{error.Message}; points are spooled in {settings.SpoolDirectory} until it answers");
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            warn($"InfluxDB at {settings.Url} did not answer within {CheckTimeout.TotalSeconds:F0} s; points are spooled in {settings.SpoolDirectory} until it answers");
         }
         catch
         {
@@ -64,9 +68,4 @@ public static class MetricsStartup
         }
         return writer;
     }
-
-    private static bool IsUnreachable(Exception error) =>
-        error.InnerException is InfluxWriteException { Failure: WriteFailure.Transient }
-            or HttpRequestException or SocketException or TaskCanceledException or TimeoutException
-        || error.Message.Contains("no answer", StringComparison.Ordinal);
 }
