@@ -60,8 +60,7 @@ if (unknown.Count > 0 || args.Length % 2 != 0)
 }
 
 // Everything but the influx options is the host's; the writer outlives restarts of the actor system.
-var configuration = new ConfigurationBuilder().AddJsonFile("appsettings.json", optional: true).AddEnvironmentVariables().Build();
-var influxArgs = MetricsStartup.Arguments(configuration, args);
+var influxArgs = MetricsStartup.Arguments(GridSweepConfiguration.Load(), args);
 var hostArgs = args.Where((a, i) => !(InfluxSettings.Options.ContainsKey(a) || (i > 0 && InfluxSettings.Options.ContainsKey(args[i - 1])))).ToArray();
 MetricsWriter? metrics;
 try

@@ -176,7 +176,8 @@ internal sealed partial class AppEnvironment
         return text[(open + 1)..];
     }
 
-    [GeneratedRegex(@"AddEnvironmentVariables\(\)|Host\.CreateApplicationBuilder\((?:args)?\)")]
+    // GridSweepConfiguration.Load() is the programs' shared appsettings.json + environment reader.
+    [GeneratedRegex(@"AddEnvironmentVariables\(\)|Host\.CreateApplicationBuilder\((?:args)?\)|GridSweepConfiguration\.Load\(\)")]
     private static partial Regex AddsEnvironment();
 
     [GeneratedRegex(@"const\s+string\s+Section\s*=\s*""([^""]+)""")]

@@ -164,7 +164,8 @@ public sealed class SweepCoordinatorActor : ReceiveActor, IWithTimers
             return;
         inFlight.Remove(failure.TrialId);
         results.DropTrial(failure.TrialId);
-        var reasons = failureReasons.TryAdd(failure.TrialId, []) ? failureReasons[failure.TrialId] : failureReasons[failure.TrialId];
+        if (!failureReasons.TryGetValue(failure.TrialId, out var reasons))
+            failureReasons[failure.TrialId] = reasons = [];
         reasons.Add($"attempt {failure.Attempt} on {failure.NodeId}: {failure.Reason}");
         if (trainers.TryGetValue(running.Trainer, out var trainer)) trainer.Failed++;
         if (reasons.Count <= options.MaxRetries)

@@ -7,7 +7,6 @@ using GridSweep.Messages.Sweeps;
 using GridSweep.TrainerNode.Data;
 using GridSweep.TrainerNode.Hosting;
 using GridSweep.TrainerNode.Metrics;
-using Microsoft.Extensions.Configuration;
 using GridSweep.TrainerNode.Training;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -173,8 +172,7 @@ internal static class SweepLauncher
         MetricsWriter? metrics;
         try
         {
-            var configuration = new ConfigurationBuilder().AddJsonFile("appsettings.json", optional: true).AddEnvironmentVariables().Build();
-            var influx = InfluxSettings.FromArgs(MetricsStartup.Arguments(configuration, settings.InfluxArguments()));
+            var influx = InfluxSettings.FromArgs(MetricsStartup.Arguments(GridSweepConfiguration.Load(), settings.InfluxArguments()));
             metrics = await MetricsStartup.StartAsync(influx, warning => AnsiConsole.Console.WriteLine($"metrics: {warning}"), cancellationToken);
             if (influx is not null)
                 display.Note($"metrics: {Markup.Escape(influx.ToString())}");

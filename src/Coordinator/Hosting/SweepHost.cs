@@ -33,14 +33,8 @@ public sealed record SweepHostOptions(
 /// </summary>
 public static class SweepHost
 {
-    public static ClusterSettings ClusterSettingsFromConfiguration()
-    {
-        var configuration = new ConfigurationBuilder()
-            .AddJsonFile("appsettings.json", optional: true)
-            .AddEnvironmentVariables()
-            .Build();
-        return configuration.GetSection(ClusterSettings.Section).Get<ClusterSettings>() ?? new ClusterSettings();
-    }
+    public static ClusterSettings ClusterSettingsFromConfiguration() =>
+        GridSweepConfiguration.Load().GetSection(ClusterSettings.Section).Get<ClusterSettings>() ?? new ClusterSettings();
 
     /// <param name="whenFinished">Runs once the sweep is finished, while the cluster is still up (summary, report).</param>
     public static async Task<SweepFinished?> RunAsync(
