@@ -5,8 +5,8 @@ using System.Net.Sockets;
 using System.Text.Json;
 using GridSweep.Messages.Sweeps;
 using GridSweep.Messages.Trials;
-using GridSweep.TrainerNode.Metrics;
-using GridSweep.TrainerNode.Tests.InfluxDb;
+using GridSweep.Runtime.Metrics;
+using GridSweep.TestKit;
 
 namespace GridSweep.Bench;
 

@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
 # The gridsweep command for the head node: `coordinator` (the sweep coordinator, the cluster's seed node),
-# `status` and `report`. Build from the repository root (the build context):
+# `status` and `report`. It is the coordinator's own program (src/Coordinator): no TorchSharp, no LibTorch;
+# trainer slots run in the trainer images. Build from the repository root (the build context):
 #   docker build -f deploy/docker/coordinator.Dockerfile -t gridsweep/coordinator .
 # Run: docker run gridsweep/coordinator coordinator /sweeps/imdb-overfitting.yaml --host 0.0.0.0 \
 #        --port 4053 --public-host <name trainers reach> --out /runs
@@ -13,12 +14,13 @@ WORKDIR /src
 COPY Directory.Build.props Directory.Build.targets Directory.Packages.props NuGet.Confi[g] ./
 COPY build/ build/
 COPY src/Messages/GridSweep.Messages.csproj src/Messages/
-COPY src/TrainerNode/GridSweep.TrainerNode.csproj src/TrainerNode/
+COPY src/Runtime/GridSweep.Runtime.csproj src/Runtime/
 COPY src/Coordinator/GridSweep.Coordinator.csproj src/Coordinator/
 RUN dotnet restore src/Coordinator/GridSweep.Coordinator.csproj -r linux-x64
-COPY src/ src/
-# Framework-dependent (the runtime image brings .NET); TorchSharp's CPU natives come along for `gridsweep
-# run`, and build/TorchSharpNatives.targets patches the published copy of its shim as in any build.
+COPY src/Messages/ src/Messages/
+COPY src/Runtime/ src/Runtime/
+COPY src/Coordinator/ src/Coordinator/
+# Framework-dependent: the runtime image brings .NET.
 RUN dotnet publish src/Coordinator/GridSweep.Coordinator.csproj -c Release -r linux-x64 --self-contained false \
         --no-restore -o /app
 
@@ -29,13 +31,14 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /app ./
-# Results (--out /runs), the data cache and the metrics spool (/state, GridSweep:Influx:Spool) belong to
-# the image's non-root user "app" ($APP_UID, 1654); a named volume mounted there starts with this ownership.
-RUN mkdir -p /runs /cache /state /sweeps && chown "$APP_UID:$APP_UID" /runs /cache /state
-ENV GRIDSWEEP_CACHE=/cache \
-    PATH="/app:${PATH}"
+# The program is gridsweep-coordinator; `gridsweep` names it too, so `gridsweep status` works in the container.
+RUN ln -s gridsweep-coordinator /app/gridsweep
+# Results (--out /runs) and the metrics spool (/state, GridSweep:Influx:Spool) belong to the image's
+# non-root user "app" ($APP_UID, 1654); a named volume mounted there starts with this ownership.
+RUN mkdir -p /runs /state /sweeps && chown "$APP_UID:$APP_UID" /runs /state
+ENV PATH="/app:${PATH}"
 USER $APP_UID
 # Akka remoting: trainers join at akka.tcp://gridsweep@<public host>:4053.
 EXPOSE 4053
-ENTRYPOINT ["/app/gridsweep"]
+ENTRYPOINT ["/app/gridsweep-coordinator"]
 CMD ["--help"]

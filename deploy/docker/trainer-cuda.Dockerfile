@@ -18,9 +18,11 @@ WORKDIR /src
 COPY Directory.Build.props Directory.Build.targets Directory.Packages.props NuGet.Confi[g] ./
 COPY build/ build/
 COPY src/Messages/GridSweep.Messages.csproj src/Messages/
+COPY src/Runtime/GridSweep.Runtime.csproj src/Runtime/
 COPY src/TrainerNode/GridSweep.TrainerNode.csproj src/TrainerNode/
 RUN dotnet restore src/TrainerNode/GridSweep.TrainerNode.csproj -r linux-x64 -p:TorchBackend=cuda
 COPY src/Messages/ src/Messages/
+COPY src/Runtime/ src/Runtime/
 COPY src/TrainerNode/ src/TrainerNode/
 RUN dotnet publish src/TrainerNode/GridSweep.TrainerNode.csproj -c Release -r linux-x64 --self-contained false \
         --no-restore -p:TorchBackend=cuda -o /app

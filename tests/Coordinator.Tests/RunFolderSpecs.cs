@@ -1,7 +1,7 @@
 using GridSweep.Coordinator.Results;
 using GridSweep.Messages.Sweeps;
 using GridSweep.Messages.Trials;
-using GridSweep.TrainerNode.Tests;
+using GridSweep.TestKit;
 
 namespace GridSweep.Coordinator.Tests;
 

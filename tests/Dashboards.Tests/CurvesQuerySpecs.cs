@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using GridSweep.TrainerNode.Metrics;
+using GridSweep.Runtime.Metrics;
 using Xunit.Abstractions;
 
 namespace GridSweep.Dashboards.Tests;

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using GridSweep.TrainerNode.Tests;
+using GridSweep.TestKit;
 
 namespace GridSweep.Dashboards.Tests;
 

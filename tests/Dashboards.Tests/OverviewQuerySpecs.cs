@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using GridSweep.Messages.Trials;
-using GridSweep.TrainerNode.Tests.InfluxDb;
+using GridSweep.TestKit;
 using Xunit.Abstractions;
 
 namespace GridSweep.Dashboards.Tests;
@@ -167,7 +167,7 @@ public sealed class OverviewQuerySpecs : IAsyncLifetime, IDisposable
     private static IEnumerable<(string Model, string Regularizer)> Cells() =>
         from model in SmallSweep.Models from regularizer in SmallSweep.Regularizers select (model, regularizer);
 
-    private static string Schema(TrialStatus status) => GridSweep.TrainerNode.Metrics.Schema.StatusName(status);
+    private static string Schema(TrialStatus status) => GridSweep.Runtime.Metrics.Schema.StatusName(status);
 }
 
 /// <summary>The environment Grafana would have: the datasource's variables pointing at the test's influxd.</summary>

@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using GridSweep.TrainerNode.Tests;
+using GridSweep.TestKit;
 using YamlDotNet.RepresentationModel;
 
 namespace GridSweep.Dashboards.Tests;

@@ -1,9 +1,7 @@
 using System.Text.Json.Nodes;
 using GridSweep.Coordinator.Results;
-using GridSweep.Coordinator.Tests;
-using GridSweep.TrainerNode.Metrics;
-using GridSweep.TrainerNode.Tests;
-using GridSweep.TrainerNode.Tests.InfluxDb;
+using GridSweep.Runtime.Metrics;
+using GridSweep.TestKit;
 using Xunit.Abstractions;
 
 namespace GridSweep.Dashboards.Tests;

@@ -1,8 +1,7 @@
 using GridSweep.Messages.Sweeps;
 using GridSweep.Messages.Trials;
-using GridSweep.TrainerNode.Metrics;
-using GridSweep.TrainerNode.Tests;
-using GridSweep.TrainerNode.Tests.InfluxDb;
+using GridSweep.Runtime.Metrics;
+using GridSweep.TestKit;
 
 namespace GridSweep.Dashboards.Tests;
 

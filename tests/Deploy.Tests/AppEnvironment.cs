@@ -1,15 +1,16 @@
+using System.Reflection;
 using System.Text.RegularExpressions;
+using GridSweep.Runtime.CommandLine;
+using GridSweep.Runtime.Configuration;
 
 namespace GridSweep.Deploy.Tests;
 
 /// <summary>
-/// The environment variables a GridSweep program reads, derived from its source rather than listed by
-/// hand, so a setting renamed in the code fails the deploy checks:
+/// The environment variables a GridSweep program reads, derived from the program rather than listed by hand,
+/// so a setting renamed in the code fails the deploy checks:
 /// <list type="bullet">
-/// <item>configuration sections it reads through an environment-variable provider: bound
-/// (<c>GetSection(X.Section)</c>), each settable property <c>P</c> of X giving <c>GridSweep__Section__P</c>
-/// (<c>GridSweep__Section__P__N</c> for a list), or read by a method of X that takes the configuration,
-/// each key of X's key table (<c>["Url"] = ...</c>) giving <c>GridSweep__Section__Url</c>;</item>
+/// <item>the settings its commands bind (<see cref="CommandFlags"/>): every property <c>P</c> of an options
+/// class bound from section <c>GridSweep:S</c> gives <c>GridSweep__S__P</c> (<c>GridSweep__S__P__N</c> for a list);</item>
 /// <item>names the code reads literally (<c>GetEnvironmentVariable("X")</c>, <c>environment("X")</c>, a
 /// <c>const string ...Variable = "X"</c>) in its project and the projects it references;</item>
 /// <item>the .NET runtime's own <c>DOTNET_*</c>.</item>
@@ -17,8 +18,10 @@ namespace GridSweep.Deploy.Tests;
 /// </summary>
 internal sealed partial class AppEnvironment
 {
-    public static readonly AppEnvironment Coordinator = Derive("src/Coordinator");
-    public static readonly AppEnvironment Trainer = Derive("src/TrainerNode");
+    /// <summary>The coordinator's own program (its image): coordinator, status, report; no trainer settings.</summary>
+    public static readonly AppEnvironment Coordinator = Derive("src/Coordinator", CommandFlags.Coordinator(canTrain: false), CommandFlags.Status());
+
+    public static readonly AppEnvironment Trainer = Derive("src/TrainerNode", CommandFlags.Trainer());
 
     private readonly Dictionary<string, bool> settings; // GridSweep__Section__Property -> is a list
     private readonly HashSet<string> literals;
@@ -51,27 +54,21 @@ internal sealed partial class AppEnvironment
 
     public override string ToString() => $"{Project} (reads {string.Join(", ", Names)}, DOTNET_*)";
 
-    public static AppEnvironment Derive(string project)
+    public static AppEnvironment Derive(string project, params FlagSet[] commands)
     {
-        var projectDir = Repository.PathOf(project);
-        var ownSources = Sources(projectDir).ToList();
-        var ownText = string.Join("\n", ownSources.Select(File.ReadAllText));
-
-        // Sections: only those this program reads, and only if it adds environment variables to its configuration.
-        var readsEnvironment = AddsEnvironment().IsMatch(ownText);
         var sections = new List<string>();
         var settings = new Dictionary<string, bool>(StringComparer.OrdinalIgnoreCase);
-        foreach (var owner in SectionOwners(Sources(Repository.PathOf("src"))))
+        foreach (var type in commands.SelectMany(c => c.Sections).Distinct())
         {
-            if (!readsEnvironment || sections.Contains(owner.Section) || !owner.IsReadBy(ownText))
-                continue;
-            sections.Add(owner.Section);
-            foreach (var (key, isList) in owner.Keys)
-                settings[$"{owner.Section.Replace(":", "__")}__{key}"] = isList;
+            var section = (string)type.GetProperty(nameof(IOptionsSection.Section), BindingFlags.Public | BindingFlags.Static)!.GetValue(null)!;
+            sections.Add(section);
+            foreach (var (property, _) in OptionsBinder.Settings(type))
+                settings[$"{section.Replace(":", "__")}__{property.Name}"] = property.PropertyType == typeof(List<string>);
         }
 
         // Literal names: in this project and the projects it references (their code runs in this process).
-        var literalSources = new List<string>(ownSources);
+        var projectDir = Repository.PathOf(project);
+        var literalSources = Sources(projectDir).ToList();
         foreach (var referenced in ReferencedProjects(projectDir))
             literalSources.AddRange(Sources(referenced));
         var literals = new HashSet<string>(StringComparer.Ordinal);
@@ -109,100 +106,8 @@ internal sealed partial class AppEnvironment
         }
     }
 
-    /// <summary>A class that declares <c>const string Section = "GridSweep:..."</c>, and the keys under it.</summary>
-    private sealed record SectionOwner(string Type, string Section, IReadOnlyList<(string Key, bool IsList)> Keys, IReadOnlyList<string> ConfigurationReaders)
-    {
-        /// <summary>
-        /// Read by a program whose code binds it (<c>GetSection(Type.Section)</c>, <c>GetSection("GridSweep:...")</c>)
-        /// or calls one of its methods that take an <c>IConfiguration</c> (a reader with its own key table).
-        /// </summary>
-        public bool IsReadBy(string programText) =>
-            programText.Contains($"GetSection({Type}.Section)", StringComparison.Ordinal) ||
-            programText.Contains($"GetSection(\"{Section}\")", StringComparison.Ordinal) ||
-            ConfigurationReaders.Any(method => programText.Contains($"{Type}.{method}(", StringComparison.Ordinal));
-    }
-
-    private static IEnumerable<SectionOwner> SectionOwners(IEnumerable<string> sources)
-    {
-        foreach (var file in sources)
-        {
-            var text = File.ReadAllText(file);
-            foreach (Match constant in SectionConstant().Matches(text))
-            {
-                var declaration = ClassDeclaration().Matches(text[..constant.Index]).LastOrDefault();
-                if (declaration is null)
-                    continue;
-                var body = Body(text, declaration.Index);
-                var keys = Properties(text, declaration.Index, body).ToList();
-                // A reader's key table: ["Url"] = "--influx-url", ...
-                keys.AddRange(KeyTableEntry().Matches(body).Select(m => (m.Groups[1].Value, false)));
-                var readers = ConfigurationReader().Matches(body).Select(m => m.Groups[1].Value).ToList();
-                yield return new SectionOwner(declaration.Groups["name"].Value, constant.Groups[1].Value, keys, readers);
-            }
-        }
-    }
-
-    /// <summary>Settable public properties, and the parameters of a positional record.</summary>
-    private static IReadOnlyList<(string, bool)> Properties(string text, int declarationIndex, string body)
-    {
-        var found = new List<(string, bool)>();
-        var header = text[declarationIndex..text.IndexOfAny(['{', ';'], declarationIndex)];
-        var parameters = header.IndexOf('(');
-        if (parameters >= 0)
-        {
-            foreach (Match p in PositionalParameter().Matches(header[parameters..]))
-                found.Add((p.Groups["name"].Value, IsList(p.Groups["type"].Value)));
-        }
-        foreach (Match p in SettableProperty().Matches(body))
-            found.Add((p.Groups["name"].Value, IsList(p.Groups["type"].Value)));
-        return found;
-    }
-
-    private static bool IsList(string type) =>
-        type.EndsWith("[]", StringComparison.Ordinal) || ListType().IsMatch(type);
-
-    /// <summary>The text between the braces of the declaration that starts at <paramref name="index"/>.</summary>
-    private static string Body(string text, int index)
-    {
-        var open = text.IndexOf('{', index);
-        var depth = 0;
-        for (var i = open; i < text.Length; i++)
-        {
-            if (text[i] == '{')
-                depth++;
-            else if (text[i] == '}' && --depth == 0)
-                return text[(open + 1)..i];
-        }
-        return text[(open + 1)..];
-    }
-
-    // GridSweepConfiguration.Load() is the programs' shared appsettings.json + environment reader.
-    [GeneratedRegex(@"AddEnvironmentVariables\(\)|Host\.CreateApplicationBuilder\((?:args)?\)|GridSweepConfiguration\.Load\(\)")]
-    private static partial Regex AddsEnvironment();
-
-    [GeneratedRegex(@"const\s+string\s+Section\s*=\s*""([^""]+)""")]
-    private static partial Regex SectionConstant();
-
-    [GeneratedRegex(@"\b(?:class|record)\s+(?<name>\w+)")]
-    private static partial Regex ClassDeclaration();
-
-    [GeneratedRegex(@"public\s+(?<type>[\w<>?,\[\]. ]+?)\s+(?<name>\w+)\s*\{\s*get;\s*(?:set|init);")]
-    private static partial Regex SettableProperty();
-
-    [GeneratedRegex(@"(?<type>[\w<>?,\[\].]+)\s+(?<name>[A-Z]\w*)\s*(?=[,)=])")]
-    private static partial Regex PositionalParameter();
-
-    [GeneratedRegex(@"^(?:I?List|IReadOnlyList|IEnumerable|ICollection|IReadOnlyCollection|HashSet|ISet)<")]
-    private static partial Regex ListType();
-
     [GeneratedRegex(@"(?:GetEnvironmentVariable|environment)\(""(?<name>[A-Z][A-Z0-9_]*)""\)|const\s+string\s+\w*Variable\w*\s*=\s*""(?<name>[A-Z][A-Z0-9_]*)""")]
     private static partial Regex LiteralVariable();
-
-    [GeneratedRegex(@"\[""([A-Z]\w*)""\]\s*=")]
-    private static partial Regex KeyTableEntry();
-
-    [GeneratedRegex(@"public\s+static\s+[\w<>\[\]?,. ]+\s+(\w+)\s*\(\s*IConfiguration\b")]
-    private static partial Regex ConfigurationReader();
 
     [GeneratedRegex(@"^(.+)__\d+$")]
     private static partial Regex ListElement();

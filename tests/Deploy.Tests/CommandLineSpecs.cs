@@ -1,13 +1,13 @@
-using System.Text.RegularExpressions;
+using System.CommandLine;
+using GridSweep.Runtime.CommandLine;
 
 namespace GridSweep.Deploy.Tests;
 
 /// <summary>
-/// Every flag the deploy files pass is one the program accepts, read from the code: the trainer's flag
-/// table in src/TrainerNode/Program.cs (and the --influx-* options of InfluxSettings once the trainer's
-/// wiring uses them), the coordinator command's [CommandOption]s. A trainer refuses an unknown flag at start.
+/// Every flag the deploy files pass is one the program accepts, as its command declares it
+/// (<see cref="CommandFlags"/>); the programs refuse an unknown flag at start.
 /// </summary>
-public sealed partial class CommandLineSpecs
+public sealed class CommandLineSpecs
 {
     [Fact]
     public void Every_flag_a_trainer_is_given_is_one_the_trainer_accepts()
@@ -71,43 +71,22 @@ public sealed partial class CommandLineSpecs
         }
     }
 
-    /// <summary>The trainer's flags: its Program.cs table, plus InfluxSettings.Options when its wiring uses InfluxSettings.</summary>
+    /// <summary>The trainer's flags, as its command declares them.</summary>
     internal static IReadOnlySet<string> TrainerFlags()
     {
-        var program = File.ReadAllText(Repository.PathOf("src/TrainerNode/Program.cs"));
-        var flags = FlagTableEntry().Matches(program).Select(m => m.Groups[1].Value).ToHashSet();
+        var flags = CommandFlags.Trainer().Options.Select(o => o.Name).ToHashSet();
         Assert.Contains("--seed-node", flags);
-        var wiring = program + string.Concat(Directory.EnumerateFiles(Repository.PathOf("src/TrainerNode/Hosting"), "*.cs").Select(File.ReadAllText));
-        if (wiring.Contains("InfluxSettings", StringComparison.Ordinal))
-        {
-            var influx = File.ReadAllText(Repository.PathOf("src/TrainerNode/Metrics/InfluxSettings.cs"));
-            var options = influx[influx.IndexOf("Options", StringComparison.Ordinal)..];
-            foreach (Match m in FlagTableEntry().Matches(options[..options.IndexOf("};", StringComparison.Ordinal)]))
-                flags.Add(m.Groups[1].Value);
-        }
         return flags;
     }
 
-    /// <summary>The [CommandOption]s of CoordinatorCommand.Settings and the SweepSettings it derives from.</summary>
+    /// <summary>The flags of the coordinator image's program (<c>coordinator</c> without trainer slots): switches apart.</summary>
     private static (IReadOnlySet<string> WithValue, IReadOnlySet<string> Booleans) CoordinatorFlags()
     {
-        var withValue = new HashSet<string>();
-        var booleans = new HashSet<string>();
-        var commands = Repository.PathOf("src/Coordinator/Commands");
-        var text = File.ReadAllText(Path.Combine(commands, "CoordinatorCommand.cs"));
-        var sweepSettings = Directory.EnumerateFiles(commands, "*.cs").Select(File.ReadAllText)
-            .Single(t => t.Contains("class SweepSettings", StringComparison.Ordinal));
-        var start = sweepSettings.IndexOf("class SweepSettings", StringComparison.Ordinal);
-        var end = sweepSettings.IndexOf("\npublic ", start, StringComparison.Ordinal);
-        foreach (Match m in CommandOption().Matches(text + sweepSettings[start..(end < 0 ? sweepSettings.Length : end)]))
-            (m.Groups[2].Success ? withValue : booleans).Add(m.Groups[1].Value);
+        var options = CommandFlags.Coordinator(canTrain: false).Options;
+        var booleans = options.Where(o => o is Option<bool>).Select(o => o.Name).ToHashSet();
+        var withValue = options.Where(o => o is not Option<bool>).Select(o => o.Name).ToHashSet();
         Assert.Contains("--public-host", withValue);
+        Assert.Contains("--stay", booleans);
         return (withValue, booleans);
     }
-
-    [GeneratedRegex(@"\[""(--[a-z][a-z0-9-]*)""\]\s*=")]
-    private static partial Regex FlagTableEntry();
-
-    [GeneratedRegex(@"\[CommandOption\(""(--[a-z][a-z0-9-]*)(\s+<[^>]+>)?""\)\]")]
-    private static partial Regex CommandOption();
 }

@@ -30,9 +30,10 @@ public sealed partial class EnvironmentVariableSpecs
         Assert.Contains("GridSweep:Influx", coordinator.Sections);
         Assert.True(coordinator.Reads("GridSweep__Cluster__PublicHost"), coordinator.ToString());
         Assert.True(coordinator.Reads("GridSweep__Influx__Url"), coordinator.ToString());
-        Assert.True(coordinator.Reads("GRIDSWEEP_CACHE"), coordinator.ToString());
-        // The coordinator binds no trainer section; names that are no setting are read by nobody.
+        // The coordinator's program trains nothing: it binds no trainer section and has no data cache.
         Assert.False(coordinator.Reads("GridSweep__Trainer__Slots"), coordinator.ToString());
+        Assert.False(coordinator.Reads("GRIDSWEEP_CACHE"), coordinator.ToString());
+        // Names that are no setting are read by nobody.
         Assert.False(trainer.Reads("GridSweep__Cluster__Prot"));
         Assert.False(trainer.Reads("GridSweep__Cluster__Port__0"));
         Assert.False(trainer.Reads("INFLUX_ORG"));

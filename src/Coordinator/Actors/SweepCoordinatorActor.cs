@@ -4,7 +4,7 @@ using GridSweep.Coordinator.Results;
 using GridSweep.Messages.Protocol;
 using GridSweep.Messages.Sweeps;
 using GridSweep.Messages.Trials;
-using GridSweep.TrainerNode.Metrics;
+using GridSweep.Runtime.Metrics;
 
 namespace GridSweep.Coordinator.Actors;
 

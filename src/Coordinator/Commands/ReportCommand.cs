@@ -1,30 +1,31 @@
-using System.ComponentModel;
+using System.CommandLine;
 using GridSweep.Coordinator.Reports;
-using Spectre.Console.Cli;
+using GridSweep.Runtime.CommandLine;
+using GridSweep.Runtime.Configuration;
 
 namespace GridSweep.Coordinator.Commands;
 
-public sealed class ReportCommand : Command<ReportCommand.Settings>
+/// <summary><c>gridsweep report RUN_DIR</c>: the figures and index.html of a finished or running sweep.</summary>
+public static class ReportCommand
 {
-    public sealed class Settings : CommandSettings
+    public static Command Create()
     {
-        [CommandArgument(0, "<RUN_DIR>")]
-        [Description("A sweep's results folder (holding epochs.csv and trials.csv), e.g. runs/imdb-overfitting.")]
-        public string RunDirectory { get; init; } = "";
-    }
-
-    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
-    {
-        try
+        var command = new Command("report", "Draw a sweep's figures (loss curves, the grid, best validation loss) as PNG with an index.html into <RUN_DIR>/report/.");
+        var folder = new Argument<string>("RUN_DIR") { Description = "A sweep's results folder (holding epochs.csv and trials.csv), e.g. runs/imdb-overfitting." };
+        command.Arguments.Add(folder);
+        command.SetAction(result =>
         {
-            // Only the path on standard output, so scripts can open it: xdg-open "$(gridsweep report DIR)".
-            Console.Out.WriteLine(ReportWriter.Write(settings.RunDirectory));
-            return ExitCodes.Success;
-        }
-        catch (ReportException error)
-        {
-            Console.Error.WriteLine($"report: {error.Message}");
-            return ExitCodes.BadInput;
-        }
+            try
+            {
+                // Only the path on standard output, so scripts can open it: xdg-open "$(gridsweep report DIR)".
+                Console.Out.WriteLine(ReportWriter.Write(result.GetRequiredValue(folder)));
+                return ExitCodes.Success;
+            }
+            catch (ReportException error)
+            {
+                throw new InputException($"report: {error.Message}", error);
+            }
+        });
+        return command;
     }
 }

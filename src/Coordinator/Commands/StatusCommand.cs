@@ -1,34 +1,38 @@
-using System.ComponentModel;
+using System.CommandLine;
 using Akka.Actor;
 using Akka.Configuration;
 using GridSweep.Messages.Protocol;
+using GridSweep.Runtime.CommandLine;
+using GridSweep.Runtime.Configuration;
 using Spectre.Console;
-using Spectre.Console.Cli;
 
 namespace GridSweep.Coordinator.Commands;
 
-/// <summary>Asks a running coordinator how its sweep stands, per trainer node.</summary>
-public sealed class StatusCommand : AsyncCommand<StatusCommand.Settings>
+/// <summary><c>gridsweep status</c>: asks a running coordinator how its sweep stands, per trainer node.</summary>
+public static class StatusCommand
 {
-    public sealed class Settings : CommandSettings
+    public static Command Create()
     {
-        [CommandOption("--host <HOST>")]
-        [Description("The coordinator's host. Default: 127.0.0.1.")]
-        [DefaultValue("127.0.0.1")]
-        public string Host { get; init; } = "127.0.0.1";
-
-        [CommandOption("--port <PORT>")]
-        [Description("The coordinator's port. Default: 4053.")]
-        [DefaultValue(CoordinatorCommand.DefaultPort)]
-        public int Port { get; init; } = CoordinatorCommand.DefaultPort;
-
-        [CommandOption("--timeout <SECONDS>")]
-        [Description("How long to wait for an answer. Default: 10.")]
-        [DefaultValue(10)]
-        public int Timeout { get; init; } = 10;
+        var command = new Command("status", "Ask a running coordinator for queued, running, completed and failed trials per node.");
+        var flags = CommandFlags.Status();
+        flags.AddTo(command);
+        var timeout = new Option<int>("--timeout") { Description = "How long to wait for an answer, in seconds. Default: 10.", HelpName = "SECONDS", DefaultValueFactory = _ => 10 };
+        command.Options.Add(timeout);
+        command.SetAction((result, cancellationToken) =>
+        {
+            var cluster = OptionsBinder.Bind<ClusterNodeOptions>(flags.Configuration(result));
+            var seconds = result.GetValue(timeout);
+            if (seconds <= 0)
+                throw new InputException($"--timeout: '{seconds}' is not a positive number of seconds");
+            var port = cluster.Port == 0 ? ClusterNodeOptions.DefaultCoordinatorPort : cluster.Port;
+            // A coordinator's own settings name the address it binds; asked from its node, a wildcard means itself.
+            var host = cluster.Host is "0.0.0.0" or "::" ? cluster.PublicHost ?? "127.0.0.1" : cluster.Host;
+            return AskAsync(host, port, TimeSpan.FromSeconds(seconds), cancellationToken);
+        });
+        return command;
     }
 
-    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    private static async Task<int> AskAsync(string host, int port, TimeSpan timeout, CancellationToken cancellationToken)
     {
         // A plain remoting client: asking does not make this process a cluster member.
         var config = ConfigurationFactory.ParseString($$"""
@@ -39,17 +43,16 @@ public sealed class StatusCommand : AsyncCommand<StatusCommand.Settings>
             akka.actor.serialization-bindings { "{{typeof(IGridSweepMessage).AssemblyQualifiedName}}" = gridsweep }
             """);
         using var system = ActorSystem.Create("gridsweep-status", config);
-        var address = $"akka.tcp://{ClusterNames.System}@{settings.Host}:{settings.Port}/user/{ClusterNames.Status}";
+        var address = $"akka.tcp://{ClusterNames.System}@{host}:{port}/user/{ClusterNames.Status}";
         try
         {
-            var status = await system.ActorSelection(address).Ask<SweepStatusResponse>(GetSweepStatus.Instance, TimeSpan.FromSeconds(settings.Timeout), cancellationToken);
+            var status = await system.ActorSelection(address).Ask<SweepStatusResponse>(GetSweepStatus.Instance, timeout, cancellationToken);
             Print(status);
             return ExitCodes.Success;
         }
         catch (Exception error) when (error is AskTimeoutException or TaskCanceledException)
         {
-            AnsiConsole.WriteLine($"no answer from a coordinator at {address} within {settings.Timeout} s");
-            return ExitCodes.BadInput;
+            throw new InputException($"no answer from a coordinator at {address} within {timeout.TotalSeconds} s", error);
         }
         finally
         {

@@ -4,7 +4,7 @@ using GridSweep.Coordinator.Actors;
 using GridSweep.Coordinator.Sweeps;
 using GridSweep.Messages.Sweeps;
 using GridSweep.Messages.Trials;
-using GridSweep.TrainerNode.Data;
+using GridSweep.Runtime.Progress;
 using Spectre.Console;
 
 namespace GridSweep.Coordinator.Display;

@@ -7,25 +7,26 @@ using GridSweep.Coordinator.Results;
 using GridSweep.Coordinator.Sweeps;
 using GridSweep.Messages.Protocol;
 using GridSweep.Messages.Sweeps;
-using GridSweep.TrainerNode.Hosting;
-using Microsoft.Extensions.Configuration;
+using GridSweep.Runtime.Cluster;
+using GridSweep.Runtime.Configuration;
+using GridSweep.Runtime.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using ClusterSettings = GridSweep.TrainerNode.Hosting.ClusterSettings;
 
 namespace GridSweep.Coordinator.Hosting;
 
-/// <param name="LocalTrainer">Trainer slots in this process: always in embedded mode, with --slots on a head node.</param>
+/// <param name="LocalTrainers">Adds trainer slots to this process: always in embedded mode, with --slots on a head node.</param>
 public sealed record SweepHostOptions(
     SweepSpec Spec,
     IReadOnlyList<TrialSpec> Trials,
     RunFolder Results,
-    ClusterSettings Cluster,
-    TrainerSettings? LocalTrainer,
+    ClusterNodeOptions Cluster,
+    Action<AkkaConfigurationBuilder>? LocalTrainers,
     int MaxRetries,
-    TrainerNode.Metrics.MetricsWriter? Metrics,
+    MetricsWriter? Metrics,
     bool StayAfterFinish = false);
+
 
 /// <summary>
 /// Hosts the sweep coordinator (a cluster singleton on the coordinator role) and, when asked, trainer slots
@@ -33,9 +34,6 @@ public sealed record SweepHostOptions(
 /// </summary>
 public static class SweepHost
 {
-    public static ClusterSettings ClusterSettingsFromConfiguration() =>
-        GridSweepConfiguration.Load().GetSection(ClusterSettings.Section).Get<ClusterSettings>() ?? new ClusterSettings();
-
     /// <param name="whenFinished">Runs once the sweep is finished, while the cluster is still up (summary, report).</param>
     public static async Task<SweepFinished?> RunAsync(
         SweepHostOptions options, ISweepObserver observer, Func<SweepFinished, Task> whenFinished, CancellationToken cancellationToken)
@@ -43,7 +41,7 @@ public static class SweepHost
         var finished = new TaskCompletionSource<SweepFinished>(TaskCreationOptions.RunContinuationsAsynchronously);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
-        string[] roles = options.LocalTrainer is null
+        string[] roles = options.LocalTrainers is null
             ? [ClusterNames.CoordinatorRole]
             : [ClusterNames.CoordinatorRole, ClusterNames.TrainerRole];
         var coordinatorProps = SweepCoordinatorActor.Props(options.Spec.Name, options.Trials, options.Results,
@@ -62,8 +60,7 @@ public static class SweepHost
                     if (options.Cluster.SeedNodes.Count == 0)
                         Cluster.Get(system).Join(Cluster.Get(system).SelfAddress);
                 });
-            if (options.LocalTrainer is { } trainer)
-                akka.WithTrainerNode(trainer, options.Metrics);
+            options.LocalTrainers?.Invoke(akka);
         });
 
         using var host = builder.Build();

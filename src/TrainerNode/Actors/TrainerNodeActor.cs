@@ -4,7 +4,7 @@ using GridSweep.Messages.Protocol;
 using GridSweep.Messages.Sweeps;
 using GridSweep.Messages.Trials;
 using GridSweep.TrainerNode.Data;
-using GridSweep.TrainerNode.Metrics;
+using GridSweep.Runtime.Metrics;
 using GridSweep.TrainerNode.Training;
 using TorchSharp;
 

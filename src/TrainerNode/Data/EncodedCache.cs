@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
+using GridSweep.Runtime.Progress;
 
 namespace GridSweep.TrainerNode.Data;
 

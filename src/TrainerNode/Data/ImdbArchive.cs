@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
+using GridSweep.Runtime.Progress;
 
 namespace GridSweep.TrainerNode.Data;
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using GridSweep.Runtime.Progress;
 
 namespace GridSweep.TrainerNode.Data;
 

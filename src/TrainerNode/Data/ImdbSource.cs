@@ -2,6 +2,7 @@ using System.Formats.Tar;
 using System.Globalization;
 using System.IO.Compression;
 using System.Text;
+using GridSweep.Runtime.Progress;
 
 namespace GridSweep.TrainerNode.Data;
 

@@ -1,3 +1,5 @@
+using GridSweep.Runtime.Progress;
+
 namespace GridSweep.TrainerNode.Data;
 
 /// <summary>

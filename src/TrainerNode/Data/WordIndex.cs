@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using GridSweep.Runtime.Progress;
 
 namespace GridSweep.TrainerNode.Data;
 

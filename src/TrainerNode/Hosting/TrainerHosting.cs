@@ -1,59 +1,36 @@
 using Akka.Actor;
 using Akka.Hosting;
 using GridSweep.Messages.Protocol;
+using GridSweep.Runtime.Cluster;
+using GridSweep.Runtime.Configuration;
+using GridSweep.Runtime.Metrics;
 using GridSweep.TrainerNode.Actors;
 using GridSweep.TrainerNode.Data;
-using GridSweep.TrainerNode.Metrics;
+using GridSweep.TrainerNode.Training;
 using TorchSharp;
 
 namespace GridSweep.TrainerNode.Hosting;
 
-/// <summary>A trainer node's own settings, bound from <c>GridSweep:Trainer</c> and overridden by flags.</summary>
-public sealed class TrainerSettings
-{
-    public const string Section = "GridSweep:Trainer";
-
-    /// <summary>Slots on CPU when <see cref="Devices"/> is not given.</summary>
-    public int Slots { get; set; } = 1;
-
-    /// <summary>Comma-separated devices, one slot each, e.g. <c>cuda:0,cuda:1</c>.</summary>
-    public string? Devices { get; set; }
-
-    public string? Data { get; set; }
-    public string? WordIndex { get; set; }
-    public string? Cache { get; set; }
-    public string? NodeId { get; set; }
-    public double RegisterIntervalSeconds { get; set; } = 2;
-
-    public IReadOnlyList<string> DeviceList() =>
-        string.IsNullOrWhiteSpace(Devices)
-            ? Enumerable.Repeat("cpu", Slots).ToArray()
-            : Devices.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-}
-
-/// <summary>Registry key of the sweep coordinator's singleton proxy.</summary>
-public sealed class CoordinatorProxyKey;
 
 /// <summary>Registry key of this node's trainer actor.</summary>
 public sealed class TrainerKey;
 
 public static class TrainerHosting
 {
-    /// <summary>Starts this node's trainer actor and hands its trials back to the coordinator before the node leaves.</summary>
-    public static AkkaConfigurationBuilder WithTrainerNode(this AkkaConfigurationBuilder akka, TrainerSettings settings, MetricsWriter? metrics)
+    /// <summary>
+    /// Starts this node's trainer actor, one slot per device, and hands its trials back to the coordinator
+    /// before the node leaves. <paramref name="datasets"/> are shared by every slot of the node.
+    /// </summary>
+    public static AkkaConfigurationBuilder WithTrainerNode(this AkkaConfigurationBuilder akka, IReadOnlyList<string> devices, string nodeId,
+        TimeSpan registerInterval, NodeDatasets datasets, MetricsWriter? metrics)
     {
-        var devices = settings.DeviceList();
         if (devices.Count == 0)
-            throw new ArgumentException("a trainer needs at least one slot: --slots N or --devices cuda:0,...");
+            throw new InputException("a trainer needs at least one slot: --slots N or --devices cuda:0,...");
         var cpuSlots = devices.Count(d => d is "cpu" or "auto");
         if (cpuSlots > 0)
             torch.set_num_threads(Math.Max(1, Environment.ProcessorCount / cpuSlots)); // Slots share the cores.
 
-        var datasets = new NodeDatasets(settings.Data, settings.WordIndex, settings.Cache ?? CacheDirectory.Default());
-        var options = new TrainerNodeActor.Options(
-            settings.NodeId ?? $"{Environment.MachineName}-{Environment.ProcessId}",
-            devices,
-            TimeSpan.FromSeconds(settings.RegisterIntervalSeconds));
+        var options = new TrainerNodeActor.Options(nodeId, devices, registerInterval);
         return akka.WithActors((system, registry) =>
         {
             var coordinator = registry.Get<CoordinatorProxyKey>();
@@ -65,5 +42,25 @@ public static class TrainerHosting
                 return Akka.Done.Instance;
             });
         });
+    }
+
+    /// <summary>The node's datasets from its settings: where the data is, which word index, which cache.</summary>
+    public static NodeDatasets Datasets(TrainerOptions options) =>
+        new(options.Data, options.WordIndex, options.Cache ?? CacheDirectory.Default());
+
+    /// <summary>Every device of the list resolved once, so a bad one is refused at start, not by the first trial.</summary>
+    public static void CheckDevices(IReadOnlyList<string> devices)
+    {
+        foreach (var device in devices.Distinct())
+        {
+            try
+            {
+                ComputeDevice.Resolve(device);
+            }
+            catch (ArgumentException error)
+            {
+                throw new InputException($"--device: {error.Message}", error);
+            }
+        }
     }
 }

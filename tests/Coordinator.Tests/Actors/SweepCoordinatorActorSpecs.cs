@@ -5,12 +5,12 @@ using GridSweep.Coordinator.Results;
 using GridSweep.Messages.Protocol;
 using GridSweep.Messages.Sweeps;
 using GridSweep.Messages.Trials;
-using GridSweep.TrainerNode.Tests;
+using GridSweep.TestKit;
 
 namespace GridSweep.Coordinator.Tests.Actors;
 
 /// <summary>The coordinator's rules, with test probes standing in for trainer nodes.</summary>
-public sealed class SweepCoordinatorActorSpecs : TestKit
+public sealed class SweepCoordinatorActorSpecs : Akka.TestKit.Xunit2.TestKit
 {
     private readonly TempDirectory directory = new("gridsweep-coordinator");
     private readonly RunFolder results;

@@ -1,6 +1,5 @@
 using GridSweep.Coordinator.Results;
-using GridSweep.TrainerNode.Tests;
-using GridSweep.TrainerNode.Tests.InfluxDb;
+using GridSweep.TestKit;
 
 namespace GridSweep.Coordinator.Tests.Cluster;
 

@@ -1,5 +1,5 @@
 using GridSweep.Coordinator.Results;
-using GridSweep.TrainerNode.Tests;
+using GridSweep.TestKit;
 
 namespace GridSweep.Coordinator.Tests.Cluster;
 

@@ -1,7 +1,6 @@
 using GridSweep.Coordinator.Results;
 using GridSweep.Coordinator.Tests.Cluster;
-using GridSweep.TrainerNode.Tests;
-using GridSweep.TrainerNode.Tests.InfluxDb;
+using GridSweep.TestKit;
 
 namespace GridSweep.Coordinator.Tests.Metrics;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using GridSweep.Coordinator.Reports;
-using GridSweep.TrainerNode.Tests;
+using GridSweep.TestKit;
 using SkiaSharp;
 
 namespace GridSweep.Coordinator.Tests.Reports;

@@ -1,4 +1,4 @@
-using GridSweep.TrainerNode.Tests;
+using GridSweep.TestKit;
 
 namespace GridSweep.Coordinator.Tests.Reports;
 

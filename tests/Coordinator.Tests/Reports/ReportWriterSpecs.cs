@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using GridSweep.Coordinator.Reports;
 using GridSweep.Coordinator.Results;
-using GridSweep.TrainerNode.Tests;
+using GridSweep.TestKit;
 using SkiaSharp;
 
 namespace GridSweep.Coordinator.Tests.Reports;

@@ -1,4 +1,7 @@
+using GridSweep.Runtime.Progress;
 using GridSweep.TrainerNode.Data;
+
+using GridSweep.TestKit;
 
 namespace GridSweep.TrainerNode.Tests.Data;
 

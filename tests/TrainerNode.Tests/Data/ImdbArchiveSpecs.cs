@@ -1,6 +1,9 @@
+using GridSweep.Runtime.Progress;
 using System.Net;
 using System.Security.Cryptography;
 using GridSweep.TrainerNode.Data;
+
+using GridSweep.TestKit;
 
 namespace GridSweep.TrainerNode.Tests.Data;
 

@@ -1,3 +1,4 @@
+using GridSweep.Runtime.Progress;
 using System.Collections.Concurrent;
 using System.Formats.Tar;
 using System.IO.Compression;

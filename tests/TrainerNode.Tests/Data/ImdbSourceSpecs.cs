@@ -2,6 +2,8 @@ using System.IO.Compression;
 using System.Text;
 using GridSweep.TrainerNode.Data;
 
+using GridSweep.TestKit;
+
 namespace GridSweep.TrainerNode.Tests.Data;
 
 public sealed class ImdbSourceSpecs : IDisposable

@@ -1,0 +1,44 @@
+using GridSweep.Runtime.Configuration;
+
+namespace GridSweep.Runtime.CommandLine;
+
+/// <summary>
+/// The settings each command takes, in one place: the flags its <c>--help</c> lists, the sections it binds
+/// (and so the environment variables it reads), and what the deploy checks hold the deploy files to.
+/// </summary>
+public static class CommandFlags
+{
+    /// <summary><c>gridsweep run</c>: the sweep, the local slots and their data, metrics.</summary>
+    public static FlagSet Run() => new FlagSet()
+        .Add<SweepOptions>(nameof(SweepOptions.Out), nameof(SweepOptions.MaxRetries), nameof(SweepOptions.Plain))
+        .Add<TrainerOptions>(LocalTrainerSettings)
+        .Add<InfluxOptions>();
+
+    /// <summary><c>gridsweep coordinator</c>: the head node's address, the sweep, metrics; local slots only where the program can train.</summary>
+    public static FlagSet Coordinator(bool canTrain)
+    {
+        var flags = new FlagSet()
+            .Add<ClusterNodeOptions>(nameof(ClusterNodeOptions.Host), nameof(ClusterNodeOptions.Port), nameof(ClusterNodeOptions.PublicHost),
+                nameof(ClusterNodeOptions.FailureDetectionSeconds), nameof(ClusterNodeOptions.DowningStableAfterSeconds), nameof(ClusterNodeOptions.LogLevel))
+            .Add<SweepOptions>();
+        if (canTrain)
+            flags.Add<TrainerOptions>(LocalTrainerSettings);
+        return flags.Add<InfluxOptions>();
+    }
+
+    /// <summary><c>gridsweep trainer</c> and the trainer node's own program.</summary>
+    public static FlagSet Trainer() => new FlagSet()
+        .Add<ClusterNodeOptions>()
+        .Add<TrainerOptions>()
+        .Add<InfluxOptions>();
+
+    /// <summary><c>gridsweep status</c>: where the coordinator is.</summary>
+    public static FlagSet Status() => new FlagSet()
+        .Add<ClusterNodeOptions>(nameof(ClusterNodeOptions.Host), nameof(ClusterNodeOptions.Port));
+
+    private static readonly string[] LocalTrainerSettings =
+    [
+        nameof(TrainerOptions.Slots), nameof(TrainerOptions.Device), nameof(TrainerOptions.Data),
+        nameof(TrainerOptions.WordIndex), nameof(TrainerOptions.Cache),
+    ];
+}

@@ -1,0 +1,11 @@
+namespace GridSweep.Runtime.CommandLine;
+
+public static class ExitCodes
+{
+    public const int Success = 0;
+    /// <summary>The sweep ran, but at least one trial failed.</summary>
+    public const int TrialsFailed = 1;
+    /// <summary>Bad input: the sweep file, a flag or the data; nothing was run.</summary>
+    public const int BadInput = 2;
+    public const int Cancelled = 130;
+}

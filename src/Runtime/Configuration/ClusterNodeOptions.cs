@@ -1,0 +1,61 @@
+namespace GridSweep.Runtime.Configuration;
+
+/// <summary>Where this node listens and how it finds and judges its peers (<c>GridSweep:Cluster</c>).</summary>
+public sealed class ClusterNodeOptions : IOptionsSection
+{
+    public static string Section => "GridSweep:Cluster";
+
+    /// <summary>The coordinator's port when none is set: trainers join it there.</summary>
+    public const int DefaultCoordinatorPort = 4053;
+
+    [Setting("--host", "Address to bind (0.0.0.0 in containers, with --public-host); for status, the coordinator's host. Default: 127.0.0.1.", ValueName = "HOST")]
+    public string Host { get; set; } = "127.0.0.1";
+
+    [Setting("--port", "Port to bind: the coordinator's is the one trainers join (default 4053); 0 on a trainer picks a free one (its default).", ValueName = "PORT")]
+    public int Port { get; set; }
+
+    [Setting("--public-host", "Address peers use to reach this node, when it differs from --host.", ValueName = "HOST")]
+    public string? PublicHost { get; set; }
+
+    [Setting("--seed-node", "The coordinator's address, as HOST:PORT or akka.tcp://gridsweep@HOST:PORT; repeat for several.", ValueName = "ADDRESS")]
+    public List<string> SeedNodes { get; set; } = [];
+
+    [Setting("--failure-detection-seconds", "How long a silent node is tolerated before it counts as unreachable (Akka's acceptable heartbeat pause). Default: 10.", ValueName = "SECONDS")]
+    public double FailureDetectionSeconds { get; set; } = 10;
+
+    [Setting("--downing-stable-after-seconds", "How long membership must be stable before the split-brain resolver downs unreachable nodes. Default: 15.", ValueName = "SECONDS")]
+    public double DowningStableAfterSeconds { get; set; } = 15;
+
+    [Setting("--log-level", "Akka's log level: DEBUG, INFO, WARNING or ERROR. Default: INFO.", ValueName = "LEVEL")]
+    public string LogLevel { get; set; } = "INFO";
+
+    /// <summary>The seed nodes as Akka addresses: <c>HOST:PORT</c> becomes <c>akka.tcp://gridsweep@HOST:PORT</c>.</summary>
+    public IReadOnlyList<string> SeedNodeAddresses() => SeedNodes.Select(s => ToAddress(s) ?? s).ToList();
+
+    public void Validate(SettingProblems problems)
+    {
+        if (string.IsNullOrWhiteSpace(Host))
+            problems.Add(this, nameof(Host), "is empty");
+        if (Port is < 0 or > 65535)
+            problems.Add(this, nameof(Port), "is not a port (0-65535)");
+        foreach (var seed in SeedNodes.Where(s => ToAddress(s) is null))
+            problems.Add(SettingName.Of<ClusterNodeOptions>(nameof(SeedNodes)), seed, $"is not HOST:PORT or akka.tcp://{Messages.Protocol.ClusterNames.System}@HOST:PORT");
+        if (FailureDetectionSeconds <= 0)
+            problems.Add(this, nameof(FailureDetectionSeconds), "is not a positive number of seconds");
+        if (DowningStableAfterSeconds <= 0)
+            problems.Add(this, nameof(DowningStableAfterSeconds), "is not a positive number of seconds");
+        if (LogLevel.ToUpperInvariant() is not ("DEBUG" or "INFO" or "WARNING" or "ERROR" or "OFF"))
+            problems.Add(this, nameof(LogLevel), "is not allowed; allowed values: DEBUG, INFO, WARNING, ERROR, OFF");
+    }
+
+    private static string? ToAddress(string seed)
+    {
+        var prefix = $"akka.tcp://{Messages.Protocol.ClusterNames.System}@";
+        var hostPort = seed.StartsWith(prefix, StringComparison.Ordinal) ? seed[prefix.Length..] : seed;
+        var colon = hostPort.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(hostPort[(colon + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port)
+            || port is < 1 or > 65535 || hostPort.Contains('/') || hostPort.Contains('@'))
+            return null;
+        return prefix + hostPort;
+    }
+}

@@ -1,0 +1,27 @@
+namespace GridSweep.Runtime.Configuration;
+
+/// <summary>How a sweep is run and where its results go (<c>GridSweep:Sweep</c>): <c>gridsweep run</c> and <c>coordinator</c>.</summary>
+public sealed class SweepOptions : IOptionsSection
+{
+    public static string Section => "GridSweep:Sweep";
+
+    [Setting("--out", "Results folder; the sweep writes to <DIR>/<sweep name>/. An existing folder is resumed. Default: runs.", ValueName = "DIR")]
+    public string Out { get; set; } = "runs";
+
+    [Setting("--max-retries", "How often a failed trial is tried again before it is recorded as failed (diverged trials are not retried). Default: 2.", ValueName = "N")]
+    public int MaxRetries { get; set; } = 2;
+
+    [Setting("--plain", "Print one line per event instead of the live display (automatic when output is redirected).")]
+    public bool Plain { get; set; }
+
+    [Setting("--stay", "When the sweep is finished, keep running (and answering status) until stopped, instead of exiting 0; for orchestrators that restart exited processes, such as a Kubernetes StatefulSet.")]
+    public bool Stay { get; set; }
+
+    public void Validate(SettingProblems problems)
+    {
+        if (string.IsNullOrWhiteSpace(Out))
+            problems.Add(this, nameof(Out), "is empty");
+        if (MaxRetries < 0)
+            problems.Add(this, nameof(MaxRetries), "is negative");
+    }
+}

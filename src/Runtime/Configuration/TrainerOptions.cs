@@ -1,0 +1,47 @@
+namespace GridSweep.Runtime.Configuration;
+
+/// <summary>Trainer slots and their data (<c>GridSweep:Trainer</c>): a trainer node's, or those in a run's own process.</summary>
+public sealed class TrainerOptions : IOptionsSection
+{
+    public static string Section => "GridSweep:Trainer";
+
+    [Setting("--slots", "Trials trained at once on this node; the CPU cores are shared between them. Default: 1 (0 on a head node: it only coordinates).", ValueName = "N")]
+    public int? Slots { get; set; }
+
+    [Setting("--devices", "One slot per device instead of --slots, e.g. cuda:0,cuda:1 (CUDA build only).", ValueName = "LIST")]
+    public string? Devices { get; set; }
+
+    [Setting("--device", "Device of every slot: auto, cpu, cuda or cuda:N. Default: the sweep's training.device (auto) for run, cpu for a trainer node.", ValueName = "DEVICE")]
+    public string? Device { get; set; }
+
+    [Setting("--data", "IMDB data: aclImdb_v1.tar.gz or its extracted folder. Default: download Stanford's archive once into the cache.", ValueName = "PATH")]
+    public string? Data { get; set; }
+
+    [Setting("--word-index", "Keras imdb_word_index.json to rank words by. Default: the sweep's dataset.word_index, else train-split frequency.", ValueName = "PATH")]
+    public string? WordIndex { get; set; }
+
+    [Setting("--cache", "Download and encoded-data cache. Default: $GRIDSWEEP_CACHE, else $XDG_CACHE_HOME/gridsweep, else ~/.cache/gridsweep.", ValueName = "DIR")]
+    public string? Cache { get; set; }
+
+    [Setting("--node-id", "This node's name in status and metrics. Default: host name and process id (\"local\" in a run).", ValueName = "ID")]
+    public string? NodeId { get; set; }
+
+    [Setting("--register-interval-seconds", "How often a trainer registers with the coordinator (also its liveness signal to it). Default: 2.", ValueName = "SECONDS")]
+    public double RegisterIntervalSeconds { get; set; } = 2;
+
+    /// <summary>One device name per slot: <see cref="Devices"/>, else <see cref="Device"/> (or <paramref name="defaultDevice"/>) once per slot.</summary>
+    public IReadOnlyList<string> DeviceList(int defaultSlots = 1, string defaultDevice = "cpu") =>
+        string.IsNullOrWhiteSpace(Devices)
+            ? Enumerable.Repeat(Device ?? defaultDevice, Slots ?? defaultSlots).ToArray()
+            : Devices.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    public void Validate(SettingProblems problems)
+    {
+        if (Slots < 0)
+            problems.Add(this, nameof(Slots), "is negative");
+        if (Devices is not null && string.IsNullOrWhiteSpace(Devices))
+            problems.Add(this, nameof(Devices), "lists no device");
+        if (RegisterIntervalSeconds <= 0)
+            problems.Add(this, nameof(RegisterIntervalSeconds), "is not a positive number of seconds");
+    }
+}

@@ -1,0 +1,112 @@
+using GridSweep.Messages.Sweeps;
+using GridSweep.Messages.Trials;
+
+namespace GridSweep.Runtime.Metrics;
+
+internal enum PointKind : byte { Epoch, Trial, Node, Flush }
+
+/// <summary>
+/// One point as the caller handed it over: references and numbers only, so the caller's thread pays for a
+/// struct copy into the queue, and the background loop formats the line protocol.
+/// </summary>
+internal readonly struct MetricsPoint
+{
+    private const int MaxErrorLength = 1000;
+
+    private readonly object? _subject;
+    private readonly object? _detail;
+    private readonly string? _text;
+    private readonly double _a;
+    private readonly double _b;
+    private readonly int _i;
+    private readonly int _j;
+    private readonly long _time;
+
+    private MetricsPoint(PointKind kind, object? subject, object? detail, string? text, double a, double b, int i, int j, long time)
+    {
+        Kind = kind;
+        _subject = subject;
+        _detail = detail;
+        _text = text;
+        _a = a;
+        _b = b;
+        _i = i;
+        _j = j;
+        _time = time;
+    }
+
+    public PointKind Kind { get; }
+
+    public static MetricsPoint FlushMarker => new(PointKind.Flush, null, null, null, 0, 0, 0, 0, 0);
+
+    public static MetricsPoint Epoch(TrialSpec trial, EpochMetrics metrics, string node, double samplesPerSecond) =>
+        new(PointKind.Epoch, trial, metrics, node, samplesPerSecond, 0, 0, 0, Schema.EpochTime(metrics.Epoch));
+
+    public static MetricsPoint Trial(TrialSpec trial, TrialStatus status, TrialSummary? summary, int attempt, string node, long time) =>
+        new(PointKind.Trial, trial, summary, node, 0, 0, (int)status, attempt, time);
+
+    public static MetricsPoint Node(string node, string device, int slots, int busySlots, double epochsPerMinute, double samplesPerSecond, long time) =>
+        new(PointKind.Node, device, null, node, epochsPerMinute, samplesPerSecond, slots, busySlots, time);
+
+    /// <summary>Appends this point's line; tags in key order, as InfluxDB prefers.</summary>
+    public void WriteTo(LineProtocolBuffer lines)
+    {
+        switch (Kind)
+        {
+            case PointKind.Epoch:
+            {
+                var m = (EpochMetrics)_detail!;
+                TrialTags(lines.Measurement(Schema.EpochMeasurement), (TrialSpec)_subject!)
+                    .Field(Schema.Fields.Epoch, m.Epoch)
+                    .Field(Schema.Fields.TrainLoss, m.TrainLoss)
+                    .Field(Schema.Fields.TrainPenalty, m.TrainPenalty)
+                    .Field(Schema.Fields.ValLoss, m.ValLoss)
+                    .Field(Schema.Fields.TrainAccuracy, m.TrainAccuracy)
+                    .Field(Schema.Fields.ValAccuracy, m.ValAccuracy)
+                    .Field(Schema.Fields.Gap, m.ValLoss - m.TrainLoss)
+                    .Field(Schema.Fields.Seconds, m.Seconds)
+                    .Field(Schema.Fields.SamplesPerSecond, _a)
+                    .Field(Schema.Fields.Node, _text!)
+                    .End(_time);
+                break;
+            }
+            case PointKind.Trial:
+            {
+                var summary = (TrialSummary?)_detail;
+                TrialTags(lines.Measurement(Schema.TrialMeasurement), (TrialSpec)_subject!)
+                    .Field(Schema.Fields.Status, Schema.StatusName((TrialStatus)_i))
+                    .Field(Schema.Fields.Attempt, _j)
+                    .Field(Schema.Fields.Node, _text!);
+                if (summary is not null)
+                {
+                    lines.Field(Schema.Fields.BestEpoch, summary.BestEpoch)
+                        .Field(Schema.Fields.BestValLoss, summary.BestValLoss)
+                        .Field(Schema.Fields.FinalGap, summary.FinalGap);
+                    if (!string.IsNullOrEmpty(summary.Error))
+                        lines.Field(Schema.Fields.Error, summary.Error.Length <= MaxErrorLength ? summary.Error : summary.Error[..MaxErrorLength]);
+                }
+                lines.End(_time);
+                break;
+            }
+            case PointKind.Node:
+                lines.Measurement(Schema.NodeMeasurement)
+                    .Tag(Schema.Tags.Device, (string)_subject!)
+                    .Tag(Schema.Tags.Node, _text)
+                    .Field(Schema.Fields.BusySlots, _j)
+                    .Field(Schema.Fields.EpochsPerMinute, _a)
+                    .Field(Schema.Fields.SamplesPerSecond, _b)
+                    .Field(Schema.Fields.Slots, _i)
+                    .End(_time);
+                break;
+            default:
+                throw new InvalidOperationException($"{Kind} is not a point");
+        }
+    }
+
+    private static LineProtocolBuffer TrialTags(LineProtocolBuffer lines, TrialSpec trial) =>
+        lines.Tag(Schema.Tags.Model, trial.Model)
+            .Tag(Schema.Tags.Regularizer, trial.Regularizer)
+            .Tag(Schema.Tags.Seed, trial.Seed)
+            .Tag(Schema.Tags.Sweep, trial.Sweep)
+            .Tag(Schema.Tags.TrialId, trial.Id);
+}

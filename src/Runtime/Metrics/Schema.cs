@@ -1,0 +1,102 @@
+using GridSweep.Messages.Trials;
+
+namespace GridSweep.Runtime.Metrics;
+
+/// <summary>
+/// The InfluxDB schema the trainer nodes write; these names are a public interface for dashboards.
+/// <para>
+/// <b>gridsweep_epoch</b>, one point per finished epoch of a trial. Tags <c>sweep</c>, <c>trial_id</c>,
+/// <c>model</c>, <c>regularizer</c>, <c>seed</c>; fields <c>epoch</c> (integer), <c>train_loss</c>,
+/// <c>train_penalty</c>, <c>val_loss</c>, <c>train_accuracy</c>, <c>val_accuracy</c>, <c>gap</c>
+/// (val_loss - train_loss), <c>seconds</c>, <c>samples_per_second</c> (floats) and <c>node</c> (string).
+/// Its time is not the wall clock but <see cref="EpochTime"/>: <see cref="EpochTimeOrigin"/> plus one
+/// second per epoch. So the point of (sweep, trial, epoch) always has the same series and timestamp, and a
+/// re-run of a trial after a lost node overwrites the abandoned attempt's points instead of adding a
+/// second curve; and every trial's epoch N lies at the same instant, so a Grafana time-series panel over
+/// 2000-01-01 00:00:00 + N s overlays the grid's curves with the time axis reading epochs, and
+/// <c>GROUP BY time(1s)</c> averages an epoch across seeds. Panels that plot against the <c>epoch</c> field
+/// (Trend or XY chart) instead can drop <c>$timeFilter</c>. Because these timestamps lie in 2000, the
+/// database's retention policy (v1) or bucket retention (v2) must be infinite, or InfluxDB drops them:
+/// <see cref="MetricsWriter.CheckAsync"/> refuses a finite one.
+/// </para>
+/// <para>
+/// <b>gridsweep_trial</b>, one point per state change of a trial, at wall-clock time. Same five tags;
+/// fields <c>status</c> (string: queued, running, completed, failed, diverged), <c>attempt</c> (integer),
+/// <c>node</c> (string), and when a summary is known <c>best_epoch</c> (integer), <c>best_val_loss</c>,
+/// <c>final_gap</c> (floats) and <c>error</c> (string, failed trials). <c>status</c> is a field, not a tag,
+/// so each trial stays one series and <c>last(status) ... GROUP BY trial_id</c> gives its current state.
+/// </para>
+/// <para>
+/// <b>gridsweep_node</b>, a heartbeat per trainer node, at wall-clock time. Tags <c>node</c>, <c>device</c>;
+/// fields <c>slots</c>, <c>busy_slots</c> (integers), <c>epochs_per_minute</c>, <c>samples_per_second</c>.
+/// </para>
+/// <para>
+/// Line protocol has no NaN or infinity: a non-finite float field is left out of its point (a diverged
+/// epoch keeps <c>epoch</c>, <c>seconds</c> and <c>node</c>). Field types never change, since InfluxDB
+/// refuses a point whose field type conflicts with what the shard already holds.
+/// </para>
+/// </summary>
+public static class Schema
+{
+    public const string EpochMeasurement = "gridsweep_epoch";
+    public const string TrialMeasurement = "gridsweep_trial";
+    public const string NodeMeasurement = "gridsweep_node";
+
+    /// <summary>Tag keys: low-cardinality identity only.</summary>
+    public static class Tags
+    {
+        public const string Sweep = "sweep";
+        public const string TrialId = "trial_id";
+        public const string Model = "model";
+        public const string Regularizer = "regularizer";
+        public const string Seed = "seed";
+        public const string Node = "node";
+        public const string Device = "device";
+    }
+
+    /// <summary>Field keys.</summary>
+    public static class Fields
+    {
+        public const string Epoch = "epoch";
+        public const string TrainLoss = "train_loss";
+        public const string TrainPenalty = "train_penalty";
+        public const string ValLoss = "val_loss";
+        public const string TrainAccuracy = "train_accuracy";
+        public const string ValAccuracy = "val_accuracy";
+        public const string Gap = "gap";
+        public const string Seconds = "seconds";
+        public const string SamplesPerSecond = "samples_per_second";
+        public const string Node = "node";
+
+        public const string Status = "status";
+        public const string BestEpoch = "best_epoch";
+        public const string BestValLoss = "best_val_loss";
+        public const string FinalGap = "final_gap";
+        public const string Attempt = "attempt";
+        public const string Error = "error";
+
+        public const string Slots = "slots";
+        public const string BusySlots = "busy_slots";
+        public const string EpochsPerMinute = "epochs_per_minute";
+    }
+
+    /// <summary>Time of epoch 0 of every trial: 2000-01-01T00:00:00Z.</summary>
+    public static readonly DateTimeOffset EpochTimeOrigin = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    private const long NanosecondsPerSecond = 1_000_000_000;
+    private static readonly long OriginNanoseconds = EpochTimeOrigin.ToUnixTimeSeconds() * NanosecondsPerSecond;
+
+    /// <summary>The timestamp (Unix nanoseconds) of an epoch's point: the origin plus <paramref name="epoch"/> seconds.</summary>
+    public static long EpochTime(int epoch) => OriginNanoseconds + epoch * NanosecondsPerSecond;
+
+    /// <summary>The <c>status</c> field's value: the state's name in lower case.</summary>
+    public static string StatusName(TrialStatus status) => status switch
+    {
+        TrialStatus.Queued => "queued",
+        TrialStatus.Running => "running",
+        TrialStatus.Completed => "completed",
+        TrialStatus.Failed => "failed",
+        TrialStatus.Diverged => "diverged",
+        _ => throw new ArgumentOutOfRangeException(nameof(status), status, null),
+    };
+}

@@ -1,0 +1,46 @@
+using Akka.Hosting;
+using GridSweep.Messages.Sweeps;
+using GridSweep.Runtime.Configuration;
+using GridSweep.Runtime.Hosting;
+using GridSweep.Runtime.Metrics;
+using GridSweep.Runtime.Progress;
+using GridSweep.TrainerNode.Data;
+using GridSweep.TrainerNode.Training;
+
+namespace GridSweep.TrainerNode.Hosting;
+
+/// <summary>
+/// Trainer slots in the coordinator's process: the same trainer actor as a trainer node, with the sweep's
+/// data loaded before the sweep starts (with progress bars, and so that bad data is refused before any
+/// result is written).
+/// </summary>
+public sealed class LocalTrainers : ILocalTrainers
+{
+    private NodeDatasets? datasets;
+
+    public void Check(SweepSpec spec, TrainerOptions options) => TrainerHosting.CheckDevices(Devices(spec, options));
+
+    public async Task<string> PrepareAsync(SweepSpec spec, TrainerOptions options, IProgress<DataProgress> progress, CancellationToken cancellationToken)
+    {
+        var wordIndex = options.WordIndex ?? spec.Dataset.WordIndex;
+        var cache = options.Cache ?? CacheDirectory.Default();
+        ReviewDataset dataset;
+        try
+        {
+            dataset = await ImdbLoader.LoadAsync(new ImdbLoadOptions(options.Data, spec.Dataset.NumWords, wordIndex, cache), progress, cancellationToken);
+        }
+        catch (DataSourceException error)
+        {
+            throw new InputException($"{SettingName.Of<TrainerOptions>(nameof(TrainerOptions.Data))}: {error.Message}", error);
+        }
+        datasets = TrainerHosting.Datasets(options);
+        return dataset.Description;
+    }
+
+    public void AddTo(AkkaConfigurationBuilder akka, SweepSpec spec, TrainerOptions options, MetricsWriter? metrics) =>
+        akka.WithTrainerNode(Devices(spec, options), options.NodeId ?? "local", TimeSpan.FromSeconds(options.RegisterIntervalSeconds),
+            datasets ?? TrainerHosting.Datasets(options), metrics);
+
+    private static IReadOnlyList<string> Devices(SweepSpec spec, TrainerOptions options) =>
+        options.DeviceList(defaultSlots: 1, defaultDevice: spec.Training.Device);
+}

@@ -1,0 +1,82 @@
+using System.CommandLine;
+using Akka.Cluster.Hosting;
+using Akka.Hosting;
+using GridSweep.Messages.Protocol;
+using GridSweep.Runtime.CommandLine;
+using GridSweep.Runtime.Configuration;
+using GridSweep.Runtime.Cluster;
+using GridSweep.Runtime.Metrics;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+
+namespace GridSweep.TrainerNode.Hosting;
+
+/// <summary>
+/// A trainer node: joins the cluster with role "trainer", offers one slot per device, trains what the
+/// sweep coordinator assigns. If it loses the coordinator it leaves the cluster and joins again, so a
+/// restarted coordinator gets its trainers back; SIGTERM hands the running trials back and leaves for good.
+/// The same command is <c>gridsweep trainer</c> and the <c>GridSweep.TrainerNode</c> program itself.
+/// </summary>
+public static class TrainerCommand
+{
+    public const string Description =
+        "Join a coordinator's cluster as a trainer node and train the trials it assigns, one slot per device. " +
+        "Every flag is also a setting: appsettings.json in the working directory, or the environment variable in brackets.";
+
+    /// <summary><c>gridsweep trainer</c>.</summary>
+    public static Command Create()
+    {
+        var command = new Command("trainer", Description);
+        Configure(command);
+        return command;
+    }
+
+    /// <summary>The trainer node's own program, whose flags need no command name (as the container images run it).</summary>
+    public static RootCommand CreateRoot()
+    {
+        var root = new RootCommand(Description);
+        Configure(root);
+        return root;
+    }
+
+    private static void Configure(Command command)
+    {
+        var flags = CommandFlags.Trainer();
+        flags.AddTo(command);
+        command.SetAction((result, cancellationToken) => RunAsync(flags.Configuration(result), cancellationToken));
+    }
+
+    public static async Task<int> RunAsync(IConfiguration configuration, CancellationToken cancellationToken)
+    {
+        var problems = new SettingProblems();
+        var cluster = OptionsBinder.Bind<ClusterNodeOptions>(configuration, problems);
+        var trainer = OptionsBinder.Bind<TrainerOptions>(configuration, problems);
+        var influx = OptionsBinder.Bind<InfluxOptions>(configuration, problems);
+        if (cluster.SeedNodes.Count == 0)
+            problems.AddMissing(SettingName.Of<ClusterNodeOptions>(nameof(ClusterNodeOptions.SeedNodes)), $"is required: the coordinator's HOST:PORT (gridsweep coordinator --port {ClusterNodeOptions.DefaultCoordinatorPort})");
+        problems.ThrowIfAny();
+        var devices = trainer.DeviceList();
+        TrainerHosting.CheckDevices(devices);
+
+        // The writer outlives restarts of the actor system.
+        await using var metrics = await MetricsStartup.StartAsync(InfluxSettings.From(influx),
+            warning => Console.Error.WriteLine($"metrics: {warning}"), cancellationToken);
+        var datasets = TrainerHosting.Datasets(trainer);
+        var nodeId = trainer.NodeId ?? $"{Environment.MachineName}-{Environment.ProcessId}";
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var builder = Host.CreateApplicationBuilder();
+            builder.Services.AddAkka(ClusterNames.System, akka => akka
+                .WithGridSweepCluster(cluster, ClusterNames.TrainerRole)
+                .WithSingletonProxy<CoordinatorProxyKey>(ClusterNames.Coordinator, new ClusterSingletonOptions { Role = ClusterNames.CoordinatorRole })
+                .WithTrainerNode(devices, nodeId, TimeSpan.FromSeconds(trainer.RegisterIntervalSeconds), datasets, metrics));
+            using var host = builder.Build();
+            await host.RunAsync(cancellationToken);
+            if (cancellationToken.IsCancellationRequested)
+                break;
+            await Console.Error.WriteLineAsync("lost the coordinator; joining the cluster again");
+            await Task.Delay(TimeSpan.FromSeconds(1), CancellationToken.None);
+        }
+        return ExitCodes.Success;
+    }
+}

@@ -1,0 +1,27 @@
+using System.Collections.Concurrent;
+using GridSweep.Messages.Sweeps;
+using GridSweep.TrainerNode.Data;
+using GridSweep.TrainerNode.Training;
+
+namespace GridSweep.TrainerNode.Training;
+
+/// <summary>
+/// The datasets of one node: each (vocabulary size, word index) is loaded once and shared read-only by
+/// every slot, however many trials ask for it at the same time.
+/// </summary>
+public sealed class NodeDatasets(string? dataPath, string? wordIndexOverride, string cacheDirectory)
+{
+    private readonly ConcurrentDictionary<(int, string?), Lazy<Task<TrainingData>>> loaded = new();
+
+    public Task<TrainingData> GetAsync(DatasetSpec dataset)
+    {
+        var wordIndex = wordIndexOverride ?? dataset.WordIndex;
+        return loaded.GetOrAdd((dataset.NumWords, wordIndex), key => new Lazy<Task<TrainingData>>(async () =>
+        {
+            if (key.Item2 is { } path && !File.Exists(path))
+                throw new DataSourceException(path, "the sweep's word index is not on this node; give the trainer --word-index");
+            var reviews = await ImdbLoader.LoadAsync(new ImdbLoadOptions(dataPath, key.Item1, key.Item2, cacheDirectory));
+            return TrainingData.From(reviews);
+        })).Value;
+    }
+}

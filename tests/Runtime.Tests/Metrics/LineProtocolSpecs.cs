@@ -1,0 +1,93 @@
+using GridSweep.Messages.Trials;
+using GridSweep.Runtime.Metrics;
+
+namespace GridSweep.Runtime.Tests.Metrics;
+
+public class LineProtocolSpecs
+{
+    [Fact]
+    public void Escapes_what_line_protocol_treats_as_syntax()
+    {
+        var lines = new LineProtocolBuffer(8);
+        lines.Measurement("my m,x")
+            .Tag("k ey", "a b,c=d")
+            .Tag("empty", "")
+            .Field("f=1", 1.5)
+            .Field("s", "say \"hi\" \\ o/\nbye")
+            .End(7);
+
+        Assert.Equal("my\\ m\\,x,k\\ ey=a\\ b\\,c\\=d f\\=1=1.5,s=\"say \\\"hi\\\" \\\\ o/ bye\" 7\n", lines.ToString());
+    }
+
+    [Fact]
+    public void Writes_integers_with_i_and_floats_so_they_read_back_exactly()
+    {
+        var lines = new LineProtocolBuffer();
+        lines.Measurement("m").Field("n", 3L).Field("x", 0.1 + 0.2).Field("tiny", 1e-5).Field("big", -2.5e20).End(1);
+
+        Assert.Equal("m n=3i,x=0.30000000000000004,tiny=1E-05,big=-2.5E+20 1\n", lines.ToString());
+    }
+
+    [Fact]
+    public void Leaves_out_non_finite_floats_but_keeps_the_point()
+    {
+        var lines = new LineProtocolBuffer();
+        lines.Measurement("m").Field("a", double.NaN).Field("b", double.PositiveInfinity).Field("c", 2.0).End(1);
+
+        Assert.Equal("m c=2 1\n", lines.ToString());
+    }
+
+    [Fact]
+    public void A_point_without_any_field_is_refused_and_can_be_abandoned()
+    {
+        var lines = new LineProtocolBuffer();
+        lines.Measurement("ok").Field("a", 1L).End(1);
+        lines.Measurement("bad").Field("nan", double.NaN);
+
+        Assert.Throws<InvalidOperationException>(() => lines.End(2));
+        lines.Abandon();
+        Assert.Equal("ok a=1i 1\n", lines.ToString());
+    }
+
+    [Fact]
+    public void An_epoch_point_has_the_schema_s_tags_fields_and_fixed_time()
+    {
+        var lines = new LineProtocolBuffer();
+        var trial = MetricsKit.Trial("3f2a9c0d1e4b", model: "bigger", regularizer: "l2", seed: 7);
+
+        MetricsPoint.Epoch(trial, new EpochMetrics(4, 0.25, 0.01, 0.5, 0.9, 0.8, 1.5), "node-1", 12500).WriteTo(lines);
+
+        Assert.Equal(
+            "gridsweep_epoch,model=bigger,regularizer=l2,seed=7,sweep=imdb-overfitting,trial_id=3f2a9c0d1e4b " +
+            "epoch=4i,train_loss=0.25,train_penalty=0.01,val_loss=0.5,train_accuracy=0.9,val_accuracy=0.8,gap=0.25," +
+            "seconds=1.5,samples_per_second=12500,node=\"node-1\" 946684804000000000\n",
+            lines.ToString());
+        Assert.Equal(new DateTimeOffset(2000, 1, 1, 0, 0, 4, TimeSpan.Zero).ToUnixTimeMilliseconds() * 1_000_000, Schema.EpochTime(4));
+    }
+
+    [Fact]
+    public void A_trial_point_carries_the_summary_only_when_there_is_one()
+    {
+        var lines = new LineProtocolBuffer();
+        var trial = MetricsKit.Trial("abc");
+
+        MetricsPoint.Trial(trial, TrialStatus.Running, null, 2, "node-1", 10).WriteTo(lines);
+        MetricsPoint.Trial(trial, TrialStatus.Failed, new TrialSummary(TrialStatus.Failed, 3, 0.28, 0.3, 0.1, 0.88, 9, "out of\nmemory"), 2, "node-1", 11)
+            .WriteTo(lines);
+
+        var written = lines.ToString().Split('\n');
+        Assert.Equal("gridsweep_trial,model=baseline,regularizer=none,seed=1,sweep=imdb-overfitting,trial_id=abc status=\"running\",attempt=2i,node=\"node-1\" 10", written[0]);
+        Assert.Equal("gridsweep_trial,model=baseline,regularizer=none,seed=1,sweep=imdb-overfitting,trial_id=abc " +
+            "status=\"failed\",attempt=2i,node=\"node-1\",best_epoch=3i,best_val_loss=0.28,final_gap=0.1,error=\"out of memory\" 11", written[1]);
+    }
+
+    [Fact]
+    public void A_node_heartbeat_is_tagged_by_node_and_device()
+    {
+        var lines = new LineProtocolBuffer();
+
+        MetricsPoint.Node("trainer-0", "cpu", 2, 1, 30.5, 9000, 5).WriteTo(lines);
+
+        Assert.Equal("gridsweep_node,device=cpu,node=trainer-0 busy_slots=1i,epochs_per_minute=30.5,samples_per_second=9000,slots=2i 5\n", lines.ToString());
+    }
+}
