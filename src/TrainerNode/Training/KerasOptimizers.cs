@@ -17,9 +17,12 @@ public abstract class KerasOptimizer : IDisposable
 
     protected KerasOptimizer(IEnumerable<Tensor> parameters) => this.parameters = parameters.ToList();
 
-    public static KerasOptimizer Create(OptimizerSpec spec, IEnumerable<Tensor> parameters) => spec.Name switch
+    public static KerasOptimizer Create(OptimizerSpec spec, IEnumerable<Tensor> parameters) => Create(spec, parameters, useTensorOps: false);
+
+    /// <summary>Tests pass <paramref name="useTensorOps"/> to run the GPU's tensor-op form on CPU too.</summary>
+    internal static KerasOptimizer Create(OptimizerSpec spec, IEnumerable<Tensor> parameters, bool useTensorOps) => spec.Name switch
     {
-        "adam" => new KerasAdam(parameters, spec),
+        "adam" => new KerasAdam(parameters, spec) { UseTensorOps = useTensorOps },
         "sgd" => new KerasSgd(parameters, spec),
         "rmsprop" => new KerasRmsProp(parameters, spec),
         _ => throw new ArgumentException($"optimizer '{spec.Name}' is not known; allowed: adam, sgd, rmsprop"),
