@@ -102,7 +102,7 @@ public sealed class KerasAdam(IEnumerable<Tensor> parameters, OptimizerSpec spec
         var v = Slot(index, 1, parameter);
         if (!UseTensorOps && FusedCpu.Applies(parameter, gradient))
         {
-            FusedCpu.Adam(parameter, gradient, m, v, (float)spec.Beta1, (float)spec.Beta2, (float)spec.Epsilon, (float)stepSize);
+            FusedCpu.Adam(parameter, gradient, m, v, spec.Beta1, spec.Beta2, (float)spec.Epsilon, (float)stepSize);
             return;
         }
         m.mul_(b1!).add_(gradient, oneMinusB1!);
