@@ -20,8 +20,13 @@ internal static class FusedCpu
         parameter.device_type == DeviceType.CPU && parameter.dtype == ScalarType.Float32 &&
         gradient.dtype == ScalarType.Float32 && parameter.is_contiguous() && gradient.is_contiguous();
 
-    public static void Adam(Tensor parameter, Tensor gradient, Tensor m, Tensor v, float beta1, float beta2, float epsilon, float stepSize)
+    /// <remarks>
+    /// The betas come in double so that 1 - beta is taken before rounding to float, as the tensor-op form does:
+    /// 1 - 0.999f is 0.00099998713, 1.3e-5 away from 0.001f.
+    /// </remarks>
+    public static void Adam(Tensor parameter, Tensor gradient, Tensor m, Tensor v, double beta1, double beta2, float epsilon, float stepSize)
     {
+        var (b1, c1, b2, c2) = ((float)beta1, (float)(1 - beta1), (float)beta2, (float)(1 - beta2));
         var length = (int)parameter.numel();
         var chunks = length < ParallelThreshold ? 1 : Environment.ProcessorCount * 4;
         var chunkSize = (length + chunks - 1) / chunks;
@@ -34,7 +39,7 @@ internal static class FusedCpu
             var vv = Pointer(v);
             if (chunks == 1)
             {
-                AdamRange(new Span<float>(p, length), new Span<float>(g, length), new Span<float>(mm, length), new Span<float>(vv, length), beta1, beta2, epsilon, stepSize);
+                AdamRange(new Span<float>(p, length), new Span<float>(g, length), new Span<float>(mm, length), new Span<float>(vv, length), b1, c1, b2, c2, epsilon, stepSize);
                 return;
             }
             Parallel.For(0, chunks, chunk =>
@@ -42,7 +47,7 @@ internal static class FusedCpu
                 var start = chunk * chunkSize;
                 var count = Math.Min(chunkSize, length - start);
                 if (count > 0)
-                    AdamRange(new Span<float>(p + start, count), new Span<float>(g + start, count), new Span<float>(mm + start, count), new Span<float>(vv + start, count), beta1, beta2, epsilon, stepSize);
+                    AdamRange(new Span<float>(p + start, count), new Span<float>(g + start, count), new Span<float>(mm + start, count), new Span<float>(vv + start, count), b1, c1, b2, c2, epsilon, stepSize);
             });
         }
     }
@@ -51,16 +56,16 @@ internal static class FusedCpu
     private static unsafe float* Pointer(Tensor tensor) =>
         (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(tensor.bytes));
 
-    private static void AdamRange(Span<float> p, Span<float> g, Span<float> m, Span<float> v, float beta1, float beta2, float epsilon, float stepSize)
+    private static void AdamRange(Span<float> p, Span<float> g, Span<float> m, Span<float> v, float beta1, float oneMinusBeta1, float beta2, float oneMinusBeta2, float epsilon, float stepSize)
     {
         var vp = MemoryMarshal.Cast<float, Vector<float>>(p);
         var vg = MemoryMarshal.Cast<float, Vector<float>>(g);
         var vm = MemoryMarshal.Cast<float, Vector<float>>(m);
         var vv = MemoryMarshal.Cast<float, Vector<float>>(v);
         var b1 = new Vector<float>(beta1);
-        var c1 = new Vector<float>(1 - beta1);
+        var c1 = new Vector<float>(oneMinusBeta1);
         var b2 = new Vector<float>(beta2);
-        var c2 = new Vector<float>(1 - beta2);
+        var c2 = new Vector<float>(oneMinusBeta2);
         var eps = new Vector<float>(epsilon);
         var step = new Vector<float>(stepSize);
         for (var i = 0; i < vp.Length; i++)
@@ -75,8 +80,8 @@ internal static class FusedCpu
         for (var i = vp.Length * Vector<float>.Count; i < p.Length; i++)
         {
             var grad = g[i];
-            var mi = m[i] * beta1 + grad * (1 - beta1);
-            var vi = v[i] * beta2 + grad * grad * (1 - beta2);
+            var mi = m[i] * beta1 + grad * oneMinusBeta1;
+            var vi = v[i] * beta2 + grad * grad * oneMinusBeta2;
             m[i] = mi;
             v[i] = vi;
             p[i] -= stepSize * mi / (MathF.Sqrt(vi) + epsilon);

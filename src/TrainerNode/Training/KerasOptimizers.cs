@@ -17,9 +17,12 @@ public abstract class KerasOptimizer : IDisposable
 
     protected KerasOptimizer(IEnumerable<Tensor> parameters) => this.parameters = parameters.ToList();
 
-    public static KerasOptimizer Create(OptimizerSpec spec, IEnumerable<Tensor> parameters) => spec.Name switch
+    public static KerasOptimizer Create(OptimizerSpec spec, IEnumerable<Tensor> parameters) => Create(spec, parameters, useTensorOps: false);
+
+    /// <summary>Tests pass <paramref name="useTensorOps"/> to run the GPU's tensor-op form on CPU too.</summary>
+    internal static KerasOptimizer Create(OptimizerSpec spec, IEnumerable<Tensor> parameters, bool useTensorOps) => spec.Name switch
     {
-        "adam" => new KerasAdam(parameters, spec),
+        "adam" => new KerasAdam(parameters, spec) { UseTensorOps = useTensorOps },
         "sgd" => new KerasSgd(parameters, spec),
         "rmsprop" => new KerasRmsProp(parameters, spec),
         _ => throw new ArgumentException($"optimizer '{spec.Name}' is not known; allowed: adam, sgd, rmsprop"),
@@ -99,7 +102,7 @@ public sealed class KerasAdam(IEnumerable<Tensor> parameters, OptimizerSpec spec
         var v = Slot(index, 1, parameter);
         if (!UseTensorOps && FusedCpu.Applies(parameter, gradient))
         {
-            FusedCpu.Adam(parameter, gradient, m, v, (float)spec.Beta1, (float)spec.Beta2, (float)spec.Epsilon, (float)stepSize);
+            FusedCpu.Adam(parameter, gradient, m, v, spec.Beta1, spec.Beta2, (float)spec.Epsilon, (float)stepSize);
             return;
         }
         m.mul_(b1!).add_(gradient, oneMinusB1!);

@@ -13,6 +13,9 @@ public sealed class NodeDatasets(string? dataPath, string? wordIndexOverride, st
 {
     private readonly ConcurrentDictionary<(int, string?), Lazy<Task<TrainingData>>> loaded = new();
 
+    /// <summary>Tests serve reviews from memory here (vocabulary size, word index) instead of IMDB from disk.</summary>
+    internal Func<int, string?, Task<ReviewDataset>>? Source { get; init; }
+
     public Task<TrainingData> GetAsync(DatasetSpec dataset)
     {
         var wordIndex = wordIndexOverride ?? dataset.WordIndex;
@@ -20,7 +23,9 @@ public sealed class NodeDatasets(string? dataPath, string? wordIndexOverride, st
         {
             if (key.Item2 is { } path && !File.Exists(path))
                 throw new DataSourceException(path, "the sweep's word index is not on this node; give the trainer --word-index");
-            var reviews = await ImdbLoader.LoadAsync(new ImdbLoadOptions(dataPath, key.Item1, key.Item2, cacheDirectory));
+            var reviews = Source is { } source
+                ? await source(key.Item1, key.Item2)
+                : await ImdbLoader.LoadAsync(new ImdbLoadOptions(dataPath, key.Item1, key.Item2, cacheDirectory));
             return TrainingData.From(reviews);
         })).Value;
     }

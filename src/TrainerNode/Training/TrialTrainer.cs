@@ -22,6 +22,9 @@ public sealed class TrialTrainer(TrainingData data, Device device)
     private const int ValidationRowsSparse = 8192;
     private const int ValidationRowsDense = 1024;
 
+    /// <summary>Tests set this to train with the optimizers' tensor-op form (the GPU path) on CPU.</summary>
+    internal bool UseTensorOps { get; init; }
+
     public TrialRun Train(TrialSpec trial, Action<EpochMetrics>? onEpoch = null, CancellationToken cancellationToken = default)
     {
         var clock = Stopwatch.StartNew();
@@ -30,7 +33,7 @@ public sealed class TrialTrainer(TrainingData data, Device device)
         var shuffle = new Random(unchecked((int)trial.Seed));
         using var model = new ReviewClassifier(data.NumWords, trial.ModelConfig, trial.RegularizerConfig, generator);
         model.to(device);
-        using var optimizer = KerasOptimizer.Create(trial.OptimizerConfig, model.parameters());
+        using var optimizer = KerasOptimizer.Create(trial.OptimizerConfig, model.parameters(), UseTensorOps);
 
         var order = Enumerable.Range(0, data.Train.Count).ToArray();
         for (var epoch = 1; epoch <= trial.Epochs; epoch++)
