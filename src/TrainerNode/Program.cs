@@ -23,6 +23,7 @@ var flags = new Dictionary<string, string>
     ["--word-index"] = $"{TrainerSettings.Section}:WordIndex",
     ["--cache"] = $"{TrainerSettings.Section}:Cache",
     ["--node-id"] = $"{TrainerSettings.Section}:NodeId",
+    ["--num-words"] = $"{TrainerSettings.Section}:NumWords",
 };
 if (args.Any(a => a is "--help" or "-h"))
 {
@@ -41,6 +42,7 @@ if (args.Any(a => a is "--help" or "-h"))
           --word-index PATH  Keras imdb_word_index.json, when the sweep names one this node cannot see
           --cache DIR        download and encoded-data cache (default ~/.cache/gridsweep)
           --node-id ID       name in status and metrics (default: host name and process id)
+          --num-words N      vocabulary of the data loaded before joining (default 10000); others load on demand
 
         Metrics to InfluxDB (every epoch, trial states, node heartbeats; off without --influx-url):
         {INFLUX}
@@ -74,6 +76,11 @@ catch (Exception error) when (error is ArgumentException or InfluxSetupException
 }
 await using var flushMetricsOnExit = metrics;
 
+// Data before the cluster: preparing it takes the cores for seconds, and a member that busy sends its
+// heartbeats late and is downed as unreachable. Loaded once, kept across rejoins.
+if (await TrainerHosting.PrepareDataAsync(TrainerSettings.From(GridSweepConfiguration.Load(), hostArgs, flags)) is not { } datasets)
+    return 2;
+
 var stopRequested = false;
 using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => stopRequested = true);
 using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, _ => stopRequested = true);
@@ -91,7 +98,7 @@ while (true)
     builder.Services.AddAkka(ClusterNames.System, akka => akka
         .WithGridSweepCluster(cluster, ClusterNames.TrainerRole)
         .WithSingletonProxy<CoordinatorProxyKey>(ClusterNames.Coordinator, new ClusterSingletonOptions { Role = ClusterNames.CoordinatorRole })
-        .WithTrainerNode(trainer, metrics));
+        .WithTrainerNode(trainer, metrics, datasets));
     using var host = builder.Build();
     await host.RunAsync();
     if (stopRequested)

@@ -4,6 +4,7 @@ using GridSweep.Messages.Protocol;
 using GridSweep.TrainerNode.Actors;
 using GridSweep.TrainerNode.Data;
 using GridSweep.TrainerNode.Metrics;
+using Microsoft.Extensions.Configuration;
 using TorchSharp;
 
 namespace GridSweep.TrainerNode.Hosting;
@@ -23,12 +24,22 @@ public sealed class TrainerSettings
     public string? WordIndex { get; set; }
     public string? Cache { get; set; }
     public string? NodeId { get; set; }
+
+    /// <summary>Vocabulary of the dataset prepared before the node joins; trials with another one load theirs on arrival.</summary>
+    public int NumWords { get; set; } = 10000;
     public double RegisterIntervalSeconds { get; set; } = 2;
 
     public IReadOnlyList<string> DeviceList() =>
         string.IsNullOrWhiteSpace(Devices)
             ? Enumerable.Repeat("cpu", Slots).ToArray()
             : Devices.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    /// <summary>The settings as the host will see them: <paramref name="configuration"/>, overridden by the flags in <paramref name="args"/>.</summary>
+    public static TrainerSettings From(IConfiguration configuration, string[] args, IDictionary<string, string> flags) =>
+        new ConfigurationBuilder().AddConfiguration(configuration).AddCommandLine(args, flags).Build()
+            .GetSection(Section).Get<TrainerSettings>() ?? new TrainerSettings();
+
+    public NodeDatasets Datasets() => new(Data, WordIndex, Cache ?? CacheDirectory.Default());
 }
 
 /// <summary>Registry key of the sweep coordinator's singleton proxy.</summary>
@@ -39,8 +50,30 @@ public sealed class TrainerKey;
 
 public static class TrainerHosting
 {
+    /// <summary>
+    /// Loads the node's default dataset before it joins the cluster (<see cref="NodeDatasets.PrepareAsync"/>) and
+    /// says so on the console; null, after saying why, when the data cannot be read.
+    /// </summary>
+    public static async Task<NodeDatasets?> PrepareDataAsync(TrainerSettings settings)
+    {
+        var datasets = settings.Datasets();
+        try
+        {
+            var (data, took) = await datasets.PrepareAsync(settings.NumWords);
+            Console.WriteLine($"data: {data.Description}, ready in {took.TotalSeconds:F1} s");
+            return datasets;
+        }
+        catch (DataSourceException error)
+        {
+            Console.Error.WriteLine($"--data: {error.Message}");
+            return null;
+        }
+    }
+
     /// <summary>Starts this node's trainer actor and hands its trials back to the coordinator before the node leaves.</summary>
-    public static AkkaConfigurationBuilder WithTrainerNode(this AkkaConfigurationBuilder akka, TrainerSettings settings, MetricsWriter? metrics)
+    /// <param name="datasets">Data already loaded (<see cref="NodeDatasets.PrepareAsync"/>), kept across rejoins; null loads on demand.</param>
+    public static AkkaConfigurationBuilder WithTrainerNode(this AkkaConfigurationBuilder akka, TrainerSettings settings, MetricsWriter? metrics,
+        NodeDatasets? datasets = null)
     {
         var devices = settings.DeviceList();
         if (devices.Count == 0)
@@ -49,7 +82,7 @@ public static class TrainerHosting
         if (cpuSlots > 0)
             torch.set_num_threads(Math.Max(1, Environment.ProcessorCount / cpuSlots)); // Slots share the cores.
 
-        var datasets = new NodeDatasets(settings.Data, settings.WordIndex, settings.Cache ?? CacheDirectory.Default());
+        datasets ??= settings.Datasets();
         var options = new TrainerNodeActor.Options(
             settings.NodeId ?? $"{Environment.MachineName}-{Environment.ProcessId}",
             devices,
