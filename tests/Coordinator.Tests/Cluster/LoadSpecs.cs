@@ -19,7 +19,7 @@ public sealed partial class LoadSpecs(ITestOutputHelper report) : IDisposable
     /// <summary>A folder to keep every process's output in, for a run by hand.</summary>
     private const string LogsVariable = "GRIDSWEEP_LOAD_LOGS";
 
-    private static readonly TimeSpan HangGuard = TimeSpan.FromMinutes(15);
+    private static readonly TimeSpan HangGuard = NodeProcess.HangGuard;
 
     private readonly TempDirectory directory = new("gridsweep-load");
     private readonly List<NodeProcess> processes = [];
@@ -42,7 +42,7 @@ public sealed partial class LoadSpecs(ITestOutputHelper report) : IDisposable
     private static partial Regex NodeLost();
 
     // Akka's warnings about late heartbeats, with the gap in milliseconds.
-    [GeneratedRegex(@"heartbeat interval is growing too large for address \S+ (\d+) millis|Previous heartbeat was sent \[(\d+)\] ms ago")]
+    [GeneratedRegex(@"heartbeat interval is growing too large for address \S+ (\d+) millis|Previous heartbeat was sent \[(\d+)(?:\.\d+)?\] ms ago")]
     private static partial Regex LateHeartbeat();
 
     [Theory]
@@ -69,10 +69,11 @@ public sealed partial class LoadSpecs(ITestOutputHelper report) : IDisposable
 
         // A fresh cache: the whole pipeline (archive, tokenizer, encoding, multi-hot rows) beside two training slots.
         var b = Track(NodeProcess.Trainer(environment, "trainer-b", port, directory.Combine("cache-b"), "--slots", "2"));
-        var bReady = b.WaitFor(@"^data: .* ready in", HangGuard);
-        coordinator.WaitFor(@"started on trainer-b", HangGuard);
+        var bTrial = coordinator.WaitFor(@"started on trainer-b", HangGuard).Line.Split(' ')[1];
         var allTraining = DateTime.UtcNow;
         Thread.Sleep(Duration);
+        // At least one epoch on the loaded trainer, however slow the cores are: the cluster held while it trained.
+        coordinator.WaitFor($@"{bTrial} .* (epoch 1/|queued again)", HangGuard);
         var observed = DateTime.UtcNow;
 
         var lost = processes.SelectMany(p => p.Lines.Where(l => NodeLost().IsMatch(l.Line)).Select(l => $"{p.Name}: {l.Line}")).ToList();
@@ -80,7 +81,7 @@ public sealed partial class LoadSpecs(ITestOutputHelper report) : IDisposable
             .Select(m => (p.Name, Millis: int.Parse(m.Groups[1].Success ? m.Groups[1].Value : m.Groups[2].Value, CultureInfo.InvariantCulture)))).ToList();
         var epochs = coordinator.Lines.Count(l => l.Line.Contains(" epoch ") && l.Line.Contains("/100 "));
         report.WriteLine($"failure detection: {failureDetection}; trainer-b loaded its data beside training in " +
-            $"{Regex.Match(bReady.Line, @"ready in (\S+ s)").Groups[1].Value}; all four slots trained for " +
+            $"{b.Lines.Select(l => Regex.Match(l.Line, @"^data: .* ready in (\S+ s)")).FirstOrDefault(m => m.Success)?.Groups[1].Value}; all four slots trained for " +
             $"{(observed - allTraining).TotalSeconds:F0} s; {epochs} epochs in {(observed - started).TotalSeconds:F0} s in all");
         report.WriteLine(gaps.Count == 0
             ? "no late-heartbeat warnings"
@@ -99,7 +100,6 @@ public sealed partial class LoadSpecs(ITestOutputHelper report) : IDisposable
 
         Assert.True(lost.Count == 0, $"a healthy node was given up on:\n{string.Join('\n', lost)}\n\ncoordinator:\n{coordinator.Output}\n\ntrainer-a:\n{a.Output}\n\ntrainer-b:\n{b.Output}");
         Assert.False(a.HasExited || b.HasExited || coordinator.HasExited, "every node is still running");
-        Assert.True(epochs > 0, "the trainers trained");
     }
 
     private NodeProcess Track(NodeProcess process)

@@ -14,6 +14,12 @@ namespace GridSweep.Coordinator.Tests.Cluster;
 /// </summary>
 internal sealed class NodeProcess : IDisposable
 {
+    /// <summary>
+    /// How long a test waits for real training or a cluster step before calling it a hang. Not a deadline: on two
+    /// loaded cores a step that takes seconds alone can take minutes, so tests report how long things took instead.
+    /// </summary>
+    public static readonly TimeSpan HangGuard = TimeSpan.FromMinutes(15);
+
     private readonly Process process;
     private readonly ConcurrentQueue<(DateTime At, string Line)> lines = new();
     private readonly StringBuilder log = new();
