@@ -13,9 +13,10 @@ namespace GridSweep.Coordinator.Tests.Cluster;
 [Collection(nameof(ClusterSpecs))] // One cluster at a time: the machine has two cores.
 public sealed class ClusterSpecs : IClassFixture<InfluxServerFixture>, IDisposable
 {
-    private readonly ITestOutputHelper report;
     private const int Epochs = 12;
     private static readonly TimeSpan HangGuard = NodeProcess.HangGuard;
+
+    private readonly ITestOutputHelper report;
 
     private readonly TempDirectory directory = new("gridsweep-cluster");
     private readonly List<NodeProcess> processes = [];
