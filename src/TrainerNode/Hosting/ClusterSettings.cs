@@ -30,7 +30,7 @@ public sealed class ClusterSettings
     /// <summary>
     /// How long a silent node is tolerated before it counts as unreachable (Akka's acceptable heartbeat pause;
     /// heartbeats go every second). Measured on two fully loaded cores (LoadSpecs: two trainers training the
-    /// 512-512 net, one loading data, busy loops beside): worst gap 1.6 s since data work leaves a core free and
+    /// 512-512 net, one loading data, busy loops beside): worst gap 1.7 s since data work leaves a core free and
     /// happens before joining, 8 s before. 10 s is a margin of about 6x; README, "Under full CPU load".
     /// </summary>
     public double FailureDetectionSeconds { get; set; } = 10;

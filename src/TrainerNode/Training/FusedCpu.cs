@@ -38,7 +38,7 @@ internal static class FusedCpu
                 return;
             }
             // On all cores, unlike data preparation (Chunked.Workers): milliseconds per batch. With four slots
-            // training on two cores beside busy loops, heartbeat gaps stayed under 1.7 s (LoadSpecs).
+            // training on two cores beside busy loops, heartbeat gaps stayed under 1.8 s (LoadSpecs).
             Parallel.For(0, chunks, chunk =>
             {
                 var start = chunk * chunkSize;
