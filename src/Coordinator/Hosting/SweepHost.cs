@@ -34,6 +34,29 @@ public sealed record SweepHostOptions(
 /// </summary>
 public static class SweepHost
 {
+    /// <summary>
+    /// The sweep coordinator as a cluster singleton on the coordinator role (with its proxy under
+    /// <see cref="CoordinatorProxyKey"/>), the status endpoint, and its events turned into calls on
+    /// <paramref name="observer"/>; <paramref name="finished"/> completes when every trial is finished.
+    /// </summary>
+    public static AkkaConfigurationBuilder WithSweepCoordinator(this AkkaConfigurationBuilder akka, SweepHostOptions options,
+        ISweepObserver observer, TaskCompletionSource<SweepFinished> finished)
+    {
+        var coordinatorProps = SweepCoordinatorActor.Props(options.Spec.Name, options.Trials, options.Results,
+            new SweepCoordinatorActor.Options(options.MaxRetries, options.Metrics));
+        return akka
+            .WithSingleton<CoordinatorProxyKey>(ClusterNames.Coordinator, coordinatorProps,
+                new ClusterSingletonOptions { Role = ClusterNames.CoordinatorRole }, createProxyToo: true)
+            .WithActors((system, registry) =>
+            {
+                system.ActorOf(StatusActor.Props(registry.Get<CoordinatorProxyKey>()), ClusterNames.Status);
+                system.ActorOf(SweepEventsActor.Props(observer, finished), "sweep-events");
+                // The coordinator is the cluster's first node: with no seed nodes it joins itself.
+                if (options.Cluster.SeedNodes.Count == 0)
+                    Cluster.Get(system).Join(Cluster.Get(system).SelfAddress);
+            });
+    }
+
     /// <param name="whenFinished">Runs once the sweep is finished, while the cluster is still up (summary, report).</param>
     public static async Task<SweepFinished?> RunAsync(
         SweepHostOptions options, ISweepObserver observer, Func<SweepFinished, Task> whenFinished, CancellationToken cancellationToken)
@@ -44,22 +67,10 @@ public static class SweepHost
         string[] roles = options.LocalTrainers is null
             ? [ClusterNames.CoordinatorRole]
             : [ClusterNames.CoordinatorRole, ClusterNames.TrainerRole];
-        var coordinatorProps = SweepCoordinatorActor.Props(options.Spec.Name, options.Trials, options.Results,
-            new SweepCoordinatorActor.Options(options.MaxRetries, options.Metrics));
-
         builder.Services.AddAkka(ClusterNames.System, akka =>
         {
             akka.WithGridSweepCluster(options.Cluster, roles)
-                .WithSingleton<CoordinatorProxyKey>(ClusterNames.Coordinator, coordinatorProps,
-                    new ClusterSingletonOptions { Role = ClusterNames.CoordinatorRole }, createProxyToo: true)
-                .WithActors((system, registry) =>
-                {
-                    system.ActorOf(StatusActor.Props(registry.Get<CoordinatorProxyKey>()), ClusterNames.Status);
-                    system.ActorOf(SweepEventsActor.Props(observer, finished), "sweep-events");
-                    // The coordinator is the cluster's first node: with no seed nodes it joins itself.
-                    if (options.Cluster.SeedNodes.Count == 0)
-                        Cluster.Get(system).Join(Cluster.Get(system).SelfAddress);
-                });
+                .WithSweepCoordinator(options, observer, finished);
             options.LocalTrainers?.Invoke(akka);
         });
 

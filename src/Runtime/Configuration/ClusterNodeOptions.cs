@@ -20,9 +20,18 @@ public sealed class ClusterNodeOptions : IOptionsSection
     [Setting("--seed-node", "The coordinator's address, as HOST:PORT or akka.tcp://gridsweep@HOST:PORT; repeat for several.", ValueName = "ADDRESS")]
     public List<string> SeedNodes { get; set; } = [];
 
+    /// <summary>
+    /// Heartbeats go every second. Measured on two fully loaded cores (LoadSpecs: two trainers training the
+    /// 512-512 net, one loading data, busy loops beside): worst gap 1.7 s since data work leaves a core free and
+    /// happens before joining, 8 s before. 10 s is a margin of about 6x; README, "Under full CPU load".
+    /// </summary>
     [Setting("--failure-detection-seconds", "How long a silent node is tolerated before it counts as unreachable (Akka's acceptable heartbeat pause). Default: 10.", ValueName = "SECONDS")]
     public double FailureDetectionSeconds { get; set; } = 10;
 
+    /// <summary>
+    /// A node back from a long pause (GC, swap) within this time is kept. With the 10 s above, a dead node is
+    /// downed after about 25 s.
+    /// </summary>
     [Setting("--downing-stable-after-seconds", "How long membership must be stable before the split-brain resolver downs unreachable nodes. Default: 15.", ValueName = "SECONDS")]
     public double DowningStableAfterSeconds { get; set; } = 15;
 

@@ -11,6 +11,8 @@ public static class GridSweepConfiguration
 {
     public static IConfiguration Load(IEnumerable<KeyValuePair<string, string?>>? flags = null) =>
         new ConfigurationBuilder()
+            // Without a base path the JSON provider looks beside the program, not where the user runs it.
+            .SetBasePath(Directory.GetCurrentDirectory())
             .AddJsonFile("appsettings.json", optional: true)
             .AddEnvironmentVariables()
             .AddInMemoryCollection(flags ?? [])

@@ -26,6 +26,9 @@ public sealed class TrainerOptions : IOptionsSection
     [Setting("--node-id", "This node's name in status and metrics. Default: host name and process id (\"local\" in a run).", ValueName = "ID")]
     public string? NodeId { get; set; }
 
+    [Setting("--num-words", "Vocabulary of the dataset a trainer node loads before it joins; trials with another one load theirs when they arrive. Default: 10000.", ValueName = "N")]
+    public int NumWords { get; set; } = 10000;
+
     [Setting("--register-interval-seconds", "How often a trainer registers with the coordinator (also its liveness signal to it). Default: 2.", ValueName = "SECONDS")]
     public double RegisterIntervalSeconds { get; set; } = 2;
 
@@ -41,6 +44,8 @@ public sealed class TrainerOptions : IOptionsSection
             problems.Add(this, nameof(Slots), "is negative");
         if (Devices is not null && string.IsNullOrWhiteSpace(Devices))
             problems.Add(this, nameof(Devices), "lists no device");
+        if (NumWords < 4)
+            problems.Add(this, nameof(NumWords), "is too small a vocabulary (4 or more: indices 0-3 are reserved)");
         if (RegisterIntervalSeconds <= 0)
             problems.Add(this, nameof(RegisterIntervalSeconds), "is not a positive number of seconds");
     }

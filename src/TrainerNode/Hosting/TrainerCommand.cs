@@ -61,7 +61,8 @@ public static class TrainerCommand
         // The writer outlives restarts of the actor system.
         await using var metrics = await MetricsStartup.StartAsync(InfluxSettings.From(influx),
             warning => Console.Error.WriteLine($"metrics: {warning}"), cancellationToken);
-        var datasets = TrainerHosting.Datasets(trainer);
+        // Data is prepared before the node joins: that work would otherwise delay its heartbeats (README, "Under full CPU load").
+        var datasets = await TrainerHosting.PrepareDataAsync(trainer);
         var nodeId = trainer.NodeId ?? $"{Environment.MachineName}-{Environment.ProcessId}";
         while (!cancellationToken.IsCancellationRequested)
         {

@@ -44,6 +44,25 @@ public static class TrainerHosting
         });
     }
 
+    /// <summary>
+    /// Loads the node's default dataset before it joins the cluster (<see cref="NodeDatasets.PrepareAsync"/>) and
+    /// says so on the console. Bad data is refused here, before the node takes any trial.
+    /// </summary>
+    public static async Task<NodeDatasets> PrepareDataAsync(TrainerOptions options)
+    {
+        var datasets = Datasets(options);
+        try
+        {
+            var (data, took) = await datasets.PrepareAsync(options.NumWords);
+            Console.WriteLine($"data: {data.Description}, ready in {took.TotalSeconds:F1} s");
+            return datasets;
+        }
+        catch (DataSourceException error)
+        {
+            throw new InputException($"{SettingName.Of<TrainerOptions>(nameof(TrainerOptions.Data))}: {error.Message}", error);
+        }
+    }
+
     /// <summary>The node's datasets from its settings: where the data is, which word index, which cache.</summary>
     public static NodeDatasets Datasets(TrainerOptions options) =>
         new(options.Data, options.WordIndex, options.Cache ?? CacheDirectory.Default());

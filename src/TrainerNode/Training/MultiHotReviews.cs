@@ -30,7 +30,7 @@ public sealed class MultiHotReviews
     {
         var offsets = new int[split.Count + 1];
         var rows = new long[split.Count][];
-        Parallel.For(0, split.Count, i =>
+        Parallel.For(0, split.Count, Chunked.Options(), i => // A core left for the cluster's heartbeats, see Chunked.Workers.
         {
             var review = split.Review(i);
             var distinct = new SortedSet<int>();

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using GridSweep.Messages.Sweeps;
 using GridSweep.TrainerNode.Data;
 using GridSweep.TrainerNode.Training;
@@ -15,6 +16,20 @@ public sealed class NodeDatasets(string? dataPath, string? wordIndexOverride, st
 
     /// <summary>Tests serve reviews from memory here (vocabulary size, word index) instead of IMDB from disk.</summary>
     internal Func<int, string?, Task<ReviewDataset>>? Source { get; init; }
+
+    /// <summary>
+    /// Loads the default dataset (IMDB, <paramref name="numWords"/> words, this node's word index) and builds its
+    /// multi-hot rows, and returns how long that took. Call it before the node joins the cluster: it is seconds
+    /// of work on every core, which delays a member's heartbeats enough for its peers to mark it unreachable.
+    /// Trials that ask for another vocabulary or word index still load theirs when they arrive.
+    /// </summary>
+    /// <exception cref="DataSourceException">The data or word index is missing or unreadable.</exception>
+    public async Task<(TrainingData Data, TimeSpan Took)> PrepareAsync(int numWords)
+    {
+        var watch = Stopwatch.StartNew();
+        var data = await GetAsync(new DatasetSpec("imdb", numWords));
+        return (data, watch.Elapsed);
+    }
 
     public Task<TrainingData> GetAsync(DatasetSpec dataset)
     {

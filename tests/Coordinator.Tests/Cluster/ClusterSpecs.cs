@@ -1,5 +1,6 @@
 using GridSweep.Coordinator.Results;
 using GridSweep.TestKit;
+using Xunit.Abstractions;
 
 namespace GridSweep.Coordinator.Tests.Cluster;
 
@@ -12,7 +13,9 @@ namespace GridSweep.Coordinator.Tests.Cluster;
 public sealed class ClusterSpecs : IClassFixture<InfluxServerFixture>, IDisposable
 {
     private const int Epochs = 12;
-    private static readonly TimeSpan Patience = TimeSpan.FromMinutes(3);
+    private static readonly TimeSpan HangGuard = NodeProcess.HangGuard;
+
+    private readonly ITestOutputHelper report;
 
     private readonly TempDirectory directory = new("gridsweep-cluster");
     private readonly List<NodeProcess> processes = [];
@@ -23,8 +26,9 @@ public sealed class ClusterSpecs : IClassFixture<InfluxServerFixture>, IDisposab
 
     private readonly InfluxServer influx;
 
-    public ClusterSpecs(InfluxServerFixture fixture)
+    public ClusterSpecs(InfluxServerFixture fixture, ITestOutputHelper report)
     {
+        this.report = report;
         influx = fixture.Server;
         spec = directory.Combine("cluster.yaml");
         File.WriteAllText(spec, $"""
@@ -76,18 +80,18 @@ public sealed class ClusterSpecs : IClassFixture<InfluxServerFixture>, IDisposab
         var coordinator = StartCoordinator();
         var a = StartTrainer("trainer-a", Metrics(database, "trainer-a"));
         StartTrainer("trainer-b", Metrics(database, "trainer-b"));
-        var started = coordinator.WaitFor(@"started on trainer-a", Patience).Line;
+        var started = coordinator.WaitFor(@"started on trainer-a", HangGuard).Line;
         var trialId = started.Split(' ')[1];
-        coordinator.WaitFor($@"{trialId} .* epoch 2/", Patience);
+        coordinator.WaitFor($@"{trialId} .* epoch 2/", HangGuard);
 
         a.KillHard();
         var killedAt = DateTime.UtcNow;
-        coordinator.WaitFor($@"{trialId} .* queued again: trainer trainer-a lost", Patience);
-        var restarted = coordinator.WaitFor($@"{trialId} .* started on trainer-b", Patience);
+        coordinator.WaitFor($@"{trialId} .* queued again: trainer trainer-a lost", HangGuard);
+        var restarted = coordinator.WaitFor($@"{trialId} .* started on trainer-b", HangGuard);
 
-        Assert.Equal(0, coordinator.WaitForExit(Patience));
+        Assert.Equal(0, coordinator.WaitForExit(HangGuard));
         AssertEveryTrialCompletedExactlyOnce();
-        Console.WriteLine($"trial {trialId} ran elsewhere {(restarted.At - killedAt).TotalSeconds:F1} s after its trainer was killed");
+        report.WriteLine($"trial {trialId} ran elsewhere {(restarted.At - killedAt).TotalSeconds:F1} s after its trainer was killed");
 
         // InfluxDB: the abandoned attempt's epochs were overwritten by the new attempt's, never doubled.
         var csv = RunFolder.ReadRows(Path.Combine(output, "cluster-study", RunFolder.EpochsFile), RunFolder.EpochColumns);
@@ -108,15 +112,17 @@ public sealed class ClusterSpecs : IClassFixture<InfluxServerFixture>, IDisposab
     {
         var coordinator = StartCoordinator();
         StartTrainer("trainer-a");
-        coordinator.WaitFor(@"completed: best epoch", Patience);
-        coordinator.WaitFor(@"\[2/4\] .* epoch 2/", Patience);
+        coordinator.WaitFor(@"completed: best epoch", HangGuard);
+        coordinator.WaitFor(@"\[2/4\] .* epoch 2/", HangGuard);
         coordinator.KillHard();
-        coordinator.WaitForExit(Patience);
+        coordinator.WaitForExit(HangGuard);
         var completedBefore = Completed();
         Assert.NotEmpty(completedBefore);
 
         var restarted = StartCoordinator();
-        Assert.Equal(0, restarted.WaitForExit(Patience));
+        var restartedAt = DateTime.UtcNow;
+        Assert.Equal(0, restarted.WaitForExit(HangGuard));
+        report.WriteLine($"the restarted coordinator finished the remaining trials in {(DateTime.UtcNow - restartedAt).TotalSeconds:F1} s");
 
         foreach (var id in completedBefore)
             Assert.DoesNotContain($"{id} ", string.Join('\n', restarted.Lines.Where(l => l.Line.Contains("started on")).Select(l => l.Line)));
@@ -130,18 +136,18 @@ public sealed class ClusterSpecs : IClassFixture<InfluxServerFixture>, IDisposab
         var coordinator = StartCoordinator();
         var a = StartTrainer("trainer-a");
         StartTrainer("trainer-b");
-        var trialId = coordinator.WaitFor(@"started on trainer-a", Patience).Line.Split(' ')[1];
-        coordinator.WaitFor($@"{trialId} .* epoch 2/", Patience);
+        var trialId = coordinator.WaitFor(@"started on trainer-a", HangGuard).Line.Split(' ')[1];
+        coordinator.WaitFor($@"{trialId} .* epoch 2/", HangGuard);
 
         a.Terminate();
         var terminatedAt = DateTime.UtcNow;
 
-        var handedBack = coordinator.WaitFor($@"{trialId} .* queued again: handed back by a leaving trainer", Patience);
+        var handedBack = coordinator.WaitFor($@"{trialId} .* queued again: handed back by a leaving trainer", HangGuard);
         // Leaving gracefully takes the cluster's leave and exit phases; on two loaded cores that can be tens of seconds.
-        Assert.Equal(0, a.WaitForExit(Patience));
-        Console.WriteLine($"trial handed back {(handedBack.At - terminatedAt).TotalSeconds:F1} s after SIGTERM; " +
+        Assert.Equal(0, a.WaitForExit(HangGuard));
+        report.WriteLine($"trial handed back {(handedBack.At - terminatedAt).TotalSeconds:F1} s after SIGTERM; " +
             $"the trainer exited {(DateTime.UtcNow - terminatedAt).TotalSeconds:F1} s after it");
-        Assert.Equal(0, coordinator.WaitForExit(Patience));
+        Assert.Equal(0, coordinator.WaitForExit(HangGuard));
         AssertEveryTrialCompletedExactlyOnce();
     }
 
@@ -151,10 +157,10 @@ public sealed class ClusterSpecs : IClassFixture<InfluxServerFixture>, IDisposab
         StartTrainer("trainer-early");
         Thread.Sleep(TimeSpan.FromSeconds(3));
         var coordinator = StartCoordinator();
-        coordinator.WaitFor(@"started on trainer-early", Patience);
-        coordinator.WaitFor(@"completed: best epoch", Patience);
+        coordinator.WaitFor(@"started on trainer-early", HangGuard);
+        coordinator.WaitFor(@"completed: best epoch", HangGuard);
         StartTrainer("trainer-late");
-        coordinator.WaitFor(@"started on trainer-late", Patience);
+        coordinator.WaitFor(@"started on trainer-late", HangGuard);
 
         // The late trainer's first trial takes seconds: the coordinator is still there to answer.
         var status = GridSweepCli.Run("status", "--host", "127.0.0.1", "--port", $"{port}");
@@ -163,7 +169,7 @@ public sealed class ClusterSpecs : IClassFixture<InfluxServerFixture>, IDisposab
         Assert.Contains("trainer-early", status.Output);
         Assert.Contains("trainer-late", status.Output);
 
-        Assert.Equal(0, coordinator.WaitForExit(Patience));
+        Assert.Equal(0, coordinator.WaitForExit(HangGuard));
         AssertEveryTrialCompletedExactlyOnce();
     }
 
@@ -171,7 +177,7 @@ public sealed class ClusterSpecs : IClassFixture<InfluxServerFixture>, IDisposab
     public void A_coordinator_with_stay_keeps_answering_status_after_the_sweep_until_sigterm()
     {
         var coordinator = StartCoordinator("--slots", "1", "--stay");
-        coordinator.WaitFor(@"still answering", Patience);
+        coordinator.WaitFor(@"still answering", HangGuard);
 
         var status = GridSweepCli.Run("status", "--host", "127.0.0.1", "--port", $"{port}");
 
@@ -179,7 +185,7 @@ public sealed class ClusterSpecs : IClassFixture<InfluxServerFixture>, IDisposab
         Assert.Contains("4 trials, 0 queued, 0 running, 4 completed", status.Output);
         Assert.False(coordinator.HasExited);
         coordinator.Terminate();
-        Assert.Equal(0, coordinator.WaitForExit(TimeSpan.FromSeconds(60)));
+        Assert.Equal(0, coordinator.WaitForExit(HangGuard));
         AssertEveryTrialCompletedExactlyOnce();
     }
 

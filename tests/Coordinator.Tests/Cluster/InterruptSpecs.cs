@@ -1,10 +1,11 @@
 using GridSweep.Coordinator.Results;
 using GridSweep.TestKit;
+using Xunit.Abstractions;
 
 namespace GridSweep.Coordinator.Tests.Cluster;
 
 [Collection(nameof(ClusterSpecs))] // Real training: one such test at a time on two cores.
-public sealed class InterruptSpecs : IDisposable
+public sealed class InterruptSpecs(ITestOutputHelper report) : IDisposable
 {
     private readonly TempDirectory directory = new("gridsweep-interrupt");
 
@@ -27,9 +28,11 @@ public sealed class InterruptSpecs : IDisposable
 
         using (var run = NodeProcess.Cli("run", arguments))
         {
-            run.WaitFor(@"completed: best epoch", TimeSpan.FromMinutes(3));
+            run.WaitFor(@"completed: best epoch", NodeProcess.HangGuard);
             run.Terminate();
-            Assert.Equal(130, run.WaitForExit(TimeSpan.FromMinutes(1)));
+            var terminatedAt = DateTime.UtcNow;
+            Assert.Equal(130, run.WaitForExit(NodeProcess.HangGuard));
+            report.WriteLine($"the interrupted run exited {(DateTime.UtcNow - terminatedAt).TotalSeconds:F1} s after SIGTERM");
             Assert.Contains("run the same command to resume", run.Output);
         }
         var trials = Path.Combine(directory.Path, "runs", "interrupt", RunFolder.TrialsFile);

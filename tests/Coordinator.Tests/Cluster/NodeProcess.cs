@@ -14,20 +14,44 @@ namespace GridSweep.Coordinator.Tests.Cluster;
 /// </summary>
 internal sealed class NodeProcess : IDisposable
 {
+    /// <summary>
+    /// How long a test waits for real training or a cluster step before calling it a hang. Not a deadline: on two
+    /// loaded cores a step that takes seconds alone can take minutes, so tests report how long things took instead.
+    /// </summary>
+    public static readonly TimeSpan HangGuard = TimeSpan.FromMinutes(15);
+
     private readonly Process process;
     private readonly ConcurrentQueue<(DateTime At, string Line)> lines = new();
     private readonly StringBuilder log = new();
 
-    private NodeProcess(string name, string assembly, IEnumerable<string> arguments)
+    /// <summary>Short failure detection, for tests only: a killed node is noticed in seconds, not half a minute.</summary>
+    public static readonly IReadOnlyDictionary<string, string?> TestFailureDetection = new Dictionary<string, string?>
+    {
+        ["GridSweep__Cluster__FailureDetectionSeconds"] = "2",
+        ["GridSweep__Cluster__DowningStableAfterSeconds"] = "2",
+    };
+
+    /// <summary>The defaults of <c>ClusterSettings</c>, as a node in production runs.</summary>
+    public static readonly IReadOnlyDictionary<string, string?> ProductionFailureDetection = new Dictionary<string, string?>
+    {
+        ["GridSweep__Cluster__FailureDetectionSeconds"] = null,
+        ["GridSweep__Cluster__DowningStableAfterSeconds"] = null,
+    };
+
+    private NodeProcess(string name, string assembly, IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null)
     {
         Name = name;
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, assembly));
         foreach (var argument in arguments)
             start.ArgumentList.Add(argument);
-        // Short failure detection, for tests only: a killed node is noticed in seconds, not a minute.
-        start.Environment["GridSweep__Cluster__FailureDetectionSeconds"] = "2";
-        start.Environment["GridSweep__Cluster__DowningStableAfterSeconds"] = "2";
+        foreach (var (variable, value) in environment ?? TestFailureDetection)
+        {
+            if (value is null)
+                start.Environment.Remove(variable);
+            else
+                start.Environment[variable] = value;
+        }
         start.Environment["GridSweep__Trainer__RegisterIntervalSeconds"] = "1";
         start.Environment["NO_COLOR"] = "1";
         process = Process.Start(start)!;
@@ -50,16 +74,23 @@ internal sealed class NodeProcess : IDisposable
     public IEnumerable<(DateTime At, string Line)> Lines => lines;
 
     public static NodeProcess Coordinator(string spec, int port, string output, params string[] extra) =>
-        new("coordinator", "gridsweep.dll",
-            ["coordinator", spec, "--host", "127.0.0.1", "--port", $"{port}", "--out", output, "--plain", .. extra]);
+        Coordinator(TestFailureDetection, spec, port, output, extra);
 
+    public static NodeProcess Coordinator(IReadOnlyDictionary<string, string?> environment, string spec, int port, string output, params string[] extra) =>
+        new("coordinator", "gridsweep.dll",
+            ["coordinator", spec, "--host", "127.0.0.1", "--port", $"{port}", "--out", output, "--plain", .. extra], environment);
+
+    /// <remarks>Later options win, so <paramref name="extra"/> may override <c>--slots 1</c>.</remarks>
     public static NodeProcess Trainer(string nodeId, int coordinatorPort, string cache, params string[] extra) =>
+        Trainer(TestFailureDetection, nodeId, coordinatorPort, cache, extra);
+
+    public static NodeProcess Trainer(IReadOnlyDictionary<string, string?> environment, string nodeId, int coordinatorPort, string cache, params string[] extra) =>
         new(nodeId, "GridSweep.TrainerNode.dll",
         [
             "--seed-node", $"akka.tcp://gridsweep@127.0.0.1:{coordinatorPort}", "--host", "127.0.0.1", "--port", "0",
             "--slots", "1", "--node-id", nodeId, "--data", TestData.ImdbArchive, "--word-index", TestData.KerasWordIndex,
             "--cache", cache, .. extra,
-        ]);
+        ], environment);
 
     /// <summary>Any <c>gridsweep</c> command, running in the background.</summary>
     public static NodeProcess Cli(string name, params string[] arguments) => new(name, "gridsweep.dll", arguments);

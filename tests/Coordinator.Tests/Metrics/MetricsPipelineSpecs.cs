@@ -91,12 +91,12 @@ public sealed class MetricsPipelineSpecs : IClassFixture<InfluxServerFixture>, I
         var run = NodeProcess.Cli("run", RunArguments(Sweep(6, "baseline", "smaller")));
         try
         {
-            run.WaitFor(@"epoch 2/6", TimeSpan.FromMinutes(3));
+            run.WaitFor(@"epoch 2/6", NodeProcess.HangGuard);
             influx.Stop();
-            run.WaitFor(@"\[2/4\] .* epoch 3/6", TimeSpan.FromMinutes(3));
-            run.WaitFor(@"metrics: .*unreachable|metrics: .*pending", TimeSpan.FromMinutes(1));
+            run.WaitFor(@"\[2/4\] .* epoch 3/6", NodeProcess.HangGuard);
+            run.WaitFor(@"metrics: .*unreachable|metrics: .*pending", NodeProcess.HangGuard);
             influx.Start();
-            Assert.Equal(0, run.WaitForExit(TimeSpan.FromMinutes(5)));
+            Assert.Equal(0, run.WaitForExit(NodeProcess.HangGuard));
         }
         finally
         {

@@ -18,7 +18,7 @@ namespace GridSweep.TrainerNode.Tests.Actors;
 /// running at a known moment, its dataset is held back by a gate the test opens, or the trial is given so many
 /// epochs that it cannot finish while the test runs.
 /// </summary>
-public sealed class TrainerNodeActorSpecs : TestKit
+public sealed class TrainerNodeActorSpecs : Akka.TestKit.Xunit2.TestKit
 {
     /// <summary>Only a guard against hangs: generous, so a loaded machine does not fail the tests.</summary>
     private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(60);
