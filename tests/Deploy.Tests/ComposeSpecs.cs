@@ -29,8 +29,8 @@ public sealed class ComposeSpecs : IDisposable
     {
         var result = Compose(EnvFile(), "config", "-q");
 
-        Assert.True(result.ExitCode == 0, $"docker-compose config -q refused deploy/docker-compose.yml:\n{result.Output}");
-        Assert.DoesNotContain("WARN", result.Stderr, StringComparison.OrdinalIgnoreCase);
+        Assert.True(result.ExitCode == 0, $"docker-compose config -q refused deploy/docker-compose.yml:\n{result.Report}");
+        Assert.DoesNotContain("WARN", result.Error, StringComparison.OrdinalIgnoreCase);
     }
 
     [Fact]
@@ -39,16 +39,16 @@ public sealed class ComposeSpecs : IDisposable
         var result = Compose(EnvFile(line => !line.StartsWith("INFLUX_TOKEN=", StringComparison.Ordinal)), "config", "-q");
 
         Assert.NotEqual(0, result.ExitCode);
-        Assert.Contains("set INFLUX_TOKEN in deploy/.env", result.Stdout + result.Stderr);
+        Assert.Contains("set INFLUX_TOKEN in deploy/.env", result.All);
     }
 
     [Fact]
     public void The_resolved_model_has_the_values_of_the_env_file()
     {
         var result = Compose(EnvFile(), "config");
-        Assert.True(result.ExitCode == 0, result.Output);
+        Assert.True(result.ExitCode == 0, result.Report);
         var resolved = Path.Combine(temp, "resolved.yml");
-        File.WriteAllText(resolved, result.Stdout);
+        File.WriteAllText(resolved, result.Output);
         var services = ComposeFile.Services(resolved).ToDictionary(s => s.Name);
         var env = EnvExample.Read(Repository.EnvExample).ToDictionary(e => e.Name, e => e.Value);
 
