@@ -14,7 +14,7 @@ public class CredentialSpecs(AuthInfluxServerFixture fixture) : IClassFixture<Au
     {
         var database = MetricsKit.NewDatabase();
         await _server.CreateDatabaseAsync(database);
-        using var spool = new TempFolder();
+        using var spool = new TempDirectory("gridsweep-metrics");
         var warnings = new ConcurrentQueue<string>();
         var trial = MetricsKit.Trial("auth00000001");
         var wrong = MetricsKit.V1(_server.Url, database, spool.Path, user: InfluxServer.AdminUser, password: "not-the-password");
@@ -57,7 +57,7 @@ public class CredentialSpecs(AuthInfluxServerFixture fixture) : IClassFixture<Au
     {
         var database = MetricsKit.NewDatabase();
         await _server.CreateDatabaseAsync(database);
-        using var spool = new TempFolder();
+        using var spool = new TempDirectory("gridsweep-metrics");
         await using var writer = new MetricsWriter(MetricsKit.V1(_server.Url, database, spool.Path), MetricsKit.Fast());
 
         writer.EpochCompleted(MetricsKit.Trial("auth00000002"), MetricsKit.Epoch(1), "n", 1);

@@ -15,7 +15,7 @@ public class MetricsWriterSpecs(InfluxServerFixture fixture) : IClassFixture<Inf
     {
         var database = MetricsKit.NewDatabase();
         await _server.CreateDatabaseAsync(database);
-        using var spool = new TempFolder();
+        using var spool = new TempDirectory("gridsweep-metrics");
         var trials = new[]
         {
             MetricsKit.Trial("aaaaaaaaaaa1", model: "baseline", regularizer: "none", seed: 1),
@@ -102,7 +102,7 @@ public class MetricsWriterSpecs(InfluxServerFixture fixture) : IClassFixture<Inf
     {
         var database = MetricsKit.NewDatabase();
         await _server.CreateDatabaseAsync(database);
-        using var spool = new TempFolder();
+        using var spool = new TempDirectory("gridsweep-metrics");
         var trial = MetricsKit.Trial("bbbbbbbbbbb1");
         await using (var writer = new MetricsWriter(MetricsKit.V1(_server, database, spool.Path), MetricsKit.Fast()))
         {
@@ -134,7 +134,7 @@ public class MetricsWriterSpecs(InfluxServerFixture fixture) : IClassFixture<Inf
     {
         var database = MetricsKit.NewDatabase();
         await _server.CreateDatabaseAsync(database);
-        using var spool = new TempFolder();
+        using var spool = new TempDirectory("gridsweep-metrics");
         var trial = MetricsKit.Trial("cccccccccc01", sweep: "sweep one", model: "wide, deep=2", regularizer: "l2 = 0.001, dropout");
         await using (var writer = new MetricsWriter(MetricsKit.V1(_server, database, spool.Path), MetricsKit.Fast()))
         {
@@ -157,7 +157,7 @@ public class MetricsWriterSpecs(InfluxServerFixture fixture) : IClassFixture<Inf
     {
         var database = MetricsKit.NewDatabase();
         await _server.CreateDatabaseAsync(database);
-        using var spool = new TempFolder();
+        using var spool = new TempDirectory("gridsweep-metrics");
         await using (var writer = new MetricsWriter(MetricsKit.V1(_server, database, spool.Path), MetricsKit.Fast()))
         {
             writer.EpochCompleted(MetricsKit.Trial("dddddddddd01"), new EpochMetrics(3, double.NaN, 0.1, double.PositiveInfinity, 0.5, 0.5, 2), "n", 10);
@@ -176,7 +176,7 @@ public class MetricsWriterSpecs(InfluxServerFixture fixture) : IClassFixture<Inf
         await _server.CreateDatabaseAsync(database);
         var expiring = MetricsKit.NewDatabase();
         await _server.CreateDatabaseAsync(expiring, retentionDuration: "30d");
-        using var spool = new TempFolder();
+        using var spool = new TempDirectory("gridsweep-metrics");
 
         await using (var good = new MetricsWriter(MetricsKit.V1(_server, database, spool.Path), MetricsKit.Fast()))
             await good.CheckAsync();
@@ -194,7 +194,7 @@ public class MetricsWriterSpecs(InfluxServerFixture fixture) : IClassFixture<Inf
             Assert.Contains("use a retention policy of infinite duration (--influx-rp)", error.Message);
         }
 
-        await using (var down = new MetricsWriter(MetricsKit.V1($"http://127.0.0.1:{MetricsKit.FreePort()}", database, spool.Path), MetricsKit.Fast()))
+        await using (var down = new MetricsWriter(MetricsKit.V1($"http://127.0.0.1:{Loopback.FreePort()}", database, spool.Path), MetricsKit.Fast()))
         {
             var error = await Assert.ThrowsAsync<InfluxSetupException>(() => down.CheckAsync());
             Assert.Contains($"(database '{database}'): InfluxDB at http://127.0.0.1:", error.Message);
@@ -206,7 +206,7 @@ public class MetricsWriterSpecs(InfluxServerFixture fixture) : IClassFixture<Inf
     public async Task A_missing_database_is_reported_and_its_points_wait_for_corrected_settings()
     {
         var database = MetricsKit.NewDatabase();
-        using var spool = new TempFolder();
+        using var spool = new TempDirectory("gridsweep-metrics");
         var warnings = new ConcurrentQueue<string>();
         var trial = MetricsKit.Trial("eeeeeeeeee01");
         var writer = new MetricsWriter(MetricsKit.V1(_server, database, spool.Path), MetricsKit.Fast(warnings));
@@ -241,7 +241,7 @@ public class MetricsWriterSpecs(InfluxServerFixture fixture) : IClassFixture<Inf
         await _server.CreateDatabaseAsync(database);
         // val_loss already holds strings in this shard: our float val_loss conflicts (400 partial write).
         await WriteRawAsync(database, $"gridsweep_epoch,trial_id=other val_loss=\"text\" {Schema.EpochTime(1)}");
-        using var spool = new TempFolder();
+        using var spool = new TempDirectory("gridsweep-metrics");
         var trial = MetricsKit.Trial("ffffffffff01");
         await using var writer = new MetricsWriter(MetricsKit.V1(_server, database, spool.Path), MetricsKit.Fast());
 
@@ -262,7 +262,7 @@ public class MetricsWriterSpecs(InfluxServerFixture fixture) : IClassFixture<Inf
     [Fact]
     public async Task The_v2_api_against_InfluxDB_1_6_says_to_use_v1()
     {
-        using var spool = new TempFolder();
+        using var spool = new TempDirectory("gridsweep-metrics");
         await using var writer = new MetricsWriter(MetricsKit.V2(_server.Url, spool.Path), MetricsKit.Fast());
 
         writer.EpochCompleted(MetricsKit.Trial("v2v2v2v2v2v2"), MetricsKit.Epoch(1), "n", 1);

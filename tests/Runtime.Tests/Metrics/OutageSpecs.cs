@@ -17,7 +17,7 @@ public class OutageSpecs(InfluxServerFixture fixture, ITestOutputHelper output) 
         _server.Start();
         var database = MetricsKit.NewDatabase();
         await _server.CreateDatabaseAsync(database);
-        using var spool = new TempFolder();
+        using var spool = new TempDirectory("gridsweep-metrics");
         var warnings = new ConcurrentQueue<string>();
         var trials = Enumerable.Range(1, 3).Select(i => MetricsKit.Trial($"outage00000{i}", seed: i)).ToArray();
         var slowest = TimeSpan.Zero;
@@ -78,7 +78,7 @@ public class OutageSpecs(InfluxServerFixture fixture, ITestOutputHelper output) 
         _server.Start();
         var database = MetricsKit.NewDatabase();
         await _server.CreateDatabaseAsync(database);
-        using var spool = new TempFolder();
+        using var spool = new TempDirectory("gridsweep-metrics");
         var trial = MetricsKit.Trial("restart00001");
         var settings = MetricsKit.V1(_server, database, spool.Path);
 
