@@ -48,7 +48,16 @@ internal static class MetricsKit
         Warning = warnings is null ? null : warnings.Enqueue,
     };
 
+    /// <summary>A database name no other test uses.</summary>
     public static string NewDatabase() => $"t_{Guid.NewGuid():N}"[..14];
+
+    /// <summary>A new database on the server, with a retention policy of that duration when given; returns its name.</summary>
+    public static async Task<string> NewDatabaseAsync(InfluxServer server, string? retentionDuration = null)
+    {
+        var database = NewDatabase();
+        await server.CreateDatabaseAsync(database, retentionDuration);
+        return database;
+    }
 
     /// <summary>The spool files in a folder, oldest first.</summary>
     public static string[] SpoolFiles(this TempDirectory folder) =>

@@ -13,8 +13,7 @@ public class MetricsWriterSpecs(InfluxServerFixture fixture) : IClassFixture<Inf
     [Fact]
     public async Task A_simulated_sweep_arrives_with_every_value_tag_and_field()
     {
-        var database = MetricsKit.NewDatabase();
-        await _server.CreateDatabaseAsync(database);
+        var database = await MetricsKit.NewDatabaseAsync(_server);
         using var spool = new TempDirectory("gridsweep-metrics");
         var trials = new[]
         {
@@ -100,8 +99,7 @@ public class MetricsWriterSpecs(InfluxServerFixture fixture) : IClassFixture<Inf
     [Fact]
     public async Task A_rerun_after_a_lost_node_leaves_exactly_one_curve_with_the_new_values()
     {
-        var database = MetricsKit.NewDatabase();
-        await _server.CreateDatabaseAsync(database);
+        var database = await MetricsKit.NewDatabaseAsync(_server);
         using var spool = new TempDirectory("gridsweep-metrics");
         var trial = MetricsKit.Trial("bbbbbbbbbbb1");
         await using (var writer = new MetricsWriter(MetricsKit.V1(_server, database, spool.Path), MetricsKit.Fast()))
@@ -132,8 +130,7 @@ public class MetricsWriterSpecs(InfluxServerFixture fixture) : IClassFixture<Inf
     [Fact]
     public async Task Tags_with_spaces_commas_and_equals_read_back_as_written()
     {
-        var database = MetricsKit.NewDatabase();
-        await _server.CreateDatabaseAsync(database);
+        var database = await MetricsKit.NewDatabaseAsync(_server);
         using var spool = new TempDirectory("gridsweep-metrics");
         var trial = MetricsKit.Trial("cccccccccc01", sweep: "sweep one", model: "wide, deep=2", regularizer: "l2 = 0.001, dropout");
         await using (var writer = new MetricsWriter(MetricsKit.V1(_server, database, spool.Path), MetricsKit.Fast()))
@@ -155,8 +152,7 @@ public class MetricsWriterSpecs(InfluxServerFixture fixture) : IClassFixture<Inf
     [Fact]
     public async Task A_diverged_epoch_keeps_its_finite_fields()
     {
-        var database = MetricsKit.NewDatabase();
-        await _server.CreateDatabaseAsync(database);
+        var database = await MetricsKit.NewDatabaseAsync(_server);
         using var spool = new TempDirectory("gridsweep-metrics");
         await using (var writer = new MetricsWriter(MetricsKit.V1(_server, database, spool.Path), MetricsKit.Fast()))
         {
@@ -172,10 +168,8 @@ public class MetricsWriterSpecs(InfluxServerFixture fixture) : IClassFixture<Inf
     [Fact]
     public async Task Check_accepts_a_usable_database_and_names_url_and_database_otherwise()
     {
-        var database = MetricsKit.NewDatabase();
-        await _server.CreateDatabaseAsync(database);
-        var expiring = MetricsKit.NewDatabase();
-        await _server.CreateDatabaseAsync(expiring, retentionDuration: "30d");
+        var database = await MetricsKit.NewDatabaseAsync(_server);
+        var expiring = await MetricsKit.NewDatabaseAsync(_server, retentionDuration: "30d");
         using var spool = new TempDirectory("gridsweep-metrics");
 
         await using (var good = new MetricsWriter(MetricsKit.V1(_server, database, spool.Path), MetricsKit.Fast()))
@@ -237,8 +231,7 @@ public class MetricsWriterSpecs(InfluxServerFixture fixture) : IClassFixture<Inf
     [Fact]
     public async Task A_batch_InfluxDB_refuses_as_malformed_is_set_aside_and_writing_goes_on()
     {
-        var database = MetricsKit.NewDatabase();
-        await _server.CreateDatabaseAsync(database);
+        var database = await MetricsKit.NewDatabaseAsync(_server);
         // val_loss already holds strings in this shard: our float val_loss conflicts (400 partial write).
         await WriteRawAsync(database, $"gridsweep_epoch,trial_id=other val_loss=\"text\" {Schema.EpochTime(1)}");
         using var spool = new TempDirectory("gridsweep-metrics");
