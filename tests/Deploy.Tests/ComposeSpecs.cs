@@ -6,9 +6,9 @@ namespace GridSweep.Deploy.Tests;
 /// <summary>deploy/docker-compose.yml, checked by Docker Compose itself (no engine needed) and against the programs.</summary>
 public sealed class ComposeSpecs : IDisposable
 {
-    private readonly string temp = Directory.CreateTempSubdirectory("gridsweep-compose-").FullName;
+    private readonly TempDirectory temp = new("gridsweep-compose");
 
-    public void Dispose() => Directory.Delete(temp, recursive: true);
+    public void Dispose() => temp.Dispose();
 
     private static ProcessResult Compose(string envFile, params string[] arguments)
     {
@@ -19,7 +19,7 @@ public sealed class ComposeSpecs : IDisposable
 
     private string EnvFile(Func<string, bool>? keep = null)
     {
-        var path = Path.Combine(temp, ".env");
+        var path = temp.Combine(".env");
         File.WriteAllLines(path, File.ReadAllLines(Repository.EnvExample).Where(l => keep is null || keep(l)));
         return path;
     }
@@ -47,7 +47,7 @@ public sealed class ComposeSpecs : IDisposable
     {
         var result = Compose(EnvFile(), "config");
         Assert.True(result.ExitCode == 0, result.Report);
-        var resolved = Path.Combine(temp, "resolved.yml");
+        var resolved = temp.Combine("resolved.yml");
         File.WriteAllText(resolved, result.Output);
         var services = ComposeFile.Services(resolved).ToDictionary(s => s.Name);
         var env = EnvExample.Read(Repository.EnvExample).ToDictionary(e => e.Name, e => e.Value);

@@ -9,9 +9,9 @@ namespace GridSweep.Deploy.Tests;
 public sealed class KubernetesSpecs : IDisposable
 {
     private const string Namespace = "gridsweep";
-    private readonly string temp = Directory.CreateTempSubdirectory("gridsweep-k8s-").FullName;
+    private readonly TempDirectory temp = new("gridsweep-k8s");
 
-    public void Dispose() => Directory.Delete(temp, recursive: true);
+    public void Dispose() => temp.Dispose();
 
     private static ProcessResult Validate(string k8sDir) =>
         Tools.Run(Tools.NodeWithValidatePackages(), [Path.Combine(Repository.ValidateDir, "validate-k8s.js"), k8sDir]);
@@ -30,7 +30,7 @@ public sealed class KubernetesSpecs : IDisposable
     [Fact]
     public void The_validator_refuses_broken_manifests()
     {
-        var copy = Path.Combine(temp, "k8s");
+        var copy = temp.Combine("k8s");
         Directory.CreateDirectory(copy);
         foreach (var file in Directory.EnumerateFiles(Repository.K8sDir))
             File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));

@@ -46,6 +46,7 @@ public sealed class InfluxServer : IDisposable
     private readonly string _influxd;
     private readonly string _config;
     private readonly string _log;
+    private readonly TempDirectory _root;
     private ChildProcess? _process;
     private bool _adminCreated;
 
@@ -53,8 +54,7 @@ public sealed class InfluxServer : IDisposable
     {
         _influxd = FindInfluxd();
         AuthEnabled = authEnabled;
-        Root = Path.Combine(Path.GetTempPath(), $"gridsweep-influxd-{Environment.ProcessId}-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(Root);
+        _root = new TempDirectory("gridsweep-influxd");
         Port = Loopback.FreePort();
         _config = Path.Combine(Root, "influxd.conf");
         _log = Path.Combine(Root, "influxd.log");
@@ -99,7 +99,7 @@ public sealed class InfluxServer : IDisposable
     public string Url => $"http://127.0.0.1:{Port}";
 
     /// <summary>Config, data and log of this server.</summary>
-    public string Root { get; }
+    public string Root => _root.Path;
 
     public bool IsRunning => _process is { HasExited: false };
 
@@ -224,14 +224,7 @@ public sealed class InfluxServer : IDisposable
         AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
         Stop();
         _http.Dispose();
-        try
-        {
-            Directory.Delete(Root, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A temp folder left behind is harmless.
-        }
+        _root.Dispose();
     }
 
     private void OnProcessExit(object? sender, EventArgs e) => Stop();
