@@ -11,6 +11,8 @@ public static class GridSweepConfiguration
 {
     public static IConfiguration Load(IEnumerable<KeyValuePair<string, string?>>? flags = null) =>
         new ConfigurationBuilder()
+            // Without a base path, AddJsonFile reads from the program's own folder, not the working directory.
+            .SetBasePath(Directory.GetCurrentDirectory())
             .AddJsonFile("appsettings.json", optional: true)
             .AddEnvironmentVariables()
             .AddInMemoryCollection(flags ?? [])
