@@ -7,6 +7,7 @@ using GridSweep.Coordinator.Results;
 using GridSweep.Messages.Protocol;
 using GridSweep.Messages.Sweeps;
 using GridSweep.Messages.Trials;
+using GridSweep.TestKit;
 
 namespace GridSweep.Bench;
 
@@ -82,7 +83,7 @@ internal static class CoordinatorBenchmark
     private static async Task<Row> InProcessAsync(int trials, int slots, int epochs)
     {
         Console.Error.WriteLine($"bench: coordinator in one process, {trials:N0} trials ...");
-        using var folder = new BenchFolder();
+        using var folder = new TempDirectory("gridsweep-bench");
         var system = ActorSystem.Create("gridsweep", "akka.loglevel = WARNING");
         var (seconds, heap, workingSet) = await MeasureAsync(system, folder.Path, Trials(trials, epochs), coordinator =>
         {
@@ -96,21 +97,26 @@ internal static class CoordinatorBenchmark
     private static async Task<Row> TwoProcessesAsync(int trials, int slots, int epochs)
     {
         Console.Error.WriteLine($"bench: coordinator and trainers in two processes on loopback, {trials:N0} trials ...");
-        using var folder = new BenchFolder();
-        var port = FreePort();
+        using var folder = new TempDirectory("gridsweep-bench");
+        var port = Loopback.FreePort();
         var system = ActorSystem.Create("gridsweep", Remoting(port));
-        Process? trainers = null;
-        var (seconds, heap, workingSet) = await MeasureAsync(system, folder.Path, Trials(trials, epochs), _ =>
+        ChildProcess? trainers = null;
+        (double Seconds, double Heap, double WorkingSet) measured;
+        try
         {
-            var start = new ProcessStartInfo(Environment.ProcessPath!);
-            if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet")
-                start.ArgumentList.Add(typeof(CoordinatorBenchmark).Assembly.Location);
-            foreach (var argument in new[] { TrainersCommand, $"{port}", $"{slots}", $"{epochs}" })
-                start.ArgumentList.Add(argument);
-            trainers = Process.Start(start)!;
-            return Task.CompletedTask;
-        });
-        trainers?.Kill();
+            measured = await MeasureAsync(system, folder.Path, Trials(trials, epochs), _ =>
+            {
+                var (self, prefix) = TrainingBenchmark.Self();
+                trainers = ChildProcess.Start("simulated trainers", self, [.. prefix, TrainersCommand, $"{port}", $"{slots}", $"{epochs}"]);
+                return Task.CompletedTask;
+            });
+        }
+        finally
+        {
+            trainers?.Dispose(); // Killed by process id.
+            Console.Error.Write(trainers?.Output);
+        }
+        var (seconds, heap, workingSet) = measured;
         await system.Terminate();
         return new Row("two processes, loopback", trials, slots, epochs, seconds, heap, workingSet);
     }
@@ -150,13 +156,6 @@ internal static class CoordinatorBenchmark
         return 0;
     }
 
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     private sealed class FinishListener : ReceiveActor
     {
         public FinishListener(TaskCompletionSource<SweepFinished> finished) => Receive<SweepFinished>(e => finished.TrySetResult(e));
@@ -189,10 +188,4 @@ internal static class CoordinatorBenchmark
         }
     }
 
-    private sealed class BenchFolder : IDisposable
-    {
-        public string Path { get; } = Directory.CreateTempSubdirectory("gridsweep-bench-").FullName;
-
-        public void Dispose() => Directory.Delete(Path, recursive: true);
-    }
 }

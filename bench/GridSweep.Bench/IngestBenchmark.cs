@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using GridSweep.Messages.Sweeps;
 using GridSweep.Messages.Trials;
@@ -85,14 +84,14 @@ internal static class IngestBenchmark
     {
         var database = $"bench_{Guid.NewGuid():N}"[..16];
         await server.QueryAsync($"CREATE DATABASE {database}");
-        var spool = Path.Combine(Path.GetTempPath(), $"gridsweep-bench-spool-{Guid.NewGuid():N}");
+        using var spool = new TempDirectory("gridsweep-bench-spool");
         var epochsPerTrial = Math.Max(1, options.Results / options.Trials);
         var trials = Enumerable.Range(0, options.Trials).Select(Trial).ToArray();
         // Built beforehand: the trainer has its EpochMetrics anyway; what is timed is the writer's cost.
         var metrics = Enumerable.Range(1, epochsPerTrial)
             .Select(e => new EpochMetrics(e, 0.7 / e, 0.001 * e, 0.3 + 0.01 * (e - 4) * (e - 4), 0.5 + e / 1000.0, 0.6 + e / 2000.0, 1.25))
             .ToArray();
-        var settings = new InfluxSettings(server.Url, InfluxSettings.V1, database, null, null, null, null, null, null, spool, 1L << 30);
+        var settings = new InfluxSettings(server.Url, InfluxSettings.V1, database, null, null, null, null, null, null, spool.Path, 1L << 30);
         // The queue holds the whole run: the benchmark pushes far faster than any training would.
         var writerOptions = new MetricsWriterOptions
         {
@@ -130,7 +129,6 @@ internal static class IngestBenchmark
         if (counted != options.Results)
             throw new InvalidOperationException($"InfluxDB counts {counted} results, not {options.Results}");
         await server.QueryAsync($"DROP DATABASE {database}");
-        Directory.Delete(spool, recursive: true);
 
         Array.Sort(callTicks);
         double Ns(long ticks) => ticks * 1e9 / Stopwatch.Frequency;

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using GridSweep.Messages.Sweeps;
+using GridSweep.TestKit;
 using GridSweep.TrainerNode.Data;
 using GridSweep.TrainerNode.Training;
 using TorchSharp;
@@ -69,18 +70,22 @@ internal static class TrainingBenchmark
 
     private static async Task<Measurement> RunChildProcessAsync(Options options, string model, string input)
     {
-        var self = Environment.ProcessPath!;
-        var start = new ProcessStartInfo(self) { RedirectStandardOutput = true };
-        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
-            start.ArgumentList.Add(typeof(TrainingBenchmark).Assembly.Location);
-        foreach (var argument in new[] { ChildCommand, model, input, options.Epochs.ToString(CultureInfo.InvariantCulture), options.Data, options.WordIndex ?? "" })
-            start.ArgumentList.Add(argument);
-        using var child = Process.Start(start)!;
-        var output = await child.StandardOutput.ReadToEndAsync();
-        await child.WaitForExitAsync();
+        var (self, prefix) = Self();
+        // No time limit: a child trains for as long as its epochs take.
+        var child = await ChildProcess.RunAsync(self,
+            [.. prefix, ChildCommand, model, input, options.Epochs.ToString(CultureInfo.InvariantCulture), options.Data, options.WordIndex ?? ""],
+            timeout: Timeout.InfiniteTimeSpan);
+        Console.Error.Write(child.Error);
         if (child.ExitCode != 0)
             throw new InvalidOperationException($"benchmark child {model} {input} exited with {child.ExitCode}");
-        return JsonSerializer.Deserialize<Measurement>(output.Trim().Split('\n')[^1])!;
+        return JsonSerializer.Deserialize<Measurement>(child.Output.Trim().Split('\n')[^1])!;
+    }
+
+    /// <summary>How to start this benchmark program again as a child: its executable, and the assembly when that is <c>dotnet</c>.</summary>
+    public static (string Executable, string[] Prefix) Self()
+    {
+        var self = Environment.ProcessPath!;
+        return Path.GetFileNameWithoutExtension(self) == "dotnet" ? (self, [typeof(TrainingBenchmark).Assembly.Location]) : (self, []);
     }
 
     public static async Task<int> RunChildAsync(string[] args)

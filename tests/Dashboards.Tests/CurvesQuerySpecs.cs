@@ -27,40 +27,33 @@ public sealed class CurvesQuerySpecs : IAsyncLifetime, IDisposable
     {
         var panel = DashboardFiles.Panel(_dashboard, CellTitle);
         var target = DashboardFiles.Targets(panel).Single();
-        var instances = 0;
-        // Grafana repeats the row once per selected model and, inside it, the panel once per regularizer.
-        foreach (var model in _grafana.Options["model"])
+        var cells = await _grafana.RunPerCellAsync(panel, target);
+        foreach (var (model, regularizer, result) in cells)
         {
-            foreach (var regularizer in _grafana.Options["regularizer"])
+            Assert.Equal(["Time", "seed", "epoch", "train_loss", "val_loss"], result.Columns);
+            var trials = Expected.Cell(model, regularizer).Where(t => t.Epochs.Count > 0).ToList();
+            Assert.Equal(trials.Select(t => t.Spec.Seed.ToString()).Order(), result.Series.Select(s => s.Tags["seed"]).Order());
+            foreach (var trial in trials)
             {
-                instances++;
-                var scoped = new Dictionary<string, string> { ["model"] = model, ["regularizer"] = regularizer };
-                var result = await _grafana.RunTargetAsync(panel, target, scoped);
-                Assert.Equal(["Time", "seed", "epoch", "train_loss", "val_loss"], result.Columns);
-                var trials = Expected.Cell(model, regularizer).Where(t => t.Epochs.Count > 0).ToList();
-                Assert.Equal(trials.Select(t => t.Spec.Seed.ToString()).Order(), result.Series.Select(s => s.Tags["seed"]).Order());
-                foreach (var trial in trials)
+                var rows = result.Rows.Where(r => r.Text("seed") == trial.Spec.Seed.ToString()).ToList();
+                Assert.Equal(trial.Epochs.Select(e => (double)e.Epoch), rows.Select(r => r.Number("epoch")));
+                // Each epoch sits at the schema's fixed time: 2000-01-01T00:00:00Z + epoch seconds.
+                Assert.Equal(trial.Epochs.Select(e => Schema.EpochTime(e.Epoch) / 1_000_000), rows.Select(r => r.TimeMs));
+                foreach (var (epoch, row) in trial.Epochs.Zip(rows))
                 {
-                    var rows = result.Rows.Where(r => r.Text("seed") == trial.Spec.Seed.ToString()).ToList();
-                    Assert.Equal(trial.Epochs.Select(e => (double)e.Epoch), rows.Select(r => r.Number("epoch")));
-                    // Each epoch sits at the schema's fixed time: 2000-01-01T00:00:00Z + epoch seconds.
-                    Assert.Equal(trial.Epochs.Select(e => Schema.EpochTime(e.Epoch) / 1_000_000), rows.Select(r => r.TimeMs));
-                    foreach (var (epoch, row) in trial.Epochs.Zip(rows))
+                    if (double.IsFinite(epoch.ValLoss))
                     {
-                        if (double.IsFinite(epoch.ValLoss))
-                        {
-                            Expected.Near(epoch.ValLoss, row.Number("val_loss"), $"{trial.Spec.Id} epoch {epoch.Epoch} val_loss");
-                            Expected.Near(epoch.TrainLoss, row.Number("train_loss"), $"{trial.Spec.Id} epoch {epoch.Epoch} train_loss");
-                        }
-                        else
-                        {
-                            Assert.False(row.Has("val_loss") || row.Has("train_loss"), "a diverged epoch keeps its epoch but no loss");
-                        }
+                        Expected.Near(epoch.ValLoss, row.Number("val_loss"), $"{trial.Spec.Id} epoch {epoch.Epoch} val_loss");
+                        Expected.Near(epoch.TrainLoss, row.Number("train_loss"), $"{trial.Spec.Id} epoch {epoch.Epoch} train_loss");
+                    }
+                    else
+                    {
+                        Assert.False(row.Has("val_loss") || row.Has("train_loss"), "a diverged epoch keeps its epoch but no loss");
                     }
                 }
             }
         }
-        Assert.Equal(4, instances);
+        Assert.Equal(4, cells.Count);
     }
 
     [Fact]

@@ -197,6 +197,24 @@ public sealed partial class GrafanaEmulation : IDisposable
         return result;
     }
 
+    /// <summary>
+    /// Runs a repeated cell panel as Grafana shows it: the row once per selected model and, inside it, the panel
+    /// once per selected regularizer, each instance with its own model and regularizer.
+    /// </summary>
+    public async Task<IReadOnlyList<(string Model, string Regularizer, QueryResult Result)>> RunPerCellAsync(JsonObject panel, JsonObject target)
+    {
+        var cells = new List<(string, string, QueryResult)>();
+        foreach (var model in Options["model"])
+        {
+            foreach (var regularizer in Options["regularizer"])
+            {
+                var scoped = new Dictionary<string, string> { ["model"] = model, ["regularizer"] = regularizer };
+                cells.Add((model, regularizer, await RunTargetAsync(panel, target, scoped)));
+            }
+        }
+        return cells;
+    }
+
     public async Task<QueryResult> RunAsync(string query)
     {
         var form = new FormUrlEncodedContent(new Dictionary<string, string> { ["q"] = query, ["db"] = _database, ["epoch"] = "ms" });

@@ -281,31 +281,24 @@ public sealed class RealSweepPanelSpecs : IClassFixture<RealSweepFixture>, IAsyn
         var (grafana, dashboard) = await OpenAsync(Curves);
         var panel = DashboardFiles.Panel(dashboard, CellCurves);
         var target = DashboardFiles.Targets(panel).Single();
-        var instances = 0;
-        // The row repeats per selected model, the panel inside it per selected regularizer.
-        foreach (var model in grafana.Options["model"])
+        var cells = await grafana.RunPerCellAsync(panel, target);
+        foreach (var (model, regularizer, result) in cells)
         {
-            foreach (var regularizer in grafana.Options["regularizer"])
+            Assert.Equal(["Time", "seed", "epoch", "train_loss", "val_loss"], result.Columns);
+            var trial = Assert.Single(_run.Cell(model, regularizer));
+            var series = Assert.Single(result.Series);
+            Assert.Equal(trial.Seed, series.Tags["seed"]);
+            var epochs = _run.Curve(trial.TrialId).ToList();
+            Assert.Equal(RealSweepFixture.Epochs, result.Rows.Count);
+            Assert.Equal(epochs.Select(e => (double)e.Epoch), result.Rows.Select(r => r.Number("epoch")));
+            Assert.Equal(epochs.Select(e => Schema.EpochTime(e.Epoch) / 1_000_000), result.Rows.Select(r => r.TimeMs));
+            foreach (var (epoch, row) in epochs.Zip(result.Rows))
             {
-                instances++;
-                var scoped = new Dictionary<string, string> { ["model"] = model, ["regularizer"] = regularizer };
-                var result = await grafana.RunTargetAsync(panel, target, scoped);
-                Assert.Equal(["Time", "seed", "epoch", "train_loss", "val_loss"], result.Columns);
-                var trial = Assert.Single(_run.Cell(model, regularizer));
-                var series = Assert.Single(result.Series);
-                Assert.Equal(trial.Seed, series.Tags["seed"]);
-                var epochs = _run.Curve(trial.TrialId).ToList();
-                Assert.Equal(RealSweepFixture.Epochs, result.Rows.Count);
-                Assert.Equal(epochs.Select(e => (double)e.Epoch), result.Rows.Select(r => r.Number("epoch")));
-                Assert.Equal(epochs.Select(e => Schema.EpochTime(e.Epoch) / 1_000_000), result.Rows.Select(r => r.TimeMs));
-                foreach (var (epoch, row) in epochs.Zip(result.Rows))
-                {
-                    Expected.Near(epoch.TrainLoss, row.Number("train_loss"), $"{model}/{regularizer} epoch {epoch.Epoch} train_loss");
-                    Expected.Near(epoch.ValLoss, row.Number("val_loss"), $"{model}/{regularizer} epoch {epoch.Epoch} val_loss");
-                }
+                Expected.Near(epoch.TrainLoss, row.Number("train_loss"), $"{model}/{regularizer} epoch {epoch.Epoch} train_loss");
+                Expected.Near(epoch.ValLoss, row.Number("val_loss"), $"{model}/{regularizer} epoch {epoch.Epoch} val_loss");
             }
         }
-        Assert.Equal(4, instances);
+        Assert.Equal(4, cells.Count);
     }
 
     [Fact]

@@ -6,9 +6,9 @@ namespace GridSweep.Deploy.Tests;
 /// <summary>deploy/docker-compose.yml, checked by Docker Compose itself (no engine needed) and against the programs.</summary>
 public sealed class ComposeSpecs : IDisposable
 {
-    private readonly string temp = Directory.CreateTempSubdirectory("gridsweep-compose-").FullName;
+    private readonly TempDirectory temp = new("gridsweep-compose");
 
-    public void Dispose() => Directory.Delete(temp, recursive: true);
+    public void Dispose() => temp.Dispose();
 
     private static ProcessResult Compose(string envFile, params string[] arguments)
     {
@@ -19,7 +19,7 @@ public sealed class ComposeSpecs : IDisposable
 
     private string EnvFile(Func<string, bool>? keep = null)
     {
-        var path = Path.Combine(temp, ".env");
+        var path = temp.Combine(".env");
         File.WriteAllLines(path, File.ReadAllLines(Repository.EnvExample).Where(l => keep is null || keep(l)));
         return path;
     }
@@ -29,8 +29,8 @@ public sealed class ComposeSpecs : IDisposable
     {
         var result = Compose(EnvFile(), "config", "-q");
 
-        Assert.True(result.ExitCode == 0, $"docker-compose config -q refused deploy/docker-compose.yml:\n{result.Output}");
-        Assert.DoesNotContain("WARN", result.Stderr, StringComparison.OrdinalIgnoreCase);
+        Assert.True(result.ExitCode == 0, $"docker-compose config -q refused deploy/docker-compose.yml:\n{result.Report}");
+        Assert.DoesNotContain("WARN", result.Error, StringComparison.OrdinalIgnoreCase);
     }
 
     [Fact]
@@ -39,16 +39,16 @@ public sealed class ComposeSpecs : IDisposable
         var result = Compose(EnvFile(line => !line.StartsWith("INFLUX_TOKEN=", StringComparison.Ordinal)), "config", "-q");
 
         Assert.NotEqual(0, result.ExitCode);
-        Assert.Contains("set INFLUX_TOKEN in deploy/.env", result.Stdout + result.Stderr);
+        Assert.Contains("set INFLUX_TOKEN in deploy/.env", result.All);
     }
 
     [Fact]
     public void The_resolved_model_has_the_values_of_the_env_file()
     {
         var result = Compose(EnvFile(), "config");
-        Assert.True(result.ExitCode == 0, result.Output);
-        var resolved = Path.Combine(temp, "resolved.yml");
-        File.WriteAllText(resolved, result.Stdout);
+        Assert.True(result.ExitCode == 0, result.Report);
+        var resolved = temp.Combine("resolved.yml");
+        File.WriteAllText(resolved, result.Output);
         var services = ComposeFile.Services(resolved).ToDictionary(s => s.Name);
         var env = EnvExample.Read(Repository.EnvExample).ToDictionary(e => e.Name, e => e.Value);
 

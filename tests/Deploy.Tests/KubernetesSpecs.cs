@@ -9,9 +9,9 @@ namespace GridSweep.Deploy.Tests;
 public sealed class KubernetesSpecs : IDisposable
 {
     private const string Namespace = "gridsweep";
-    private readonly string temp = Directory.CreateTempSubdirectory("gridsweep-k8s-").FullName;
+    private readonly TempDirectory temp = new("gridsweep-k8s");
 
-    public void Dispose() => Directory.Delete(temp, recursive: true);
+    public void Dispose() => temp.Dispose();
 
     private static ProcessResult Validate(string k8sDir) =>
         Tools.Run(Tools.NodeWithValidatePackages(), [Path.Combine(Repository.ValidateDir, "validate-k8s.js"), k8sDir]);
@@ -21,16 +21,16 @@ public sealed class KubernetesSpecs : IDisposable
     {
         var result = Validate(Repository.K8sDir);
 
-        Assert.True(result.ExitCode == 0, $"deploy/validate/validate-k8s.js found problems:\n{result.Output}");
+        Assert.True(result.ExitCode == 0, $"deploy/validate/validate-k8s.js found problems:\n{result.Report}");
         foreach (var file in KubernetesManifests.Files())
-            Assert.Contains($"checked {Path.GetFileName(file)}:", result.Stdout);
-        Assert.Matches(@"\d+ objects in \d+ files valid", result.Stdout);
+            Assert.Contains($"checked {Path.GetFileName(file)}:", result.Output);
+        Assert.Matches(@"\d+ objects in \d+ files valid", result.Output);
     }
 
     [Fact]
     public void The_validator_refuses_broken_manifests()
     {
-        var copy = Path.Combine(temp, "k8s");
+        var copy = temp.Combine("k8s");
         Directory.CreateDirectory(copy);
         foreach (var file in Directory.EnumerateFiles(Repository.K8sDir))
             File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
@@ -44,10 +44,10 @@ public sealed class KubernetesSpecs : IDisposable
         var result = Validate(copy);
 
         Assert.Equal(1, result.ExitCode);
-        Assert.Contains("terminationGracePeriodSecond: unknown field", result.Stderr);
-        Assert.Contains("containerPort must be integer", result.Stderr);
-        Assert.Contains("has 1 replicas, no pod 1", result.Stderr);
-        Assert.Contains("Secret gridsweep-secrets has no key influx-tokens", result.Stderr);
+        Assert.Contains("terminationGracePeriodSecond: unknown field", result.Error);
+        Assert.Contains("containerPort must be integer", result.Error);
+        Assert.Contains("has 1 replicas, no pod 1", result.Error);
+        Assert.Contains("Secret gridsweep-secrets has no key influx-tokens", result.Error);
     }
 
     [Fact]
@@ -120,7 +120,7 @@ public sealed class KubernetesSpecs : IDisposable
             Assert.True(File.Exists(Repository.PathOf(path)) || Directory.Exists(Repository.PathOf(path)), $"configmaps.sh reads {path}, which does not exist");
         }
         var syntax = Tools.Run("bash", ["-n", Path.Combine(Repository.K8sDir, "configmaps.sh")]);
-        Assert.True(syntax.ExitCode == 0, syntax.Output);
+        Assert.True(syntax.ExitCode == 0, syntax.Report);
 
         var grafana = KubernetesManifests.Objects().Single(o => o.Object.Str("kind") == "Deployment" && o.Object.Str("metadata", "name") == "grafana").Object;
         var mounts = grafana.Get("spec", "template", "spec", "containers").List().Single().Get("volumeMounts").List()

@@ -26,8 +26,8 @@ public sealed class LayoutSpecs
     private static IReadOnlyList<string> TransitivePackages(string project)
     {
         var result = Tools.Run("dotnet", ["list", project, "package", "--include-transitive"], timeout: TimeSpan.FromMinutes(3));
-        Assert.True(result.ExitCode == 0, $"dotnet list {project} package failed (restore the solution first):\n{result.Output}");
-        return result.Stdout.Split('\n')
+        Assert.True(result.ExitCode == 0, $"dotnet list {project} package failed (restore the solution first):\n{result.Report}");
+        return result.Output.Split('\n')
             .Select(line => line.Trim())
             .Where(line => line.StartsWith('>'))
             .Select(line => line[1..].Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries)[0])

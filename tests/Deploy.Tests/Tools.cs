@@ -1,12 +1,6 @@
-using System.Diagnostics;
+using GridSweep.TestKit;
 
 namespace GridSweep.Deploy.Tests;
-
-/// <summary>The result of a finished process.</summary>
-internal sealed record ProcessResult(int ExitCode, string Stdout, string Stderr)
-{
-    public string Output => $"exit code {ExitCode}\nstdout:\n{Stdout}\nstderr:\n{Stderr}";
-}
 
 /// <summary>
 /// Runs the command-line tools the checks need. A missing tool fails the test with the command that
@@ -18,40 +12,12 @@ internal static class Tools
     public const string NodeInstall = "apt-get install nodejs npm (scripts/test.sh installs them when node is missing)";
     public const string ValidatePackagesInstall = "npm ci --prefix deploy/validate (scripts/test.sh runs it)";
 
-    public static ProcessResult Run(string fileName, IEnumerable<string> arguments, string? workingDirectory = null, TimeSpan? timeout = null)
-    {
-        var start = new ProcessStartInfo(fileName)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = workingDirectory ?? Repository.Root,
-        };
-        foreach (var argument in arguments)
-            start.ArgumentList.Add(argument);
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {fileName}");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(timeout ?? TimeSpan.FromMinutes(2)))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{fileName} {string.Join(' ', arguments)} did not finish in time");
-        }
-        process.WaitForExit();
-        return new ProcessResult(process.ExitCode, stdout.Result, stderr.Result);
-    }
+    /// <summary>Runs a tool in the repository's root to completion (killed after <paramref name="timeout"/>, 2 minutes unless told).</summary>
+    public static ProcessResult Run(string fileName, IEnumerable<string> arguments, TimeSpan? timeout = null) =>
+        ChildProcess.Run(fileName, arguments, Repository.Root, timeout: timeout ?? TimeSpan.FromMinutes(2));
 
-    /// <summary>The full path of an executable on PATH, or null.</summary>
-    public static string? Find(string name)
-    {
-        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
-        {
-            var candidate = Path.Combine(dir, name);
-            if (File.Exists(candidate))
-                return candidate;
-        }
-        return null;
-    }
+    /// <summary>The full path of an executable on PATH (or in the usual system folders), or null.</summary>
+    public static string? Find(string name) => ChildProcess.FindExecutable(name);
 
     /// <summary>
     /// How to call Docker Compose without a Docker engine: Debian's docker-compose (v1) or the docker CLI's

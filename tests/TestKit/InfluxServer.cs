@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 
@@ -47,21 +46,21 @@ public sealed class InfluxServer : IDisposable
     private readonly string _influxd;
     private readonly string _config;
     private readonly string _log;
-    private Process? _process;
+    private readonly TempDirectory _root;
+    private ChildProcess? _process;
     private bool _adminCreated;
 
     public InfluxServer(bool authEnabled)
     {
         _influxd = FindInfluxd();
         AuthEnabled = authEnabled;
-        Root = Path.Combine(Path.GetTempPath(), $"gridsweep-influxd-{Environment.ProcessId}-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(Root);
-        Port = FreePort();
+        _root = new TempDirectory("gridsweep-influxd");
+        Port = Loopback.FreePort();
         _config = Path.Combine(Root, "influxd.conf");
         _log = Path.Combine(Root, "influxd.log");
         File.WriteAllText(_config, $"""
             reporting-disabled = true
-            bind-address = "127.0.0.1:{FreePort()}"
+            bind-address = "127.0.0.1:{Loopback.FreePort()}"
 
             [meta]
               dir = "{Root}/meta"
@@ -100,7 +99,7 @@ public sealed class InfluxServer : IDisposable
     public string Url => $"http://127.0.0.1:{Port}";
 
     /// <summary>Config, data and log of this server.</summary>
-    public string Root { get; }
+    public string Root => _root.Path;
 
     public bool IsRunning => _process is { HasExited: false };
 
@@ -120,11 +119,7 @@ public sealed class InfluxServer : IDisposable
                 ? configured
                 : throw new InvalidOperationException($"{InfluxdVariable} is '{configured}', which does not exist; {InstallHint}");
         }
-        var path = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Concat(["/usr/bin", "/usr/sbin", "/usr/local/bin"])
-            .Select(folder => Path.Combine(folder, "influxd"))
-            .FirstOrDefault(File.Exists);
-        return path ?? throw new InvalidOperationException($"influxd (InfluxDB 1.x) is not installed; {InstallHint}");
+        return ChildProcess.FindExecutable("influxd") ?? throw new InvalidOperationException($"influxd (InfluxDB 1.x) is not installed; {InstallHint}");
     }
 
     /// <summary>Starts influxd (again, after <see cref="Stop"/>) and waits until <c>/ping</c> answers.</summary>
@@ -133,10 +128,7 @@ public sealed class InfluxServer : IDisposable
         if (IsRunning)
             return;
         // exec: the shell becomes influxd, so the process id we hold is the server's.
-        var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
-        foreach (var argument in new[] { "-c", "exec \"$0\" run -config \"$1\" >>\"$2\" 2>&1", _influxd, _config, _log })
-            start.ArgumentList.Add(argument);
-        _process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {_influxd}");
+        _process = ChildProcess.Start("influxd", "/bin/sh", ["-c", "exec \"$0\" run -config \"$1\" >>\"$2\" 2>&1", _influxd, _config, _log]);
 
         var deadline = Stopwatch.StartNew();
         while (true)
@@ -172,8 +164,8 @@ public sealed class InfluxServer : IDisposable
             return;
         if (!_process.HasExited)
         {
-            _process.Kill();
-            _process.WaitForExit();
+            _process.KillHard();
+            _process.WaitForExit(Timeout.InfiniteTimeSpan);
         }
         _process.Dispose();
         _process = null;
@@ -232,14 +224,7 @@ public sealed class InfluxServer : IDisposable
         AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
         Stop();
         _http.Dispose();
-        try
-        {
-            Directory.Delete(Root, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A temp folder left behind is harmless.
-        }
+        _root.Dispose();
     }
 
     private void OnProcessExit(object? sender, EventArgs e) => Stop();
@@ -255,13 +240,6 @@ public sealed class InfluxServer : IDisposable
         {
             return "(no log)";
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
 

@@ -18,11 +18,11 @@ public sealed class ClusterSpecs : IClassFixture<InfluxServerFixture>, IDisposab
     private readonly ITestOutputHelper report;
 
     private readonly TempDirectory directory = new("gridsweep-cluster");
-    private readonly List<NodeProcess> processes = [];
+    private readonly List<ChildProcess> processes = [];
     private readonly string spec;
     private readonly string output;
     private readonly string cache;
-    private readonly int port = NodeProcess.FreePort();
+    private readonly int port = Loopback.FreePort();
 
     private readonly InfluxServer influx;
 
@@ -58,15 +58,15 @@ public sealed class ClusterSpecs : IClassFixture<InfluxServerFixture>, IDisposab
         directory.Dispose();
     }
 
-    private NodeProcess StartCoordinator(params string[] extra) => Track(NodeProcess.Coordinator(spec, port, output,
+    private ChildProcess StartCoordinator(params string[] extra) => Track(NodeProcess.Coordinator(spec, port, output,
         ["--data", TestData.ImdbArchive, "--word-index", TestData.KerasWordIndex, "--cache", cache, .. extra]));
 
-    private NodeProcess StartTrainer(string nodeId, params string[] extra) => Track(NodeProcess.Trainer(nodeId, port, cache, extra));
+    private ChildProcess StartTrainer(string nodeId, params string[] extra) => Track(NodeProcess.Trainer(nodeId, port, cache, extra));
 
     private string[] Metrics(string database, string nodeId) =>
         ["--influx-url", influx.Url, "--influx-api", "v1", "--influx-bucket", database, "--influx-spool", directory.Combine("spool-" + nodeId)];
 
-    private NodeProcess Track(NodeProcess process)
+    private ChildProcess Track(ChildProcess process)
     {
         processes.Add(process);
         return process;

@@ -22,7 +22,7 @@ public sealed partial class LoadSpecs(ITestOutputHelper report) : IDisposable
     private static readonly TimeSpan HangGuard = NodeProcess.HangGuard;
 
     private readonly TempDirectory directory = new("gridsweep-load");
-    private readonly List<NodeProcess> processes = [];
+    private readonly List<ChildProcess> processes = [];
 
     private static TimeSpan Duration =>
         TimeSpan.FromSeconds(Environment.GetEnvironmentVariable(DurationVariable) is { Length: > 0 } seconds
@@ -60,7 +60,7 @@ public sealed partial class LoadSpecs(ITestOutputHelper report) : IDisposable
               model: {bigger: {hidden: [512, 512]}}
               regularizer: {none: {}}
             """);
-        var port = NodeProcess.FreePort();
+        var port = Loopback.FreePort();
         var started = DateTime.UtcNow;
         var coordinator = Track(NodeProcess.Coordinator(environment, spec, port, directory.Combine("runs")));
         var a = Track(NodeProcess.Trainer(environment, "trainer-a", port, directory.Combine("cache-a"), "--slots", "2"));
@@ -102,7 +102,7 @@ public sealed partial class LoadSpecs(ITestOutputHelper report) : IDisposable
         Assert.False(a.HasExited || b.HasExited || coordinator.HasExited, "every node is still running");
     }
 
-    private NodeProcess Track(NodeProcess process)
+    private ChildProcess Track(ChildProcess process)
     {
         processes.Add(process);
         return process;

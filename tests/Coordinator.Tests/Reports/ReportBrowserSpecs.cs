@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using GridSweep.Coordinator.Reports;
 using GridSweep.TestKit;
 using SkiaSharp;
@@ -59,40 +58,20 @@ public sealed class ReportBrowserSpecs
 
     private static class Chromium
     {
-        private static readonly string[] Candidates = ["/usr/bin/chromium", "/usr/bin/chromium-browser"];
-
         /// <summary>Runs headless Chromium with a fresh profile inside <paramref name="directory"/>; returns its standard output.</summary>
         public static string Run(TempDirectory directory, params string[] arguments)
         {
-            var executable = Candidates.FirstOrDefault(File.Exists)
-                ?? (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':')
-                    .Select(folder => Path.Combine(folder, "chromium")).FirstOrDefault(File.Exists);
+            var executable = ChildProcess.FindExecutable("chromium", "chromium-browser");
             if (executable is null)
                 Assert.Fail("Chromium is not installed; these tests open the report in it. Install it with: apt-get install chromium (scripts/test.sh does)");
 
-            var start = new ProcessStartInfo(executable)
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            };
             // Headless, no GPU, and no network of its own: the closed network here refuses Chromium's background connections.
-            foreach (var flag in new[] { "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                         "--user-data-dir=" + directory.Combine("chromium-profile-" + Guid.NewGuid().ToString("N")) })
-                start.ArgumentList.Add(flag);
-            foreach (var argument in arguments)
-                start.ArgumentList.Add(argument);
-
-            using var process = Process.Start(start)!;
-            var output = process.StandardOutput.ReadToEndAsync();
-            var error = process.StandardError.ReadToEndAsync();
-            if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
-            {
-                process.Kill(entireProcessTree: true);
-                Assert.Fail($"Chromium did not finish in 2 minutes: {string.Join(' ', arguments)}");
-            }
-            Assert.True(process.ExitCode == 0, $"Chromium exited with {process.ExitCode}: {error.Result}");
-            return output.Result;
+            string[] flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--user-data-dir=" + directory.Combine("chromium-profile-" + Guid.NewGuid().ToString("N"))];
+            var result = ChildProcess.Run(executable, [.. flags, .. arguments], timeout: TimeSpan.FromMinutes(2));
+            Assert.True(result.ExitCode == 0, $"Chromium exited with {result.ExitCode}: {result.Error}");
+            return result.Output;
         }
     }
 }

@@ -11,13 +11,7 @@ public sealed class SweepGridSpecs
     [Fact]
     public void Seeds_are_the_innermost_axis()
     {
-        var trials = SweepGrid.Expand(TestSweeps.Parse("""
-            name: tiny
-            dataset: {name: imdb}
-            training: {seeds: [7, 3]}
-            grid:
-              model: {a: {hidden: [4]}, b: {hidden: [8]}}
-            """));
+        var trials = SweepGrid.Expand(TestSweeps.Parse(TestSweeps.Sweep(training: "{seeds: [7, 3]}", model: "{a: {hidden: [4]}, b: {hidden: [8]}}")));
 
         Assert.Equal(["a/none/adam/7", "a/none/adam/3", "b/none/adam/7", "b/none/adam/3"], Labels(trials));
     }
@@ -25,15 +19,10 @@ public sealed class SweepGridSpecs
     [Fact]
     public void Axes_nest_model_regularizer_optimizer_seed()
     {
-        var trials = SweepGrid.Expand(TestSweeps.Parse("""
-            name: tiny
-            dataset: {name: imdb}
-            training: {seeds: [1, 2]}
-            grid:
-              model: {a: {hidden: [4]}, b: {hidden: [8]}}
-              regularizer: {none: {}, l2: {l2: 0.001}}
-              optimizer: {adam: {}, sgd: {}}
-            """));
+        var trials = SweepGrid.Expand(TestSweeps.Parse(TestSweeps.Sweep(training: "{seeds: [1, 2]}", model: "{a: {hidden: [4]}, b: {hidden: [8]}}", grid: """
+            regularizer: {none: {}, l2: {l2: 0.001}}
+            optimizer: {adam: {}, sgd: {}}
+            """)));
 
         Assert.Equal(2 * 2 * 2 * 2, trials.Count);
         Assert.Equal(
@@ -45,14 +34,10 @@ public sealed class SweepGridSpecs
     [Fact]
     public void Learning_rates_multiply_the_optimizer_axis_and_override_its_rate()
     {
-        var spec = TestSweeps.Parse("""
-            name: tiny
-            dataset: {name: imdb}
-            grid:
-              model: {a: {hidden: [4]}}
-              optimizer: {adam: {}, sgd: {momentum: 0.9}}
-              learning_rate: [0.001, 0.0003]
-            """);
+        var spec = TestSweeps.Parse(TestSweeps.Sweep(model: "{a: {hidden: [4]}}", grid: """
+            optimizer: {adam: {}, sgd: {momentum: 0.9}}
+            learning_rate: [0.001, 0.0003]
+            """));
 
         var trials = SweepGrid.Expand(spec);
 
@@ -64,14 +49,7 @@ public sealed class SweepGridSpecs
     [Fact]
     public void Learning_rates_without_an_optimizer_axis_vary_the_training_optimizer()
     {
-        var trials = SweepGrid.Expand(TestSweeps.Parse("""
-            name: tiny
-            dataset: {name: imdb}
-            training: {optimizer: {name: rmsprop, rho: 0.8}}
-            grid:
-              model: {a: {hidden: [4]}}
-              learning_rate: [0.01, 0.001]
-            """));
+        var trials = SweepGrid.Expand(TestSweeps.Parse(TestSweeps.Sweep(training: "{optimizer: {name: rmsprop, rho: 0.8}}", model: "{a: {hidden: [4]}}", grid: "learning_rate: [0.01, 0.001]")));
 
         Assert.Equal(
             [new OptimizerSpec("rmsprop", 0.01, Rho: 0.8), new OptimizerSpec("rmsprop", 0.001, Rho: 0.8)],
@@ -82,13 +60,7 @@ public sealed class SweepGridSpecs
     [Fact]
     public void Every_trial_carries_the_sweep_wide_settings()
     {
-        var trials = SweepGrid.Expand(TestSweeps.Parse("""
-            name: tiny
-            dataset: {name: imdb, num_words: 5000}
-            training: {epochs: 4, batch_size: 64, input_layer: dense, seeds: [1, 2]}
-            grid:
-              model: {a: {hidden: [4]}, b: {hidden: [8]}}
-            """));
+        var trials = SweepGrid.Expand(TestSweeps.Parse(TestSweeps.Sweep(training: "{epochs: 4, batch_size: 64, input_layer: dense, seeds: [1, 2]}", dataset: "{name: imdb, num_words: 5000}", model: "{a: {hidden: [4]}, b: {hidden: [8]}}")));
 
         Assert.All(trials, t =>
         {
@@ -101,15 +73,10 @@ public sealed class SweepGridSpecs
     [Fact]
     public void Trial_ids_are_unique_within_a_sweep()
     {
-        var trials = SweepGrid.Expand(TestSweeps.Parse("""
-            name: tiny
-            dataset: {name: imdb}
-            training: {seeds: [1, 2, 3]}
-            grid:
-              model: {a: {hidden: [4]}, b: {hidden: [8]}}
-              regularizer: {none: {}, l2: {l2: 0.001}, dropout: {dropout: 0.5}}
-              learning_rate: [0.01, 0.001]
-            """));
+        var trials = SweepGrid.Expand(TestSweeps.Parse(TestSweeps.Sweep(training: "{seeds: [1, 2, 3]}", model: "{a: {hidden: [4]}, b: {hidden: [8]}}", grid: """
+            regularizer: {none: {}, l2: {l2: 0.001}, dropout: {dropout: 0.5}}
+            learning_rate: [0.01, 0.001]
+            """)));
 
         Assert.Equal(36, trials.Count);
         Assert.Equal(trials.Count, trials.Select(t => t.Id).Distinct().Count());

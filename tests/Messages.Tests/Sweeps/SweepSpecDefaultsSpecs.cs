@@ -41,14 +41,7 @@ public sealed class SweepSpecDefaultsSpecs
     [Fact]
     public void Optimizer_axis_defaults_to_the_training_optimizer_named_after_it()
     {
-        var spec = TestSweeps.Parse("""
-            name: tiny
-            dataset: {name: imdb}
-            training:
-              optimizer: {name: rmsprop, learning_rate: 0.01, rho: 0.8}
-            grid:
-              model: {small: {hidden: [4]}}
-            """);
+        var spec = TestSweeps.Parse(TestSweeps.Sweep(training: "optimizer: {name: rmsprop, learning_rate: 0.01, rho: 0.8}"));
 
         Assert.Equal([new("rmsprop", new OptimizerSpec("rmsprop", 0.01, Rho: 0.8))], spec.Optimizers);
     }
@@ -56,16 +49,10 @@ public sealed class SweepSpecDefaultsSpecs
     [Fact]
     public void Grid_optimizer_entries_fall_back_to_the_training_optimizer()
     {
-        var spec = TestSweeps.Parse("""
-            name: tiny
-            dataset: {name: imdb}
-            training:
-              optimizer: {name: sgd, learning_rate: 0.01, momentum: 0.9}
-            grid:
-              model: {small: {hidden: [4]}}
-              optimizer:
-                fast: {learning_rate: 0.1}
-            """);
+        var spec = TestSweeps.Parse(TestSweeps.Sweep(training: "optimizer: {name: sgd, learning_rate: 0.01, momentum: 0.9}", grid: """
+            optimizer:
+              fast: {learning_rate: 0.1}
+            """));
 
         Assert.Equal([new("fast", new OptimizerSpec("sgd", 0.1, Momentum: 0.9))], spec.Optimizers);
     }
@@ -73,15 +60,11 @@ public sealed class SweepSpecDefaultsSpecs
     [Fact]
     public void A_grid_optimizer_entry_named_after_an_optimizer_is_that_optimizer()
     {
-        var spec = TestSweeps.Parse("""
-            name: tiny
-            dataset: {name: imdb}
-            grid:
-              model: {small: {hidden: [4]}}
-              optimizer:
-                adam: {}
-                sgd: {momentum: 0.9}
-            """);
+        var spec = TestSweeps.Parse(TestSweeps.Sweep(grid: """
+            optimizer:
+              adam: {}
+              sgd: {momentum: 0.9}
+            """));
 
         Assert.Equal(
             [new("adam", new OptimizerSpec("adam", 0.001)), new("sgd", new OptimizerSpec("sgd", 0.001, Momentum: 0.9))],
@@ -91,15 +74,11 @@ public sealed class SweepSpecDefaultsSpecs
     [Fact]
     public void An_entry_without_settings_takes_all_defaults()
     {
-        var spec = TestSweeps.Parse("""
-            name: tiny
-            dataset: {name: imdb}
-            grid:
-              model: {small: {hidden: [4]}}
-              regularizer:
-                none:
-                bn: {batch_norm: true}
-            """);
+        var spec = TestSweeps.Parse(TestSweeps.Sweep(grid: """
+            regularizer:
+              none:
+              bn: {batch_norm: true}
+            """));
 
         Assert.Equal([new("none", RegularizerSpec.None), new("bn", new RegularizerSpec(BatchNorm: true))], spec.Regularizers);
     }
@@ -107,12 +86,7 @@ public sealed class SweepSpecDefaultsSpecs
     [Fact]
     public void A_relative_word_index_resolves_against_the_sweep_file_folder()
     {
-        var spec = SweepSpecParser.Parse("""
-            name: tiny
-            dataset: {name: imdb, word_index: data/imdb_word_index.json}
-            grid:
-              model: {small: {hidden: [4]}}
-            """, "/srv/sweeps/tiny.yaml");
+        var spec = SweepSpecParser.Parse(TestSweeps.Sweep(dataset: "{name: imdb, word_index: data/imdb_word_index.json}"), "/srv/sweeps/tiny.yaml");
 
         Assert.Equal(Path.GetFullPath("/srv/sweeps/data/imdb_word_index.json"), spec.Dataset.WordIndex);
     }
@@ -120,12 +94,7 @@ public sealed class SweepSpecDefaultsSpecs
     [Fact]
     public void An_absolute_word_index_is_kept()
     {
-        var spec = SweepSpecParser.Parse("""
-            name: tiny
-            dataset: {name: imdb, word_index: /data/imdb_word_index.json}
-            grid:
-              model: {small: {hidden: [4]}}
-            """, "/srv/sweeps/tiny.yaml");
+        var spec = SweepSpecParser.Parse(TestSweeps.Sweep(dataset: "{name: imdb, word_index: /data/imdb_word_index.json}"), "/srv/sweeps/tiny.yaml");
 
         Assert.Equal(Path.GetFullPath("/data/imdb_word_index.json"), spec.Dataset.WordIndex);
     }
@@ -136,13 +105,7 @@ public sealed class SweepSpecDefaultsSpecs
     [InlineData("cuda:1")]
     public void Accepts_a_device(string device)
     {
-        var spec = TestSweeps.Parse($$$"""
-            name: tiny
-            dataset: {name: imdb}
-            training: {device: "{{{device}}}"}
-            grid:
-              model: {small: {hidden: [4]}}
-            """);
+        var spec = TestSweeps.Parse(TestSweeps.Sweep(training: $"{{device: \"{device}\"}}"));
 
         Assert.Equal(device, spec.Training.Device);
     }
@@ -157,13 +120,7 @@ public sealed class SweepSpecDefaultsSpecs
         CultureInfo.CurrentCulture = commaDecimals;
         try
         {
-            var spec = TestSweeps.Parse("""
-                name: tiny
-                dataset: {name: imdb}
-                training: {optimizer: {learning_rate: 0.0003}}
-                grid:
-                  model: {small: {hidden: [4]}}
-                """);
+            var spec = TestSweeps.Parse(TestSweeps.Sweep(training: "{optimizer: {learning_rate: 0.0003}}"));
 
             Assert.Equal(0.0003, spec.Training.Optimizer.LearningRate);
         }

@@ -8,14 +8,7 @@ public sealed class SweepSpecErrorSpecs
     [Fact]
     public void An_unknown_key_is_reported_with_the_allowed_keys()
     {
-        var error = TestSweeps.SingleError("""
-            name: tiny
-            dataset: {name: imdb}
-            training:
-              epoch: 5
-            grid:
-              model: {small: {hidden: [4]}}
-            """);
+        var error = TestSweeps.SingleError(TestSweeps.Sweep(training: "epoch: 5"));
 
         Assert.Equal(
             new SpecError(TestSweeps.File, 4, 3, "training.epoch",
@@ -26,16 +19,11 @@ public sealed class SweepSpecErrorSpecs
     [Fact]
     public void A_value_outside_a_choice_is_reported_with_the_allowed_values()
     {
-        var error = TestSweeps.SingleError("""
-            name: tiny
-            dataset: {name: imdb}
-            training:
-              epochs: 20
-              batch_size: 512
-              input_layer: spars
-            grid:
-              model: {small: {hidden: [4]}}
-            """);
+        var error = TestSweeps.SingleError(TestSweeps.Sweep(training: """
+            epochs: 20
+            batch_size: 512
+            input_layer: spars
+            """));
 
         Assert.Equal("sweeps/test.yaml:6:16: training.input_layer: 'spars' is not allowed; allowed values: sparse, dense", error.ToString());
     }
@@ -43,12 +31,7 @@ public sealed class SweepSpecErrorSpecs
     [Fact]
     public void An_unknown_dataset_is_reported_with_the_known_ones()
     {
-        var error = TestSweeps.SingleError("""
-            name: tiny
-            dataset: {name: mnist}
-            grid:
-              model: {small: {hidden: [4]}}
-            """);
+        var error = TestSweeps.SingleError(TestSweeps.Sweep(dataset: "{name: mnist}"));
 
         Assert.Equal(new SpecError(TestSweeps.File, 2, 17, "dataset.name", "'mnist' is not allowed; allowed values: imdb"), error);
     }
@@ -56,14 +39,10 @@ public sealed class SweepSpecErrorSpecs
     [Fact]
     public void A_fraction_out_of_range_is_reported_with_the_range()
     {
-        var error = TestSweeps.SingleError("""
-            name: tiny
-            dataset: {name: imdb}
-            grid:
-              model: {small: {hidden: [4]}}
-              regularizer:
-                heavy: {dropout: 1.0}
-            """);
+        var error = TestSweeps.SingleError(TestSweeps.Sweep(grid: """
+            regularizer:
+              heavy: {dropout: 1.0}
+            """));
 
         Assert.Equal(
             new SpecError(TestSweeps.File, 6, 22, "grid.regularizer.heavy.dropout", "'1.0' is out of range; allowed range: >= 0 and < 1"),
@@ -73,12 +52,7 @@ public sealed class SweepSpecErrorSpecs
     [Fact]
     public void An_integer_out_of_range_is_reported_with_the_range()
     {
-        var error = TestSweeps.SingleError("""
-            name: tiny
-            dataset: {name: imdb, num_words: 50}
-            grid:
-              model: {small: {hidden: [4]}}
-            """);
+        var error = TestSweeps.SingleError(TestSweeps.Sweep(dataset: "{name: imdb, num_words: 50}"));
 
         Assert.Equal(
             new SpecError(TestSweeps.File, 2, 34, "dataset.num_words", "'50' is out of range; allowed range: 100 to 1000000"),
@@ -88,13 +62,7 @@ public sealed class SweepSpecErrorSpecs
     [Fact]
     public void A_zero_learning_rate_is_out_of_range()
     {
-        var error = TestSweeps.SingleError("""
-            name: tiny
-            dataset: {name: imdb}
-            grid:
-              model: {small: {hidden: [4]}}
-              learning_rate: [0.001, 0]
-            """);
+        var error = TestSweeps.SingleError(TestSweeps.Sweep(grid: "learning_rate: [0.001, 0]"));
 
         Assert.Equal(new SpecError(TestSweeps.File, 5, 26, "grid.learning_rate[1]", "'0' is out of range; allowed range: > 0"), error);
     }
@@ -102,13 +70,7 @@ public sealed class SweepSpecErrorSpecs
     [Fact]
     public void A_word_where_an_integer_belongs_is_a_type_error()
     {
-        var error = TestSweeps.SingleError("""
-            name: tiny
-            dataset: {name: imdb}
-            training: {epochs: twenty}
-            grid:
-              model: {small: {hidden: [4]}}
-            """);
+        var error = TestSweeps.SingleError(TestSweeps.Sweep(training: "{epochs: twenty}"));
 
         Assert.Equal(new SpecError(TestSweeps.File, 3, 20, "training.epochs", "expected an integer, found 'twenty'"), error);
     }
@@ -116,13 +78,7 @@ public sealed class SweepSpecErrorSpecs
     [Fact]
     public void A_quoted_number_is_a_string_not_a_number()
     {
-        var error = TestSweeps.SingleError("""
-            name: tiny
-            dataset: {name: imdb}
-            training: {epochs: "20"}
-            grid:
-              model: {small: {hidden: [4]}}
-            """);
+        var error = TestSweeps.SingleError(TestSweeps.Sweep(training: "{epochs: \"20\"}"));
 
         Assert.Equal(new SpecError(TestSweeps.File, 3, 20, "training.epochs", "expected an integer, found the string '20'"), error);
     }
@@ -130,12 +86,7 @@ public sealed class SweepSpecErrorSpecs
     [Fact]
     public void A_scalar_where_a_list_belongs_is_a_type_error()
     {
-        var error = TestSweeps.SingleError("""
-            name: tiny
-            dataset: {name: imdb}
-            grid:
-              model: {small: {hidden: 16}}
-            """);
+        var error = TestSweeps.SingleError(TestSweeps.Sweep(model: "{small: {hidden: 16}}"));
 
         Assert.Equal(new SpecError(TestSweeps.File, 4, 27, "grid.model.small.hidden", "expected a list, found '16'"), error);
     }
@@ -143,13 +94,7 @@ public sealed class SweepSpecErrorSpecs
     [Fact]
     public void A_list_where_a_mapping_belongs_is_a_type_error()
     {
-        var error = TestSweeps.SingleError("""
-            name: tiny
-            dataset: {name: imdb}
-            training: [20, 512]
-            grid:
-              model: {small: {hidden: [4]}}
-            """);
+        var error = TestSweeps.SingleError(TestSweeps.Sweep(training: "[20, 512]"));
 
         Assert.Equal(new SpecError(TestSweeps.File, 3, 11, "training", "expected a mapping, found a list"), error);
     }
@@ -157,13 +102,7 @@ public sealed class SweepSpecErrorSpecs
     [Fact]
     public void A_non_boolean_flag_is_a_type_error()
     {
-        var error = TestSweeps.SingleError("""
-            name: tiny
-            dataset: {name: imdb}
-            grid:
-              model: {small: {hidden: [4]}}
-              regularizer: {bn: {batch_norm: yes}}
-            """);
+        var error = TestSweeps.SingleError(TestSweeps.Sweep(grid: "regularizer: {bn: {batch_norm: yes}}"));
 
         Assert.Equal(new SpecError(TestSweeps.File, 5, 34, "grid.regularizer.bn.batch_norm", "expected true or false, found 'yes'"), error);
     }
@@ -182,12 +121,7 @@ public sealed class SweepSpecErrorSpecs
     [Fact]
     public void A_grid_without_models_is_reported()
     {
-        var error = TestSweeps.SingleError("""
-            name: tiny
-            dataset: {name: imdb}
-            grid:
-              regularizer: {none: {}}
-            """);
+        var error = TestSweeps.SingleError(TestSweeps.Sweep(model: null, grid: "regularizer: {none: {}}"));
 
         Assert.Equal(new SpecError(TestSweeps.File, 4, 3, "grid.model", "required key 'model' is missing"), error);
     }
@@ -195,12 +129,7 @@ public sealed class SweepSpecErrorSpecs
     [Fact]
     public void An_empty_model_axis_is_reported()
     {
-        var error = TestSweeps.SingleError("""
-            name: tiny
-            dataset: {name: imdb}
-            grid:
-              model: {}
-            """);
+        var error = TestSweeps.SingleError(TestSweeps.Sweep(model: "{}"));
 
         Assert.Equal(new SpecError(TestSweeps.File, 4, 10, "grid.model", "must list at least one entry"), error);
     }
@@ -208,12 +137,7 @@ public sealed class SweepSpecErrorSpecs
     [Fact]
     public void A_model_without_hidden_layers_is_reported()
     {
-        var error = TestSweeps.SingleError("""
-            name: tiny
-            dataset: {name: imdb}
-            grid:
-              model: {linear: {hidden: []}}
-            """);
+        var error = TestSweeps.SingleError(TestSweeps.Sweep(model: "{linear: {hidden: []}}"));
 
         Assert.Equal(new SpecError(TestSweeps.File, 4, 28, "grid.model.linear.hidden", "must list at least one value"), error);
     }
@@ -221,15 +145,10 @@ public sealed class SweepSpecErrorSpecs
     [Fact]
     public void A_repeated_key_is_reported_where_it_repeats()
     {
-        var error = TestSweeps.SingleError("""
-            name: tiny
-            dataset: {name: imdb}
-            training:
-              epochs: 20
-              epochs: 30
-            grid:
-              model: {small: {hidden: [4]}}
-            """);
+        var error = TestSweeps.SingleError(TestSweeps.Sweep(training: """
+            epochs: 20
+            epochs: 30
+            """));
 
         Assert.Equal(new SpecError(TestSweeps.File, 5, 3, "training.epochs", "duplicate key 'epochs'; it is already defined at line 4"), error);
     }
@@ -237,14 +156,10 @@ public sealed class SweepSpecErrorSpecs
     [Fact]
     public void A_repeated_grid_entry_name_is_reported()
     {
-        var error = TestSweeps.SingleError("""
-            name: tiny
-            dataset: {name: imdb}
-            grid:
-              model:
-                baseline: {hidden: [16, 16]}
-                baseline: {hidden: [4, 4]}
-            """);
+        var error = TestSweeps.SingleError(TestSweeps.Sweep(model: """
+            baseline: {hidden: [16, 16]}
+            baseline: {hidden: [4, 4]}
+            """));
 
         Assert.Equal(
             new SpecError(TestSweeps.File, 6, 5, "grid.model.baseline", "duplicate key 'baseline'; it is already defined at line 5"),
@@ -254,13 +169,7 @@ public sealed class SweepSpecErrorSpecs
     [Fact]
     public void A_repeated_seed_is_reported()
     {
-        var error = TestSweeps.SingleError("""
-            name: tiny
-            dataset: {name: imdb}
-            training: {seeds: [1, 2, 1]}
-            grid:
-              model: {small: {hidden: [4]}}
-            """);
+        var error = TestSweeps.SingleError(TestSweeps.Sweep(training: "{seeds: [1, 2, 1]}"));
 
         Assert.Equal(new SpecError(TestSweeps.File, 3, 26, "training.seeds[2]", "duplicate seed 1; list each seed once"), error);
     }
@@ -268,13 +177,7 @@ public sealed class SweepSpecErrorSpecs
     [Fact]
     public void A_repeated_learning_rate_is_reported()
     {
-        var error = TestSweeps.SingleError("""
-            name: tiny
-            dataset: {name: imdb}
-            grid:
-              model: {small: {hidden: [4]}}
-              learning_rate: [0.001, 1e-3]
-            """);
+        var error = TestSweeps.SingleError(TestSweeps.Sweep(grid: "learning_rate: [0.001, 1e-3]"));
 
         Assert.Equal(
             new SpecError(TestSweeps.File, 5, 26, "grid.learning_rate[1]", "duplicate learning rate 0.001; list each rate once"),
@@ -284,13 +187,7 @@ public sealed class SweepSpecErrorSpecs
     [Fact]
     public void An_empty_seed_list_is_reported()
     {
-        var error = TestSweeps.SingleError("""
-            name: tiny
-            dataset: {name: imdb}
-            training: {seeds: []}
-            grid:
-              model: {small: {hidden: [4]}}
-            """);
+        var error = TestSweeps.SingleError(TestSweeps.Sweep(training: "{seeds: []}"));
 
         Assert.Equal(new SpecError(TestSweeps.File, 3, 19, "training.seeds", "must list at least one value"), error);
     }
@@ -304,12 +201,7 @@ public sealed class SweepSpecErrorSpecs
     [InlineData("a/b")]
     public void A_sweep_name_unfit_for_a_folder_or_tag_is_reported(string name)
     {
-        var error = TestSweeps.SingleError($$$"""
-            name: "{{{name}}}"
-            dataset: {name: imdb}
-            grid:
-              model: {small: {hidden: [4]}}
-            """);
+        var error = TestSweeps.SingleError(TestSweeps.Sweep(name: $"\"{name}\""));
 
         Assert.Equal(
             new SpecError(TestSweeps.File, 1, 7, "name",
@@ -320,13 +212,7 @@ public sealed class SweepSpecErrorSpecs
     [Fact]
     public void A_grid_entry_name_unfit_for_a_folder_or_tag_is_reported()
     {
-        var error = TestSweeps.SingleError("""
-            name: tiny
-            dataset: {name: imdb}
-            grid:
-              model:
-                big model: {hidden: [512]}
-            """);
+        var error = TestSweeps.SingleError(TestSweeps.Sweep(model: "big model: {hidden: [512]}"));
 
         Assert.Equal(5, error.Line);
         Assert.Equal(5, error.Column);
@@ -337,13 +223,7 @@ public sealed class SweepSpecErrorSpecs
     [Fact]
     public void An_unknown_device_is_reported_with_the_accepted_forms()
     {
-        var error = TestSweeps.SingleError("""
-            name: tiny
-            dataset: {name: imdb}
-            training: {device: gpu}
-            grid:
-              model: {small: {hidden: [4]}}
-            """);
+        var error = TestSweeps.SingleError(TestSweeps.Sweep(training: "{device: gpu}"));
 
         Assert.Equal(
             new SpecError(TestSweeps.File, 3, 20, "training.device", "'gpu' is not allowed; allowed values: auto, cpu, cuda, cuda:N (N = GPU index)"),
@@ -353,14 +233,10 @@ public sealed class SweepSpecErrorSpecs
     [Fact]
     public void Identical_grid_entries_are_reported_with_both_names()
     {
-        var error = TestSweeps.SingleError("""
-            name: tiny
-            dataset: {name: imdb}
-            grid:
-              model:
-                baseline: {hidden: [16, 16]}
-                twin: {hidden: [16, 16]}
-            """);
+        var error = TestSweeps.SingleError(TestSweeps.Sweep(model: """
+            baseline: {hidden: [16, 16]}
+            twin: {hidden: [16, 16]}
+            """));
 
         Assert.Equal(
             new SpecError(TestSweeps.File, 6, 5, "grid.model.twin", "'twin' has the same settings as 'baseline' (line 5); their trials would be identical"),
@@ -416,15 +292,10 @@ public sealed class SweepSpecErrorSpecs
     [Fact]
     public void All_mistakes_of_a_file_are_reported_in_file_order()
     {
-        var errors = TestSweeps.Errors("""
-            name: tiny
-            dataset: {name: imdb, num_words: 5}
-            training:
-              epochs: 0
-              optimizer: {name: adamw}
-            grid:
-              model: {small: {hidden: [4, -1]}}
-            """);
+        var errors = TestSweeps.Errors(TestSweeps.Sweep(training: """
+            epochs: 0
+            optimizer: {name: adamw}
+            """, dataset: "{name: imdb, num_words: 5}", model: "{small: {hidden: [4, -1]}}"));
 
         Assert.Equal(
             [(2, "dataset.num_words"), (4, "training.epochs"), (5, "training.optimizer.name"), (7, "grid.model.small.hidden[1]")],
@@ -434,13 +305,7 @@ public sealed class SweepSpecErrorSpecs
     [Fact]
     public void The_exception_message_lists_every_mistake_one_per_line()
     {
-        var exception = Assert.Throws<SweepSpecException>(() => TestSweeps.Parse("""
-            name: tiny
-            dataset: {name: imdb}
-            training: {epochs: 0, batch_size: 0}
-            grid:
-              model: {small: {hidden: [4]}}
-            """));
+        var exception = Assert.Throws<SweepSpecException>(() => TestSweeps.Parse(TestSweeps.Sweep(training: "{epochs: 0, batch_size: 0}")));
 
         Assert.Equal(
             [
@@ -453,16 +318,11 @@ public sealed class SweepSpecErrorSpecs
     [Fact]
     public void A_repeated_key_does_not_hide_later_mistakes()
     {
-        var errors = TestSweeps.Errors("""
-            name: tiny
-            dataset: {name: imdb}
-            training:
-              epochs: 20
-              epochs: 30
-              input_layer: spars
-            grid:
-              model: {small: {hidden: [4]}}
-            """);
+        var errors = TestSweeps.Errors(TestSweeps.Sweep(training: """
+            epochs: 20
+            epochs: 30
+            input_layer: spars
+            """));
 
         Assert.Equal([(5, "training.epochs"), (6, "training.input_layer")], errors.Select(e => (e.Line, e.Field)));
     }

@@ -16,6 +16,38 @@ internal static class TestSweeps
             small: {hidden: [4]}
         """;
 
+    /// <summary>
+    /// A small sweep file: the usual lines with the ones a test is about given. Line by line:
+    /// <code>
+    /// name: tiny
+    /// dataset: {name: imdb}
+    /// training: ...                    (only when given)
+    /// grid:
+    ///   model: {small: {hidden: [4]}}  (none when model is null)
+    ///   ...                            (more grid lines, when given)
+    /// </code>
+    /// A training or model value that starts with '{' or '[' stays on its key's line; any other is a block of
+    /// lines indented under the key, one line of the file per line of the value.
+    /// </summary>
+    public static string Sweep(string? training = null, string dataset = "{name: imdb}", string? model = "{small: {hidden: [4]}}",
+        string? grid = null, string name = "tiny")
+    {
+        List<string> lines = [$"name: {name}", $"dataset: {dataset}"];
+        if (training is not null)
+            lines.AddRange(Entry("training", training, ""));
+        lines.Add("grid:");
+        if (model is not null)
+            lines.AddRange(Entry("model", model, "  "));
+        if (grid is not null)
+            lines.AddRange(grid.Split('\n').Select(line => "  " + line));
+        return string.Join('\n', lines);
+
+        static IEnumerable<string> Entry(string key, string value, string indent) =>
+            value.StartsWith('{') || value.StartsWith('[')
+                ? [$"{indent}{key}: {value}"]
+                : [$"{indent}{key}:", .. value.Split('\n').Select(line => $"{indent}  {line}")];
+    }
+
     public static SweepSpec Parse(string yaml) => SweepSpecParser.Parse(yaml, File);
 
     public static IReadOnlyList<SpecError> Errors(string yaml) =>

@@ -102,22 +102,8 @@ public sealed class TrialIdSpecs
     [Fact]
     public void Labels_sweep_name_input_layer_and_device_do_not_change_ids()
     {
-        var original = SweepGrid.Expand(TestSweeps.Parse("""
-            name: first
-            dataset: {name: imdb}
-            training: {input_layer: sparse, device: cpu}
-            grid:
-              model: {baseline: {hidden: [16, 16]}}
-              regularizer: {none: {}}
-            """));
-        var relabelled = SweepGrid.Expand(TestSweeps.Parse("""
-            name: second
-            dataset: {name: imdb}
-            training: {input_layer: dense, device: "cuda:1"}
-            grid:
-              model: {medium: {hidden: [16, 16]}}
-              regularizer: {plain: {}}
-            """));
+        var original = SweepGrid.Expand(TestSweeps.Parse(TestSweeps.Sweep(training: "{input_layer: sparse, device: cpu}", model: "{baseline: {hidden: [16, 16]}}", grid: "regularizer: {none: {}}", name: "first")));
+        var relabelled = SweepGrid.Expand(TestSweeps.Parse(TestSweeps.Sweep(training: "{input_layer: dense, device: \"cuda:1\"}", model: "{medium: {hidden: [16, 16]}}", grid: "regularizer: {plain: {}}", name: "second")));
 
         Assert.Equal(original.Single().Id, relabelled.Single().Id);
     }
@@ -125,12 +111,7 @@ public sealed class TrialIdSpecs
     [Fact]
     public void An_expanded_trial_gets_the_id_of_its_configuration()
     {
-        var trial = SweepGrid.Expand(TestSweeps.Parse("""
-            name: tiny
-            dataset: {name: imdb}
-            grid:
-              model: {baseline: {hidden: [16, 16]}}
-            """)).Single();
+        var trial = SweepGrid.Expand(TestSweeps.Parse(TestSweeps.Sweep(model: "{baseline: {hidden: [16, 16]}}"))).Single();
 
         Assert.Equal(BaselineId(), trial.Id);
     }

@@ -12,9 +12,8 @@ public class CredentialSpecs(AuthInfluxServerFixture fixture) : IClassFixture<Au
     [Fact]
     public async Task A_wrong_password_is_reported_once_and_the_points_wait_for_the_right_one()
     {
-        var database = MetricsKit.NewDatabase();
-        await _server.CreateDatabaseAsync(database);
-        using var spool = new TempFolder();
+        var database = await MetricsKit.NewDatabaseAsync(_server);
+        using var spool = new TempDirectory("gridsweep-metrics");
         var warnings = new ConcurrentQueue<string>();
         var trial = MetricsKit.Trial("auth00000001");
         var wrong = MetricsKit.V1(_server.Url, database, spool.Path, user: InfluxServer.AdminUser, password: "not-the-password");
@@ -55,9 +54,8 @@ public class CredentialSpecs(AuthInfluxServerFixture fixture) : IClassFixture<Au
     [Fact]
     public async Task No_credentials_for_a_server_that_wants_them_says_which_options_to_give()
     {
-        var database = MetricsKit.NewDatabase();
-        await _server.CreateDatabaseAsync(database);
-        using var spool = new TempFolder();
+        var database = await MetricsKit.NewDatabaseAsync(_server);
+        using var spool = new TempDirectory("gridsweep-metrics");
         await using var writer = new MetricsWriter(MetricsKit.V1(_server.Url, database, spool.Path), MetricsKit.Fast());
 
         writer.EpochCompleted(MetricsKit.Trial("auth00000002"), MetricsKit.Epoch(1), "n", 1);

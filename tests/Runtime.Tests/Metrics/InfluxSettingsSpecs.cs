@@ -24,7 +24,7 @@ public class InfluxSettingsSpecs
     [Fact]
     public void Reads_the_influx_options_and_the_token_file_and_ignores_other_arguments()
     {
-        using var folder = new TempFolder();
+        using var folder = new TempDirectory("gridsweep-metrics");
         var tokenFile = Path.Combine(folder.Path, "token");
         File.WriteAllText(tokenFile, "  tok-123\n");
 

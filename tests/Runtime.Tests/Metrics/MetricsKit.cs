@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net;
-using System.Net.Sockets;
 using GridSweep.Messages.Sweeps;
 using GridSweep.Messages.Trials;
 using GridSweep.Runtime.Metrics;
@@ -50,14 +48,22 @@ internal static class MetricsKit
         Warning = warnings is null ? null : warnings.Enqueue,
     };
 
+    /// <summary>A database name no other test uses.</summary>
     public static string NewDatabase() => $"t_{Guid.NewGuid():N}"[..14];
 
-    public static int FreePort()
+    /// <summary>A new database on the server, with a retention policy of that duration when given; returns its name.</summary>
+    public static async Task<string> NewDatabaseAsync(InfluxServer server, string? retentionDuration = null)
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        var database = NewDatabase();
+        await server.CreateDatabaseAsync(database, retentionDuration);
+        return database;
     }
+
+    /// <summary>The spool files in a folder, oldest first.</summary>
+    public static string[] SpoolFiles(this TempDirectory folder) =>
+        Directory.GetFiles(folder.Path, "*" + MetricsSpool.Extension).Order(StringComparer.Ordinal).ToArray();
+
+    public static long SpoolBytes(this TempDirectory folder) => folder.SpoolFiles().Sum(f => new FileInfo(f).Length);
 
     public static async Task<bool> EventuallyAsync(Func<bool> condition, TimeSpan timeout)
     {
@@ -69,29 +75,5 @@ internal static class MetricsKit
             await Task.Delay(20);
         }
         return true;
-    }
-}
-
-/// <summary>A fresh temporary folder, deleted on dispose.</summary>
-internal sealed class TempFolder : IDisposable
-{
-    public TempFolder() => Directory.CreateDirectory(Path);
-
-    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"gridsweep-metrics-{Guid.NewGuid():N}");
-
-    public long SpoolBytes() => Directory.EnumerateFiles(Path, "*" + MetricsSpool.Extension).Sum(f => new FileInfo(f).Length);
-
-    public string[] SpoolFiles() => Directory.GetFiles(Path, "*" + MetricsSpool.Extension).Order(StringComparer.Ordinal).ToArray();
-
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(Path, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Left in /tmp: harmless.
-        }
     }
 }

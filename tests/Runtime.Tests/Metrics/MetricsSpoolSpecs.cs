@@ -12,7 +12,7 @@ public class MetricsSpoolSpecs
     [Fact]
     public void Batches_come_back_oldest_first_in_a_later_process()
     {
-        using var folder = new TempFolder();
+        using var folder = new TempDirectory("gridsweep-metrics");
         using (var spool = new MetricsSpool(folder.Path, 1 << 20))
         {
             spool.Append(Batch("m a=1i 1\n"), 1);
@@ -36,7 +36,7 @@ public class MetricsSpoolSpecs
     [Fact]
     public void A_batch_torn_by_a_crash_is_never_replayed()
     {
-        using var folder = new TempFolder();
+        using var folder = new TempDirectory("gridsweep-metrics");
         // What a crash between write and rename leaves, and a stray file.
         File.WriteAllText(Path.Combine(folder.Path, "0000000000000001-5.lp.tmp"), "m a=1i 1\nm a=");
         File.WriteAllText(Path.Combine(folder.Path, "notes.lp"), "not a batch");
@@ -53,7 +53,7 @@ public class MetricsSpoolSpecs
     [Fact]
     public void A_full_spool_drops_its_oldest_batches_and_stays_within_its_bound()
     {
-        using var folder = new TempFolder();
+        using var folder = new TempDirectory("gridsweep-metrics");
         using var spool = new MetricsSpool(folder.Path, 100);
         var batch = Batch(new string('x', 29) + "\n"); // 30 bytes
 
@@ -70,7 +70,7 @@ public class MetricsSpoolSpecs
     [Fact]
     public void A_second_process_cannot_use_the_same_spool()
     {
-        using var folder = new TempFolder();
+        using var folder = new TempDirectory("gridsweep-metrics");
         using var first = new MetricsSpool(folder.Path, 1 << 20);
 
         var error = Assert.Throws<IOException>(() => new MetricsSpool(folder.Path, 1 << 20));
@@ -81,10 +81,10 @@ public class MetricsSpoolSpecs
     [Fact]
     public async Task A_writer_whose_spool_fills_up_says_so_loudly_and_keeps_the_newest_points()
     {
-        using var folder = new TempFolder();
+        using var folder = new TempDirectory("gridsweep-metrics");
         var warnings = new ConcurrentQueue<string>();
         // Nothing listens on this port: every write is refused at once.
-        var settings = MetricsKit.V1($"http://127.0.0.1:{MetricsKit.FreePort()}", "gridsweep", folder.Path, spoolMaxBytes: 20_000);
+        var settings = MetricsKit.V1($"http://127.0.0.1:{Loopback.FreePort()}", "gridsweep", folder.Path, spoolMaxBytes: 20_000);
         var trial = MetricsKit.Trial("a1b2c3d4e5f6");
         var writer = new MetricsWriter(settings, MetricsKit.Fast(warnings) with { MaxBatchPoints = 10 });
         await using (writer)
@@ -106,7 +106,7 @@ public class MetricsSpoolSpecs
     [Fact]
     public async Task The_caller_never_waits_for_a_server_that_hangs()
     {
-        using var folder = new TempFolder();
+        using var folder = new TempDirectory("gridsweep-metrics");
         // Accepts connections and never answers: each write waits for its request timeout.
         using var hanging = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         hanging.Start();

@@ -13,9 +13,8 @@ public class MetricsWriterSpecs(InfluxServerFixture fixture) : IClassFixture<Inf
     [Fact]
     public async Task A_simulated_sweep_arrives_with_every_value_tag_and_field()
     {
-        var database = MetricsKit.NewDatabase();
-        await _server.CreateDatabaseAsync(database);
-        using var spool = new TempFolder();
+        var database = await MetricsKit.NewDatabaseAsync(_server);
+        using var spool = new TempDirectory("gridsweep-metrics");
         var trials = new[]
         {
             MetricsKit.Trial("aaaaaaaaaaa1", model: "baseline", regularizer: "none", seed: 1),
@@ -100,9 +99,8 @@ public class MetricsWriterSpecs(InfluxServerFixture fixture) : IClassFixture<Inf
     [Fact]
     public async Task A_rerun_after_a_lost_node_leaves_exactly_one_curve_with_the_new_values()
     {
-        var database = MetricsKit.NewDatabase();
-        await _server.CreateDatabaseAsync(database);
-        using var spool = new TempFolder();
+        var database = await MetricsKit.NewDatabaseAsync(_server);
+        using var spool = new TempDirectory("gridsweep-metrics");
         var trial = MetricsKit.Trial("bbbbbbbbbbb1");
         await using (var writer = new MetricsWriter(MetricsKit.V1(_server, database, spool.Path), MetricsKit.Fast()))
         {
@@ -132,9 +130,8 @@ public class MetricsWriterSpecs(InfluxServerFixture fixture) : IClassFixture<Inf
     [Fact]
     public async Task Tags_with_spaces_commas_and_equals_read_back_as_written()
     {
-        var database = MetricsKit.NewDatabase();
-        await _server.CreateDatabaseAsync(database);
-        using var spool = new TempFolder();
+        var database = await MetricsKit.NewDatabaseAsync(_server);
+        using var spool = new TempDirectory("gridsweep-metrics");
         var trial = MetricsKit.Trial("cccccccccc01", sweep: "sweep one", model: "wide, deep=2", regularizer: "l2 = 0.001, dropout");
         await using (var writer = new MetricsWriter(MetricsKit.V1(_server, database, spool.Path), MetricsKit.Fast()))
         {
@@ -155,9 +152,8 @@ public class MetricsWriterSpecs(InfluxServerFixture fixture) : IClassFixture<Inf
     [Fact]
     public async Task A_diverged_epoch_keeps_its_finite_fields()
     {
-        var database = MetricsKit.NewDatabase();
-        await _server.CreateDatabaseAsync(database);
-        using var spool = new TempFolder();
+        var database = await MetricsKit.NewDatabaseAsync(_server);
+        using var spool = new TempDirectory("gridsweep-metrics");
         await using (var writer = new MetricsWriter(MetricsKit.V1(_server, database, spool.Path), MetricsKit.Fast()))
         {
             writer.EpochCompleted(MetricsKit.Trial("dddddddddd01"), new EpochMetrics(3, double.NaN, 0.1, double.PositiveInfinity, 0.5, 0.5, 2), "n", 10);
@@ -172,11 +168,9 @@ public class MetricsWriterSpecs(InfluxServerFixture fixture) : IClassFixture<Inf
     [Fact]
     public async Task Check_accepts_a_usable_database_and_names_url_and_database_otherwise()
     {
-        var database = MetricsKit.NewDatabase();
-        await _server.CreateDatabaseAsync(database);
-        var expiring = MetricsKit.NewDatabase();
-        await _server.CreateDatabaseAsync(expiring, retentionDuration: "30d");
-        using var spool = new TempFolder();
+        var database = await MetricsKit.NewDatabaseAsync(_server);
+        var expiring = await MetricsKit.NewDatabaseAsync(_server, retentionDuration: "30d");
+        using var spool = new TempDirectory("gridsweep-metrics");
 
         await using (var good = new MetricsWriter(MetricsKit.V1(_server, database, spool.Path), MetricsKit.Fast()))
             await good.CheckAsync();
@@ -194,7 +188,7 @@ public class MetricsWriterSpecs(InfluxServerFixture fixture) : IClassFixture<Inf
             Assert.Contains("use a retention policy of infinite duration (--influx-rp)", error.Message);
         }
 
-        await using (var down = new MetricsWriter(MetricsKit.V1($"http://127.0.0.1:{MetricsKit.FreePort()}", database, spool.Path), MetricsKit.Fast()))
+        await using (var down = new MetricsWriter(MetricsKit.V1($"http://127.0.0.1:{Loopback.FreePort()}", database, spool.Path), MetricsKit.Fast()))
         {
             var error = await Assert.ThrowsAsync<InfluxSetupException>(() => down.CheckAsync());
             Assert.Contains($"(database '{database}'): InfluxDB at http://127.0.0.1:", error.Message);
@@ -206,7 +200,7 @@ public class MetricsWriterSpecs(InfluxServerFixture fixture) : IClassFixture<Inf
     public async Task A_missing_database_is_reported_and_its_points_wait_for_corrected_settings()
     {
         var database = MetricsKit.NewDatabase();
-        using var spool = new TempFolder();
+        using var spool = new TempDirectory("gridsweep-metrics");
         var warnings = new ConcurrentQueue<string>();
         var trial = MetricsKit.Trial("eeeeeeeeee01");
         var writer = new MetricsWriter(MetricsKit.V1(_server, database, spool.Path), MetricsKit.Fast(warnings));
@@ -237,11 +231,10 @@ public class MetricsWriterSpecs(InfluxServerFixture fixture) : IClassFixture<Inf
     [Fact]
     public async Task A_batch_InfluxDB_refuses_as_malformed_is_set_aside_and_writing_goes_on()
     {
-        var database = MetricsKit.NewDatabase();
-        await _server.CreateDatabaseAsync(database);
+        var database = await MetricsKit.NewDatabaseAsync(_server);
         // val_loss already holds strings in this shard: our float val_loss conflicts (400 partial write).
         await WriteRawAsync(database, $"gridsweep_epoch,trial_id=other val_loss=\"text\" {Schema.EpochTime(1)}");
-        using var spool = new TempFolder();
+        using var spool = new TempDirectory("gridsweep-metrics");
         var trial = MetricsKit.Trial("ffffffffff01");
         await using var writer = new MetricsWriter(MetricsKit.V1(_server, database, spool.Path), MetricsKit.Fast());
 
@@ -262,7 +255,7 @@ public class MetricsWriterSpecs(InfluxServerFixture fixture) : IClassFixture<Inf
     [Fact]
     public async Task The_v2_api_against_InfluxDB_1_6_says_to_use_v1()
     {
-        using var spool = new TempFolder();
+        using var spool = new TempDirectory("gridsweep-metrics");
         await using var writer = new MetricsWriter(MetricsKit.V2(_server.Url, spool.Path), MetricsKit.Fast());
 
         writer.EpochCompleted(MetricsKit.Trial("v2v2v2v2v2v2"), MetricsKit.Epoch(1), "n", 1);

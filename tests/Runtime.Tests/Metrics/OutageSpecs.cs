@@ -15,9 +15,8 @@ public class OutageSpecs(InfluxServerFixture fixture, ITestOutputHelper output) 
     public async Task Writes_go_on_through_an_outage_and_every_trial_ends_with_exactly_its_epochs()
     {
         _server.Start();
-        var database = MetricsKit.NewDatabase();
-        await _server.CreateDatabaseAsync(database);
-        using var spool = new TempFolder();
+        var database = await MetricsKit.NewDatabaseAsync(_server);
+        using var spool = new TempDirectory("gridsweep-metrics");
         var warnings = new ConcurrentQueue<string>();
         var trials = Enumerable.Range(1, 3).Select(i => MetricsKit.Trial($"outage00000{i}", seed: i)).ToArray();
         var slowest = TimeSpan.Zero;
@@ -76,9 +75,8 @@ public class OutageSpecs(InfluxServerFixture fixture, ITestOutputHelper output) 
     public async Task Points_spooled_when_the_process_stopped_are_sent_by_the_next_one()
     {
         _server.Start();
-        var database = MetricsKit.NewDatabase();
-        await _server.CreateDatabaseAsync(database);
-        using var spool = new TempFolder();
+        var database = await MetricsKit.NewDatabaseAsync(_server);
+        using var spool = new TempDirectory("gridsweep-metrics");
         var trial = MetricsKit.Trial("restart00001");
         var settings = MetricsKit.V1(_server, database, spool.Path);
 

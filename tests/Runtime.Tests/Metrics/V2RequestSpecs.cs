@@ -14,8 +14,8 @@ public class V2RequestSpecs
     [Fact]
     public async Task Writes_go_to_api_v2_write_with_org_bucket_precision_and_token()
     {
-        using var server = new RecordingServer(_ => (204, ""));
-        using var spool = new TempFolder();
+        using var server = new LoopbackHttpServer(_ => (204, ""));
+        using var spool = new TempDirectory("gridsweep-metrics");
         var trial = MetricsKit.Trial("v2shape00001");
         await using (var writer = new MetricsWriter(MetricsKit.V2(server.Url, spool.Path), MetricsKit.Fast()))
         {
@@ -41,8 +41,8 @@ public class V2RequestSpecs
     [Fact]
     public async Task A_refused_token_stops_the_writes_and_says_which_option_to_fix()
     {
-        using var server = new RecordingServer(_ => (401, """{"code":"unauthorized","message":"unauthorized access"}"""));
-        using var spool = new TempFolder();
+        using var server = new LoopbackHttpServer(_ => (401, """{"code":"unauthorized","message":"unauthorized access"}"""));
+        using var spool = new TempDirectory("gridsweep-metrics");
         var warnings = new ConcurrentQueue<string>();
         await using var writer = new MetricsWriter(MetricsKit.V2(server.Url, spool.Path, token: "wrong-SECRET"), MetricsKit.Fast(warnings));
 
@@ -63,8 +63,8 @@ public class V2RequestSpecs
     [Fact]
     public async Task A_bucket_that_does_not_exist_is_named_with_its_org()
     {
-        using var server = new RecordingServer(_ => (404, """{"code":"not found","message":"bucket \"gridsweep\" not found"}"""));
-        using var spool = new TempFolder();
+        using var server = new LoopbackHttpServer(_ => (404, """{"code":"not found","message":"bucket \"gridsweep\" not found"}"""));
+        using var spool = new TempDirectory("gridsweep-metrics");
         await using var writer = new MetricsWriter(MetricsKit.V2(server.Url, spool.Path), MetricsKit.Fast());
 
         writer.EpochCompleted(MetricsKit.Trial("v2bucket0001"), MetricsKit.Epoch(1), "n", 1);
@@ -77,8 +77,8 @@ public class V2RequestSpecs
     public async Task Server_errors_are_retried_until_the_batch_is_taken_once_and_in_order()
     {
         var answers = 0;
-        using var server = new RecordingServer(_ => Interlocked.Increment(ref answers) <= 3 ? (503, """{"message":"busy"}""") : (204, ""));
-        using var spool = new TempFolder();
+        using var server = new LoopbackHttpServer(_ => Interlocked.Increment(ref answers) <= 3 ? (503, """{"message":"busy"}""") : (204, ""));
+        using var spool = new TempDirectory("gridsweep-metrics");
         var trial = MetricsKit.Trial("v2retry00001");
         await using (var writer = new MetricsWriter(MetricsKit.V2(server.Url, spool.Path), MetricsKit.Fast()))
         {
@@ -100,13 +100,13 @@ public class V2RequestSpecs
     public async Task Check_names_url_and_bucket_when_the_bucket_is_missing_or_expires()
     {
         string buckets = """{"buckets":[]}""";
-        using var server = new RecordingServer(request => request.Path switch
+        using var server = new LoopbackHttpServer(request => request.Path switch
         {
             "/ping" => (204, ""),
             "/api/v2/buckets" => (200, buckets),
             _ => (404, ""),
         });
-        using var spool = new TempFolder();
+        using var spool = new TempDirectory("gridsweep-metrics");
         await using var writer = new MetricsWriter(MetricsKit.V2(server.Url, spool.Path), MetricsKit.Fast());
 
         var missing = await Assert.ThrowsAsync<InfluxSetupException>(() => writer.CheckAsync());
@@ -119,72 +119,5 @@ public class V2RequestSpecs
 
         buckets = """{"buckets":[{"id":"b1","name":"gridsweep","orgID":"o1","retentionRules":[]}]}""";
         await writer.CheckAsync();
-    }
-
-    internal sealed record Recorded(string Method, string Path, IReadOnlyDictionary<string, string?> Query, IReadOnlyDictionary<string, string?> Headers, string Body, int Status);
-
-    /// <summary>An HTTP listener on a free loopback port that answers with <c>respond</c> and records every request.</summary>
-    internal sealed class RecordingServer : IDisposable
-    {
-        private readonly HttpListener _listener = new();
-        private readonly Func<Recorded, (int Status, string Body)> _respond;
-        private readonly ConcurrentQueue<Recorded> _requests = new();
-        private readonly Task _loop;
-
-        public RecordingServer(Func<Recorded, (int Status, string Body)> respond)
-        {
-            _respond = respond;
-            Url = $"http://127.0.0.1:{MetricsKit.FreePort()}";
-            _listener.Prefixes.Add(Url + "/");
-            _listener.Start();
-            _loop = Task.Run(ServeAsync);
-        }
-
-        public string Url { get; }
-
-        public IReadOnlyList<Recorded> Requests => _requests.ToList();
-
-        private async Task ServeAsync()
-        {
-            while (_listener.IsListening)
-            {
-                HttpListenerContext context;
-                try
-                {
-                    context = await _listener.GetContextAsync();
-                }
-                catch (Exception e) when (e is HttpListenerException or ObjectDisposedException)
-                {
-                    return;
-                }
-                using var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8);
-                var body = await reader.ReadToEndAsync();
-                var query = context.Request.QueryString;
-                var request = new Recorded(
-                    context.Request.HttpMethod,
-                    context.Request.Url!.AbsolutePath,
-                    query.AllKeys.Where(k => k is not null).ToDictionary(k => k!, k => query[k]),
-                    context.Request.Headers.AllKeys.Where(k => k is not null).ToDictionary(k => k!, k => context.Request.Headers[k], StringComparer.OrdinalIgnoreCase),
-                    body,
-                    0);
-                var (status, answer) = _respond(request);
-                _requests.Enqueue(request with { Status = status });
-                context.Response.StatusCode = status;
-                if (answer.Length > 0)
-                {
-                    context.Response.ContentType = "application/json";
-                    var bytes = Encoding.UTF8.GetBytes(answer);
-                    await context.Response.OutputStream.WriteAsync(bytes);
-                }
-                context.Response.Close();
-            }
-        }
-
-        public void Dispose()
-        {
-            _listener.Stop();
-            _listener.Close();
-            _loop.Wait(TimeSpan.FromSeconds(5));
-        }
     }
 }

@@ -23,13 +23,13 @@ public sealed class ImdbArchiveSpecs : IDisposable
 
     public void Dispose() => _temp.Dispose();
 
-    private Task<string> Ensure(LoopbackServer server, string? sha256 = null, long? size = null, RecordingProgress? progress = null) =>
+    private Task<string> Ensure(LoopbackHttpServer server, string? sha256 = null, long? size = null, RecordingProgress? progress = null) =>
         ImdbArchive.EnsureAsync(_cache, server.UrlOf(ImdbArchive.FileName), sha256 ?? _sha256, size ?? _archive.Length, progress);
 
     [Fact]
     public async Task A_verified_download_is_stored_under_its_final_name_with_a_sidecar()
     {
-        using var server = new LoopbackServer(_archive);
+        using var server = new LoopbackHttpServer(_archive);
         var progress = new RecordingProgress();
 
         var path = await Ensure(server, progress: progress);
@@ -44,27 +44,27 @@ public sealed class ImdbArchiveSpecs : IDisposable
     [Fact]
     public async Task A_cached_archive_is_reused_without_downloading_or_hashing_again()
     {
-        using var server = new LoopbackServer(_archive);
+        using var server = new LoopbackHttpServer(_archive);
         await Ensure(server);
         var progress = new RecordingProgress();
 
         await Ensure(server, progress: progress);
 
-        Assert.Equal(1, server.Requests);
+        Assert.Single(server.Requests);
         Assert.Empty(progress.Reports);
     }
 
     [Fact]
     public async Task A_cached_archive_without_a_sidecar_is_hashed_once_and_not_downloaded()
     {
-        using var server = new LoopbackServer(_archive);
+        using var server = new LoopbackHttpServer(_archive);
         var path = await Ensure(server);
         File.Delete(path + ".sha256");
         var progress = new RecordingProgress();
 
         await Ensure(server, progress: progress);
 
-        Assert.Equal(1, server.Requests);
+        Assert.Single(server.Requests);
         Assert.Equal([DataProgress.Verify], progress.Stages);
         Assert.True(File.Exists(path + ".sha256"));
     }
@@ -72,20 +72,20 @@ public sealed class ImdbArchiveSpecs : IDisposable
     [Fact]
     public async Task A_damaged_cached_archive_is_downloaded_again()
     {
-        using var server = new LoopbackServer(_archive);
+        using var server = new LoopbackHttpServer(_archive);
         var path = await Ensure(server);
         File.WriteAllBytes(path, _archive[..100]);
 
         await Ensure(server);
 
-        Assert.Equal(2, server.Requests);
+        Assert.Equal(2, server.Requests.Count);
         Assert.Equal(_archive, File.ReadAllBytes(path));
     }
 
     [Fact]
     public async Task A_download_with_the_wrong_hash_leaves_nothing_behind_and_names_url_and_both_hashes()
     {
-        using var server = new LoopbackServer(_archive);
+        using var server = new LoopbackHttpServer(_archive);
         var expected = new string('0', 64);
 
         var error = await Assert.ThrowsAsync<DataSourceException>(() => Ensure(server, sha256: expected));
@@ -99,7 +99,7 @@ public sealed class ImdbArchiveSpecs : IDisposable
     [Fact]
     public async Task A_download_of_the_wrong_size_leaves_nothing_behind()
     {
-        using var server = new LoopbackServer(_archive);
+        using var server = new LoopbackHttpServer(_archive);
 
         var error = await Assert.ThrowsAsync<DataSourceException>(() => Ensure(server, size: _archive.Length + 1));
 
@@ -110,7 +110,7 @@ public sealed class ImdbArchiveSpecs : IDisposable
     [Fact]
     public async Task An_http_error_names_the_url_and_status()
     {
-        using var server = new LoopbackServer([], HttpStatusCode.NotFound);
+        using var server = new LoopbackHttpServer([], HttpStatusCode.NotFound);
 
         var error = await Assert.ThrowsAsync<DataSourceException>(() => Ensure(server));
 
@@ -122,12 +122,12 @@ public sealed class ImdbArchiveSpecs : IDisposable
     [Fact]
     public async Task Loading_without_a_data_path_downloads_the_archive_and_reads_it()
     {
-        using var server = new LoopbackServer(_archive);
+        using var server = new LoopbackHttpServer(_archive);
         var options = new ImdbLoadOptions(null, 20, null, _cache, server.UrlOf(ImdbArchive.FileName), _sha256, _archive.Length);
 
         var data = await ImdbLoader.LoadAsync(options);
 
-        Assert.Equal(1, server.Requests);
+        Assert.Single(server.Requests);
         Assert.Equal((5, 3), (data.Train.Count, data.Test.Count));
         Assert.StartsWith($"IMDB {ImdbArchive.FileName}: 5 train / 3 test", data.Description);
     }

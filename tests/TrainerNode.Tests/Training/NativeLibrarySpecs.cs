@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using TorchSharp;
 
 namespace GridSweep.TrainerNode.Tests.Training;
@@ -39,12 +38,10 @@ public sealed class NativeLibrarySpecs
 
     private static List<string> ReadElfVersions(string library)
     {
-        var start = new ProcessStartInfo("readelf", ["-V", library]) { RedirectStandardOutput = true };
-        using var process = Process.Start(start)
+        var readelf = ChildProcess.FindExecutable("readelf")
             ?? throw new InvalidOperationException("readelf (binutils) is needed: apt-get install binutils");
-        var lines = process.StandardOutput.ReadToEnd().Split('\n').ToList();
-        process.WaitForExit();
-        Assert.Equal(0, process.ExitCode);
-        return lines;
+        var result = ChildProcess.Run(readelf, ["-V", library]);
+        Assert.True(result.ExitCode == 0, result.Report);
+        return result.Output.Split('\n').ToList();
     }
 }
