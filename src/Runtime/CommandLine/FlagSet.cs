@@ -81,12 +81,11 @@ public sealed class FlagSet
             var flag = new Option<bool>(setting.Flag) { Description = description };
             return (flag, result => result.GetValue(flag));
         }
+        // Every other flag may be given more than once: a list takes every value, a single setting the last one
+        // (a wrapper script can append an override, as with the earlier hand-written parser).
+        var values = new Option<string[]>(setting.Flag) { Description = description, HelpName = setting.ValueName };
         if (property.PropertyType == typeof(List<string>))
-        {
-            var list = new Option<string[]>(setting.Flag) { Description = description, HelpName = setting.ValueName };
-            return (list, result => result.GetValue(list));
-        }
-        var text = new Option<string>(setting.Flag) { Description = description, HelpName = setting.ValueName };
-        return (text, result => result.GetValue(text));
+            return (values, result => result.GetValue(values));
+        return (values, result => result.GetValue(values) is { Length: > 0 } given ? given[^1] : null);
     }
 }

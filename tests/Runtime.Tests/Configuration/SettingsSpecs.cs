@@ -98,4 +98,21 @@ public sealed class SettingsSpecs
         Assert.DoesNotContain("--slots", CommandFlags.Coordinator(canTrain: false).Options.Select(o => o.Name));
         Assert.Contains("--influx-spool-max-mb", CommandFlags.Run().Options.Select(o => o.Name));
     }
+
+    [Fact]
+    public void A_flag_given_twice_takes_the_last_value_and_takes_one_value_per_occurrence()
+    {
+        var command = new RootCommand();
+        var spec = new Argument<string>("SPEC");
+        command.Arguments.Add(spec);
+        var flags = CommandFlags.Trainer();
+        flags.AddTo(command);
+
+        var parsed = command.Parse(["--slots", "1", "--node-id", "a", "--slots", "2", "sweep.yaml"]);
+        Assert.Empty(parsed.Errors);
+        var trainer = OptionsBinder.Bind<TrainerOptions>(new ConfigurationBuilder().AddInMemoryCollection(flags.Values(parsed)).Build());
+
+        Assert.Equal((2, "a"), (trainer.Slots, trainer.NodeId));
+        Assert.Equal("sweep.yaml", parsed.GetValue(spec));
+    }
 }
