@@ -2,8 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using GridSweep.Messages.Sweeps;
 using GridSweep.TrainerNode.Data;
-using GridSweep.TrainerNode.Training;
-
 namespace GridSweep.TrainerNode.Training;
 
 /// <summary>
@@ -31,17 +29,39 @@ public sealed class NodeDatasets(string? dataPath, string? wordIndexOverride, st
         return (data, watch.Elapsed);
     }
 
+    /// <summary>
+    /// The dataset, loaded once per (vocabulary size, word index) and shared. A load that failed is forgotten, so
+    /// the next trial tries again: a passing problem (a download cut off, a cache on a full disk) must not fail
+    /// every later trial of this node until it restarts.
+    /// </summary>
     public Task<TrainingData> GetAsync(DatasetSpec dataset)
     {
-        var wordIndex = wordIndexOverride ?? dataset.WordIndex;
-        return loaded.GetOrAdd((dataset.NumWords, wordIndex), key => new Lazy<Task<TrainingData>>(async () =>
+        var key = (dataset.NumWords, wordIndexOverride ?? dataset.WordIndex);
+        var entry = loaded.GetOrAdd(key, k => new Lazy<Task<TrainingData>>(() => LoadAsync(k.Item1, k.Item2)));
+        return ForgetIfFailedAsync(key, entry);
+    }
+
+    private async Task<TrainingData> ForgetIfFailedAsync((int, string?) key, Lazy<Task<TrainingData>> entry)
+    {
+        try
         {
-            if (key.Item2 is { } path && !File.Exists(path))
-                throw new DataSourceException(path, "the sweep's word index is not on this node; give the trainer --word-index");
-            var reviews = Source is { } source
-                ? await source(key.Item1, key.Item2)
-                : await ImdbLoader.LoadAsync(new ImdbLoadOptions(dataPath, key.Item1, key.Item2, cacheDirectory));
-            return TrainingData.From(reviews);
-        })).Value;
+            return await entry.Value;
+        }
+        catch
+        {
+            // Only this failed entry: a newer one another trial added meanwhile stays.
+            loaded.TryRemove(new KeyValuePair<(int, string?), Lazy<Task<TrainingData>>>(key, entry));
+            throw;
+        }
+    }
+
+    private async Task<TrainingData> LoadAsync(int numWords, string? wordIndex)
+    {
+        if (wordIndex is { } path && !File.Exists(path))
+            throw new DataSourceException(path, "the sweep's word index is not on this node; give the trainer --word-index");
+        var reviews = Source is { } source
+            ? await source(numWords, wordIndex)
+            : await ImdbLoader.LoadAsync(new ImdbLoadOptions(dataPath, numWords, wordIndex, cacheDirectory));
+        return TrainingData.From(reviews);
     }
 }
