@@ -22,19 +22,18 @@ public sealed class LocalTrainers : ILocalTrainers
 
     public async Task<string> PrepareAsync(SweepSpec spec, TrainerOptions options, IProgress<DataProgress> progress, CancellationToken cancellationToken)
     {
-        var wordIndex = options.WordIndex ?? spec.Dataset.WordIndex;
-        var cache = options.Cache ?? CacheDirectory.Default();
-        ReviewDataset dataset;
+        // The slots' own datasets, multi-hot rows included, built before the cluster starts (as a trainer node
+        // does before it joins) and then shared by every slot.
+        datasets = TrainerHosting.Datasets(options);
         try
         {
-            dataset = await ImdbLoader.LoadAsync(new ImdbLoadOptions(options.Data, spec.Dataset.NumWords, wordIndex, cache), progress, cancellationToken);
+            var data = await datasets.GetAsync(spec.Dataset, progress, cancellationToken);
+            return data.Description;
         }
         catch (DataSourceException error)
         {
             throw new InputException($"{SettingName.Of<TrainerOptions>(nameof(TrainerOptions.Data))}: {error.Message}", error);
         }
-        datasets = TrainerHosting.Datasets(options);
-        return dataset.Description;
     }
 
     public void AddTo(AkkaConfigurationBuilder akka, SweepSpec spec, TrainerOptions options, MetricsWriter? metrics) =>

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using GridSweep.Messages.Sweeps;
+using GridSweep.Runtime.Progress;
 using GridSweep.TrainerNode.Data;
 namespace GridSweep.TrainerNode.Training;
 
@@ -34,10 +35,11 @@ public sealed class NodeDatasets(string? dataPath, string? wordIndexOverride, st
     /// the next trial tries again: a passing problem (a download cut off, a cache on a full disk) must not fail
     /// every later trial of this node until it restarts.
     /// </summary>
-    public Task<TrainingData> GetAsync(DatasetSpec dataset)
+    /// <param name="progress">Reports the load's stages, when this call is the one that loads.</param>
+    public Task<TrainingData> GetAsync(DatasetSpec dataset, IProgress<DataProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         var key = (dataset.NumWords, wordIndexOverride ?? dataset.WordIndex);
-        var entry = loaded.GetOrAdd(key, k => new Lazy<Task<TrainingData>>(() => LoadAsync(k.Item1, k.Item2)));
+        var entry = loaded.GetOrAdd(key, k => new Lazy<Task<TrainingData>>(() => LoadAsync(k.Item1, k.Item2, progress, cancellationToken)));
         return ForgetIfFailedAsync(key, entry);
     }
 
@@ -55,13 +57,13 @@ public sealed class NodeDatasets(string? dataPath, string? wordIndexOverride, st
         }
     }
 
-    private async Task<TrainingData> LoadAsync(int numWords, string? wordIndex)
+    private async Task<TrainingData> LoadAsync(int numWords, string? wordIndex, IProgress<DataProgress>? progress, CancellationToken cancellationToken)
     {
         if (wordIndex is { } path && !File.Exists(path))
             throw new DataSourceException(path, "the sweep's word index is not on this node; give the trainer --word-index");
         var reviews = Source is { } source
             ? await source(numWords, wordIndex)
-            : await ImdbLoader.LoadAsync(new ImdbLoadOptions(dataPath, numWords, wordIndex, cacheDirectory));
+            : await ImdbLoader.LoadAsync(new ImdbLoadOptions(dataPath, numWords, wordIndex, cacheDirectory), progress, cancellationToken);
         return TrainingData.From(reviews);
     }
 }
