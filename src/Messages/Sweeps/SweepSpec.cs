@@ -1,6 +1,12 @@
+using System.Text.Json.Serialization;
+
 namespace GridSweep.Messages.Sweeps;
 
 /// <summary>A declared sweep, as read from a YAML sweep file: what to train, and the grid to train it over.</summary>
+/// <remarks>
+/// The scalar axes (<see cref="Activations"/>, <see cref="BatchSizes"/>, <see cref="EpochCounts"/>) are empty when
+/// the grid does not sweep them: every cell then takes the model's activation and the training section's values.
+/// </remarks>
 public sealed record SweepSpec(
     string Name,
     DatasetSpec Dataset,
@@ -8,15 +14,98 @@ public sealed record SweepSpec(
     IReadOnlyList<GridEntry<ModelSpec>> Models,
     IReadOnlyList<GridEntry<RegularizerSpec>> Regularizers,
     IReadOnlyList<GridEntry<OptimizerSpec>> Optimizers,
-    string SourceFile);
+    string SourceFile)
+{
+    public IReadOnlyList<string> Activations { get; init; } = [];
+    public IReadOnlyList<int> BatchSizes { get; init; } = [];
+    public IReadOnlyList<int> EpochCounts { get; init; } = [];
+
+    /// <summary>Cells matching any of these partial assignments are left out of the product.</summary>
+    public IReadOnlyList<CellPattern> Exclude { get; init; } = [];
+
+    /// <summary>Cells added after the exclusions, each partial assignment crossed with every value of the axes it leaves out.</summary>
+    public IReadOnlyList<CellPattern> Include { get; init; } = [];
+
+    /// <summary>What the sweep learns: follows from the dataset.</summary>
+    public LearningTask Task => Dataset.Task;
+}
+
+/// <summary>
+/// A partial assignment of grid axes to labels (<c>{model: bigger, batch_size: 32}</c>), as written in
+/// <c>grid.exclude</c> or <c>grid.include</c>; <paramref name="Line"/> points at it in the sweep file.
+/// </summary>
+public sealed record CellPattern(IReadOnlyDictionary<string, string> Axes, int Line);
+
+/// <summary>The names of the grid axes, as written in sweep files and used as CSV columns and InfluxDB tags.</summary>
+public static class GridAxes
+{
+    public const string Model = "model";
+    public const string Regularizer = "regularizer";
+    public const string Optimizer = "optimizer";
+    public const string LearningRate = "learning_rate";
+    public const string Activation = "activation";
+    public const string BatchSize = "batch_size";
+    public const string Epochs = "epochs";
+    public const string Seed = "seed";
+}
 
 /// <summary>One named value on a grid axis, e.g. <c>baseline: {hidden: [16, 16]}</c>.</summary>
 public sealed record GridEntry<T>(string Name, T Value);
 
-/// <param name="Name">Only <c>imdb</c> today.</param>
-/// <param name="NumWords">Vocabulary size: words ranked at or beyond it become out-of-vocabulary.</param>
-/// <param name="WordIndex">Optional Keras <c>imdb_word_index.json</c>; without it words are ranked by train-split frequency.</param>
-public sealed record DatasetSpec(string Name, int NumWords, string? WordIndex = null);
+/// <summary>What a trial learns: it fixes the output layer, the loss and the metric.</summary>
+public enum LearningTask
+{
+    /// <summary>One sigmoid unit, binary cross-entropy, accuracy.</summary>
+    Binary,
+
+    /// <summary>Softmax over the classes, sparse categorical cross-entropy, accuracy.</summary>
+    Multiclass,
+
+    /// <summary>One linear unit, mean squared error as the loss, mean absolute error as the metric.</summary>
+    Regression,
+}
+
+/// <summary>The dataset names a sweep file may give.</summary>
+public static class DatasetNames
+{
+    public const string Imdb = "imdb";
+    public const string FashionMnist = "fashion_mnist";
+    public const string Csv = "csv";
+
+    public static readonly IReadOnlyList<string> All = [Imdb, FashionMnist, Csv];
+}
+
+/// <param name="Name"><c>imdb</c>, <c>fashion_mnist</c> or <c>csv</c> (<see cref="DatasetNames"/>).</param>
+/// <param name="NumWords">IMDB: vocabulary size; words ranked at or beyond it become out-of-vocabulary.</param>
+/// <param name="WordIndex">IMDB: optional Keras <c>imdb_word_index.json</c>; without it words are ranked by train-split frequency.</param>
+/// <param name="Path">CSV: the table, absolute (resolved against the sweep file). A trainer's <c>--data</c> overrides it.</param>
+/// <param name="Target">CSV: the label column; every other column is a feature.</param>
+/// <param name="DeclaredTask">CSV: the task as declared; the other datasets have theirs (see <see cref="Task"/>).</param>
+/// <param name="ValidationFraction">CSV: the held-out fraction of the rows, when <paramref name="ValidationPath"/> is not given.</param>
+/// <param name="ValidationPath">CSV: a second table with the same header to validate on, absolute.</param>
+/// <param name="SplitSeed">CSV: seeds the hold-out split.</param>
+/// <param name="Standardize">CSV: features scaled by the train split's mean and standard deviation.</param>
+public sealed record DatasetSpec(
+    string Name,
+    int NumWords,
+    string? WordIndex = null,
+    string? Path = null,
+    string? Target = null,
+    LearningTask? DeclaredTask = null,
+    double ValidationFraction = 0.2,
+    string? ValidationPath = null,
+    long SplitSeed = 113,
+    bool Standardize = true)
+{
+    /// <summary>IMDB is binary, Fashion-MNIST multiclass, a CSV table what it declares.</summary>
+    [JsonIgnore]
+    public LearningTask Task => Name switch
+    {
+        DatasetNames.Imdb => LearningTask.Binary,
+        DatasetNames.FashionMnist => LearningTask.Multiclass,
+        _ => DeclaredTask ?? LearningTask.Regression,
+    };
+}
 
 public enum InputLayer { Sparse, Dense }
 
@@ -28,8 +117,27 @@ public sealed record TrainingSpec(
     IReadOnlyList<long> Seeds,
     string Device = "auto");
 
-/// <summary>Dense hidden layers with relu activations and one sigmoid output unit.</summary>
-public sealed record ModelSpec(IReadOnlyList<int> Hidden);
+/// <summary>Dense hidden layers and the output layer the task asks for (<see cref="LearningTask"/>).</summary>
+/// <param name="Activation">Of the hidden layers: relu, tanh, elu, gelu or sigmoid (<see cref="Activations"/>).</param>
+public sealed record ModelSpec(IReadOnlyList<int> Hidden, string Activation = Activations.Relu)
+{
+    public bool Equals(ModelSpec? other) =>
+        other is not null && Hidden.SequenceEqual(other.Hidden) && Activation == other.Activation;
+
+    public override int GetHashCode() => HashCode.Combine(Hidden.Count, Activation);
+}
+
+/// <summary>Hidden-layer activations, named as Keras names them.</summary>
+public static class Activations
+{
+    public const string Relu = "relu";
+    public const string Tanh = "tanh";
+    public const string Elu = "elu";
+    public const string Gelu = "gelu";
+    public const string Sigmoid = "sigmoid";
+
+    public static readonly IReadOnlyList<string> All = [Relu, Tanh, Elu, Gelu, Sigmoid];
+}
 
 /// <summary>Keras semantics: L1/L2 penalties on the hidden kernels are added to the loss; dropout after each hidden layer.</summary>
 public sealed record RegularizerSpec(double L1 = 0, double L2 = 0, double Dropout = 0, bool BatchNorm = false)
@@ -62,4 +170,12 @@ public sealed record TrialSpec(
     int Epochs,
     int BatchSize,
     InputLayer InputLayer,
-    DatasetSpec Dataset);
+    DatasetSpec Dataset)
+{
+    /// <summary>The hidden layers' activation: the cell's label on the activation axis.</summary>
+    [JsonIgnore]
+    public string Activation => ModelConfig.Activation;
+
+    [JsonIgnore]
+    public LearningTask Task => Dataset.Task;
+}

@@ -13,14 +13,17 @@ namespace GridSweep.Messages.Sweeps;
 public static partial class SweepSpecParser
 {
     private static readonly string[] SweepKeys = ["name", "dataset", "training", "grid"];
-    private static readonly string[] DatasetKeys = ["name", "num_words", "word_index"];
+    private static readonly string[] DatasetKeys =
+        ["name", "num_words", "word_index", "path", "target", "task", "validation", "split_seed", "standardize"];
+    private static readonly string[] ImdbOnlyKeys = ["num_words", "word_index"];
+    private static readonly string[] CsvOnlyKeys = ["target", "task", "validation", "split_seed", "standardize"];
+    private static readonly string[] Tasks = ["binary", "multiclass", "regression"];
     private static readonly string[] TrainingKeys = ["epochs", "batch_size", "optimizer", "input_layer", "seeds", "device"];
     private static readonly string[] OptimizerKeys = ["name", "learning_rate", "beta_1", "beta_2", "epsilon", "momentum", "rho"];
     private static readonly string[] GridKeys = ["model", "regularizer", "optimizer", "learning_rate"];
     private static readonly string[] ModelKeys = ["hidden"];
     private static readonly string[] RegularizerKeys = ["l1", "l2", "dropout", "batch_norm"];
 
-    private static readonly string[] Datasets = ["imdb"];
     private static readonly string[] OptimizerNames = ["adam", "sgd", "rmsprop"];
     private static readonly string[] InputLayers = ["sparse", "dense"];
 
@@ -30,6 +33,7 @@ public static partial class SweepSpecParser
     private static readonly Bounds<double> Positive = new(v => v > 0, "> 0");
     private static readonly Bounds<double> NonNegative = new(v => v >= 0, ">= 0");
     private static readonly Bounds<double> Fraction = new(v => v is >= 0 and < 1, ">= 0 and < 1");
+    private static readonly Bounds<double> HeldOut = new(v => v is > 0 and < 1, "> 0 and < 1 (or the path of a validation table)");
 
     /// <summary>Keras defaults; <c>training.optimizer</c> overrides them and grid optimizers fall back to it.</summary>
     private static readonly OptimizerSpec DefaultOptimizer = new("adam", LearningRate: 0.001);
@@ -80,10 +84,44 @@ public static partial class SweepSpecParser
             sourceFile);
     }
 
-    private static DatasetSpec ReadDataset(SpecReader r, Section? dataset, string sourceFile) => new(
-        Name: r.OneOf(dataset, "name", Datasets, required: true) ?? Datasets[0],
-        NumWords: r.Integer(dataset, "num_words", Vocabulary) ?? 10_000,
-        WordIndex: r.Text(dataset, "word_index") is { } path ? ResolveAgainst(sourceFile, path) : null);
+    private static DatasetSpec ReadDataset(SpecReader r, Section? dataset, string sourceFile)
+    {
+        var name = r.OneOf(dataset, "name", DatasetNames.All, required: true) ?? DatasetNames.Imdb;
+        if (dataset is not null)
+        {
+            // Settings that mean nothing for this dataset are mistakes, not silently ignored ones.
+            var foreign = name == DatasetNames.Imdb ? ["path", .. CsvOnlyKeys]
+                : name == DatasetNames.FashionMnist ? [.. ImdbOnlyKeys, .. CsvOnlyKeys]
+                : ImdbOnlyKeys;
+            foreach (var key in foreign.Where(dataset.Values.ContainsKey))
+                r.Error(dataset.Values[key], YamlPath.Join(dataset.Path, key), $"'{key}' does not apply to dataset '{name}'");
+        }
+
+        var isCsv = name == DatasetNames.Csv;
+        var (fraction, validationPath) = isCsv ? ReadValidation(r, dataset, sourceFile) : (0.2, null);
+        return new DatasetSpec(
+            Name: name,
+            NumWords: r.Integer(dataset, "num_words", Vocabulary) ?? 10_000,
+            WordIndex: r.Text(dataset, "word_index") is { } index ? ResolveAgainst(sourceFile, index) : null,
+            Path: r.Text(dataset, "path", required: isCsv) is { } path ? ResolveAgainst(sourceFile, path) : null,
+            Target: isCsv ? r.Text(dataset, "target", required: true) : null,
+            DeclaredTask: isCsv && r.OneOf(dataset, "task", Tasks, required: true) is { } task ? Enum.Parse<LearningTask>(task, ignoreCase: true) : null,
+            ValidationFraction: fraction,
+            ValidationPath: validationPath,
+            SplitSeed: r.Integer(dataset, "split_seed", AnySeed) ?? 113,
+            Standardize: r.Flag(dataset, "standardize") ?? true);
+    }
+
+    /// <summary><c>validation</c> is a held-out fraction (0.2) or the path of a second table with the same header.</summary>
+    private static (double Fraction, string? Path) ReadValidation(SpecReader r, Section? dataset, string sourceFile)
+    {
+        if (dataset?["validation"] is not { } node)
+            return (0.2, null);
+        if (node is YamlScalarNode { Style: ScalarStyle.Plain, Value: { } text } &&
+            double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+            return (r.Number(node, YamlPath.Join(dataset.Path, "validation"), HeldOut) ?? 0.2, null);
+        return r.Text(dataset, "validation") is { } path ? (0.2, ResolveAgainst(sourceFile, path)) : (0.2, null);
+    }
 
     /// <summary>A relative path in a sweep file means relative to that file, not to wherever the tool was started.</summary>
     private static string ResolveAgainst(string sourceFile, string path)

@@ -32,7 +32,11 @@ public static class TrialId
         return Convert.ToHexStringLower(hash)[..Length];
     }
 
-    /// <summary>One <c>key=value</c> line per setting, in a fixed order, numbers in invariant round-trip form.</summary>
+    /// <summary>
+    /// One <c>key=value</c> line per setting, in a fixed order, numbers in invariant round-trip form. Settings added
+    /// after version 1 (the activation, datasets other than IMDB) add their lines only when they differ from what
+    /// version 1 implied (relu, IMDB), so the ids of sweep files written before them stay as they were.
+    /// </summary>
     internal static string CanonicalText(
         DatasetSpec dataset,
         ModelSpec model,
@@ -41,7 +45,34 @@ public static class TrialId
         int epochs,
         int batchSize,
         long seed) =>
-        string.Join('\n',
+        string.Join('\n', [.. Version1Lines(dataset, model, regularizer, optimizer, epochs, batchSize, seed), .. LaterLines(dataset, model)]);
+
+    private static IEnumerable<string> LaterLines(DatasetSpec dataset, ModelSpec model)
+    {
+        if (model.Activation != Activations.Relu)
+            yield return $"model.activation={model.Activation}";
+        if (dataset.Name != DatasetNames.Csv)
+            yield break;
+        // The table by file name, not path: the same table moved to another folder or machine keeps its ids.
+        yield return $"dataset.file={Path.GetFileName(dataset.Path)}";
+        yield return $"dataset.target={dataset.Target}";
+        yield return $"dataset.task={dataset.Task.ToString().ToLowerInvariant()}";
+        yield return dataset.ValidationPath is { } validation
+            ? $"dataset.validation_file={Path.GetFileName(validation)}"
+            : $"dataset.validation={Format(dataset.ValidationFraction)}";
+        yield return $"dataset.split_seed={Format(dataset.SplitSeed)}";
+        yield return $"dataset.standardize={(dataset.Standardize ? "true" : "false")}";
+    }
+
+    private static string[] Version1Lines(
+        DatasetSpec dataset,
+        ModelSpec model,
+        RegularizerSpec regularizer,
+        OptimizerSpec optimizer,
+        int epochs,
+        int batchSize,
+        long seed) =>
+        [
             "gridsweep-trial/1",
             $"dataset.name={dataset.Name}",
             $"dataset.num_words={Format(dataset.NumWords)}",
@@ -59,7 +90,8 @@ public static class TrialId
             $"optimizer.rho={Format(optimizer.Rho)}",
             $"training.epochs={Format(epochs)}",
             $"training.batch_size={Format(batchSize)}",
-            $"seed={Format(seed)}");
+            $"seed={Format(seed)}",
+        ];
 
     private static string Format(long value) => value.ToString(CultureInfo.InvariantCulture);
 

@@ -1,9 +1,11 @@
 namespace GridSweep.Messages.Trials;
 
 /// <summary>
-/// What one epoch of one trial measured, as plain numbers (Keras conventions): the data loss is the mean
-/// binary cross-entropy over the epoch's training samples, the regularization penalty is kept apart, the
-/// validation figures cover the whole validation split.
+/// What one epoch of one trial measured, as plain numbers (Keras conventions): the data loss is the mean of the
+/// task's loss (binary or sparse categorical cross-entropy, mean squared error) over the epoch's training samples,
+/// the regularization penalty is kept apart, the validation figures cover the whole validation split. The metric
+/// follows the task: accuracy for classification (the MAE fields NaN), mean absolute error for regression (the
+/// accuracy fields NaN).
 /// </summary>
 public sealed record EpochMetrics(
     int Epoch,
@@ -12,7 +14,9 @@ public sealed record EpochMetrics(
     double ValLoss,
     double TrainAccuracy,
     double ValAccuracy,
-    double Seconds)
+    double Seconds,
+    double TrainMae = double.NaN,
+    double ValMae = double.NaN)
 {
     /// <summary>True when a loss is NaN or infinite: the trial has diverged.</summary>
     public bool IsDiverged => !double.IsFinite(TrainLoss) || !double.IsFinite(ValLoss) || !double.IsFinite(TrainPenalty);
@@ -23,6 +27,8 @@ public enum TrialStatus { Queued, Running, Completed, Failed, Diverged }
 /// <summary>One finished trial: how it ended and the figures that show where it starts to overfit.</summary>
 /// <param name="BestEpoch">Epoch of the lowest validation loss: where overfitting starts. 0 when no epoch finished.</param>
 /// <param name="FinalGap">Validation loss minus train loss at the last epoch.</param>
+/// <param name="BestValAccuracy">Highest validation accuracy of any epoch; NaN for regression.</param>
+/// <param name="BestValMae">Lowest validation mean absolute error of any epoch; NaN for classification.</param>
 public sealed record TrialSummary(
     TrialStatus Status,
     int BestEpoch,
@@ -31,7 +37,8 @@ public sealed record TrialSummary(
     double FinalGap,
     double BestValAccuracy,
     double Seconds,
-    string? Error = null)
+    string? Error = null,
+    double BestValMae = double.NaN)
 {
     public static TrialSummary From(TrialStatus status, IReadOnlyList<EpochMetrics> epochs, double seconds, string? error = null)
     {
@@ -46,8 +53,13 @@ public sealed record TrialSummary(
             best.ValLoss,
             last.ValLoss,
             last.ValLoss - last.TrainLoss,
-            finite.Max(e => e.ValAccuracy),
+            Best(finite.Select(e => e.ValAccuracy), Math.Max),
             seconds,
-            error);
+            error,
+            Best(finite.Select(e => e.ValMae), Math.Min));
     }
+
+    /// <summary>The best finite value, or NaN when there is none (the metric the task does not have).</summary>
+    private static double Best(IEnumerable<double> values, Func<double, double, double> better) =>
+        values.Where(double.IsFinite).Aggregate(double.NaN, (best, value) => double.IsNaN(best) ? value : better(best, value));
 }
