@@ -33,7 +33,7 @@ public sealed class SweepSpecErrorSpecs
     {
         var error = TestSweeps.SingleError(TestSweeps.Sweep(dataset: "{name: mnist}"));
 
-        Assert.Equal(new SpecError(TestSweeps.File, 2, 17, "dataset.name", "'mnist' is not allowed; allowed values: imdb"), error);
+        Assert.Equal(new SpecError(TestSweeps.File, 2, 17, "dataset.name", "'mnist' is not allowed; allowed values: imdb, fashion_mnist, csv"), error);
     }
 
     [Fact]
