@@ -59,8 +59,8 @@ public static class SweepGrid
                 "the exclusions leave no cell of the grid; narrow or remove an exclude pattern"));
         }
 
-        foreach (var pattern in spec.Include)
-            Include(pattern, grid, cells, errors);
+        foreach (var group in Written(spec.Include))
+            Include(group, grid, cells, errors);
 
         if (errors.Count > 0)
             throw new SweepSpecException([.. errors.OrderBy(e => e.Line).ThenBy(e => e.Column)]);
@@ -258,10 +258,47 @@ public static class SweepGrid
     /// <summary>
     /// Adds the cells of one include pattern: its values crossed with every value of the axes it leaves out.
     /// Activation, batch size, epochs and seed may take values the axes do not have; the entry axes only their entries.
+    /// The parser stores a pattern naming a declared entry once per entry it expanded into: together they must name one.
     /// </summary>
-    private static void Include(CellPattern pattern, Grid grid, Cells cells, List<SpecError> errors)
+    private static void Include(IReadOnlyList<CellPattern> group, Grid grid, Cells cells, List<SpecError> errors)
     {
         var spec = grid.Spec;
+        var first = group[0];
+        var errorsBefore = errors.Count;
+        // The members differ only in entry names, so a wrong value is reported once, for the first.
+        var resolved = group.Select((pattern, index) => Resolve(pattern, grid, index == 0 ? errors : [])).ToList();
+        if (resolved.All(cell => cell is null))
+        {
+            if (errors.Count == errorsBefore)
+            {
+                errors.Add(new SpecError(spec.SourceFile, first.Line, first.Column, "grid.include",
+                    $"{Describe(group)} names no entry of the grid; give the names of grid.model, grid.regularizer and grid.optimizer entries"));
+            }
+
+            return;
+        }
+
+        foreach (var (models, regularizers, optimizers, activations, batchSizes, epochCounts, seeds) in resolved.OfType<IncludeAxes>())
+        foreach (var model in models)
+        foreach (var regularizer in regularizers)
+        foreach (var optimizer in optimizers)
+        foreach (var activation in activations)
+        foreach (var batchSize in batchSizes)
+        foreach (var epochs in epochCounts)
+        foreach (var seed in seeds)
+            cells.Add(model, regularizer, optimizer, activation ?? model.Value.Activation, batchSize, epochs, seed, included: true);
+    }
+
+    /// <summary>The values an include pattern gives or leaves to the grid, axis by axis; null when it gives nothing to add.</summary>
+    private sealed record IncludeAxes(
+        IReadOnlyList<GridEntry<ModelSpec>> Models, IReadOnlyList<GridEntry<RegularizerSpec>> Regularizers,
+        IReadOnlyList<GridEntry<OptimizerSpec>> Optimizers, IReadOnlyList<string?> Activations,
+        IReadOnlyList<int> BatchSizes, IReadOnlyList<int> EpochCounts, IReadOnlyList<long> Seeds);
+
+    private static IncludeAxes? Resolve(CellPattern pattern, Grid grid, List<SpecError> errors)
+    {
+        var spec = grid.Spec;
+        var errorsBefore = errors.Count;
         CheckAxes(pattern, spec, errors);
         var models = Pick(grid.Models, Label(pattern, GridAxes.Model), entry => entry.Name);
         var regularizers = Pick(grid.Regularizers, Label(pattern, GridAxes.Regularizer), entry => entry.Name);
@@ -274,7 +311,7 @@ public static class SweepGrid
         {
             activations = [activation];
             if (!Sweeps.Activations.All.Contains(activation))
-                Fail($"'{activation}' is not an activation; allowed values: {string.Join(", ", Sweeps.Activations.All)}");
+                Fail($"'{activation}' is not allowed; allowed values: {string.Join(", ", Sweeps.Activations.All)}");
         }
 
         var batchSizes = Count(GridAxes.BatchSize, grid.BatchSizes);
@@ -283,20 +320,9 @@ public static class SweepGrid
         if (Seed(pattern, spec, errors) is { } seed)
             seeds = [seed];
 
-        if (models.Count == 0 || regularizers.Count == 0 || optimizers.Count == 0)
-        {
-            Fail($"{Describe([pattern])} names no entry of the grid; give the names of grid.model, grid.regularizer and grid.optimizer entries");
-            return;
-        }
-
-        foreach (var model in models)
-        foreach (var regularizer in regularizers)
-        foreach (var optimizer in optimizers)
-        foreach (var cellActivation in activations)
-        foreach (var batchSize in batchSizes)
-        foreach (var epochs in epochCounts)
-        foreach (var cellSeed in seeds)
-            cells.Add(model, regularizer, optimizer, cellActivation ?? model.Value.Activation, batchSize, epochs, cellSeed, included: true);
+        return errors.Count == errorsBefore && models.Count > 0 && regularizers.Count > 0 && optimizers.Count > 0
+            ? new IncludeAxes(models, regularizers, optimizers, activations, batchSizes, epochCounts, seeds)
+            : null;
 
         IReadOnlyList<int> Count(string axis, IReadOnlyList<int> values)
         {
@@ -304,13 +330,20 @@ public static class SweepGrid
                 return values;
             if (value is >= 1 and <= int.MaxValue && value == Math.Floor(value))
                 return [(int)value];
-            Fail($"'{Label(pattern, axis)}' is not a valid {axis}; allowed range: 1 to {int.MaxValue}");
+            Fail($"'{Label(pattern, axis)}' is out of range; allowed range: 1 to {int.MaxValue}");
             return [];
         }
 
         void Fail(string message) =>
-            errors.Add(new SpecError(spec.SourceFile, pattern.Line, pattern.Column, "grid.include", message));
+            errors.Add(new SpecError(spec.SourceFile, pattern.Line, pattern.Column, $"grid.include", message));
     }
+
+    /// <summary>The patterns the parser stored for one written pattern: same line and column. Built in code (line 0), each stands alone.</summary>
+    private static IEnumerable<IReadOnlyList<CellPattern>> Written(IReadOnlyList<CellPattern> patterns) =>
+        patterns
+            .Select((pattern, index) => (Pattern: pattern, Key: pattern.Line > 0 ? (pattern.Line, pattern.Column) : (-index - 1, 0)))
+            .GroupBy(x => x.Key, x => x.Pattern)
+            .Select(group => (IReadOnlyList<CellPattern>)[.. group]);
 
     private static IReadOnlyList<T> Pick<T>(IReadOnlyList<T> entries, string? label, Func<T, string> name) =>
         label is null ? entries : [.. entries.Where(entry => name(entry) == label)];
