@@ -238,7 +238,7 @@ public static class SweepGrid
     private static void ReportUnmatched(SweepSpec spec, List<Compiled> excludes, int[] hits, List<SpecError> errors)
     {
         var groups = excludes
-            .Select((compiled, index) => (compiled.Pattern, Hits: hits[index], Key: compiled.Pattern.Line > 0 ? (compiled.Pattern.Line, compiled.Pattern.Column) : (-index - 1, 0)))
+            .Select((compiled, index) => (compiled.Pattern, Hits: hits[index], Key: WrittenAt(compiled.Pattern, index)))
             .GroupBy(x => x.Key);
         foreach (var group in groups.Where(group => group.All(x => x.Hits == 0)))
         {
@@ -341,9 +341,12 @@ public static class SweepGrid
     /// <summary>The patterns the parser stored for one written pattern: same line and column. Built in code (line 0), each stands alone.</summary>
     private static IEnumerable<IReadOnlyList<CellPattern>> Written(IReadOnlyList<CellPattern> patterns) =>
         patterns
-            .Select((pattern, index) => (Pattern: pattern, Key: pattern.Line > 0 ? (pattern.Line, pattern.Column) : (-index - 1, 0)))
+            .Select((pattern, index) => (Pattern: pattern, Key: WrittenAt(pattern, index)))
             .GroupBy(x => x.Key, x => x.Pattern)
             .Select(group => (IReadOnlyList<CellPattern>)[.. group]);
+
+    private static (int, int) WrittenAt(CellPattern pattern, int index) =>
+        pattern.Line > 0 ? (pattern.Line, pattern.Column) : (-index - 1, 0);
 
     private static IReadOnlyList<T> Pick<T>(IReadOnlyList<T> entries, string? label, Func<T, string> name) =>
         label is null ? entries : [.. entries.Where(entry => name(entry) == label)];
