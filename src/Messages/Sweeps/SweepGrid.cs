@@ -272,7 +272,8 @@ public static class SweepGrid
             if (errors.Count == errorsBefore)
             {
                 errors.Add(new SpecError(spec.SourceFile, first.Line, first.Column, "grid.include",
-                    $"{Describe(group)} names no entry of the grid; give the names of grid.model, grid.regularizer and grid.optimizer entries"));
+                    $"{Describe(group)} matches no entry of the grid; give names of grid.model, grid.regularizer and grid.optimizer entries, " +
+                    "and a learning_rate one of the optimizers has"));
             }
 
             return;

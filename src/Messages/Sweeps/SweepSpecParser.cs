@@ -504,7 +504,7 @@ public static partial class SweepSpecParser
             {
                 IReadOnlyList<string>? labels = axis switch
                 {
-                    GridAxes.Model or GridAxes.Regularizer or GridAxes.Optimizer => EntryNames(r, pattern, axis, families[axis]),
+                    GridAxes.Model or GridAxes.Regularizer or GridAxes.Optimizer => EntryNames(r, grid!, pattern, axis, families[axis]),
                     GridAxes.Activation => r.OneOf(pattern, axis, Activations.All) is { } activation ? [activation] : null,
                     GridAxes.BatchSize or GridAxes.Epochs => r.Integer(pattern, axis, Count) is { } count ? [Format(count)] : null,
                     GridAxes.LearningRate => r.Number(pattern, axis, Positive) is { } rate ? [Format(rate)] : null,
@@ -525,12 +525,15 @@ public static partial class SweepSpecParser
         return patterns;
     }
 
-    private static IReadOnlyList<string>? EntryNames(SpecReader r, Section pattern, string axis, Dictionary<string, List<string>> family)
+    private static IReadOnlyList<string>? EntryNames(SpecReader r, Section grid, Section pattern, string axis, Dictionary<string, List<string>> family)
     {
         if (r.Text(pattern, axis) is not { } label)
             return null;
         if (family.TryGetValue(label, out var names))
             return names;
+        // An entry left out for mistakes of its own is reported there, not again as unknown here.
+        if (grid[axis] is YamlMappingNode declared && declared.Children.Keys.Any(key => key is YamlScalarNode { Value: var name } && name == label))
+            return null;
         r.Error(pattern[axis]!, YamlPath.Join(pattern.Path, axis),
             $"'{label}' is not an entry of grid.{axis}; entries: {string.Join(", ", family.Keys)}");
         return null;

@@ -266,7 +266,7 @@ public sealed class CellPatternSpecs
             """));
 
         Assert.Equal((TestSweeps.File, 6, 7, "grid.include"), (error.File, error.Line, error.Column, error.Field));
-        Assert.Equal("{model: a, learning_rate: 0.5} names no entry of the grid; give the names of grid.model, grid.regularizer and grid.optimizer entries", error.Message);
+        Assert.Equal("{model: a, learning_rate: 0.5} matches no entry of the grid; give names of grid.model, grid.regularizer and grid.optimizer entries, and a learning_rate one of the optimizers has", error.Message);
     }
 
     [Fact]
@@ -364,6 +364,17 @@ public sealed class CellPatternSpecs
             """));
 
         Assert.Equal("'l3' is not an entry of grid.regularizer; entries: none, l2, l2-0.001, l2-0.01", error.Message);
+    }
+
+    [Fact]
+    public void A_pattern_naming_an_entry_with_mistakes_of_its_own_is_not_reported_again()
+    {
+        var error = TestSweeps.SingleError(TestSweeps.Sweep(model: "{a: {hidden: [4]}, b: {hidden: [0]}}", grid: """
+            exclude:
+              - {model: b}
+            """));
+
+        Assert.Equal("grid.model.b.hidden[0]", error.Field);
     }
 
     [Fact]
