@@ -150,11 +150,15 @@ internal sealed class SpecReader(string file)
         Choice(parent, key, allowed.Contains, string.Join(", ", allowed), required);
 
     /// <summary>Reads a string that must pass <paramref name="isAllowed"/>; <paramref name="allowed"/> tells the user what would.</summary>
-    public string? Choice(Section? parent, string key, Func<string, bool> isAllowed, string allowed, bool required = false)
+    public string? Choice(Section? parent, string key, Func<string, bool> isAllowed, string allowed, bool required = false) =>
+        Field(parent, key, required) is { } node ? Choice(node, YamlPath.Join(parent!.Path, key), isAllowed, allowed) : null;
+
+    /// <summary>Reads a string that must be one of <paramref name="allowed"/>, e.g. a list item.</summary>
+    public string? OneOf(YamlNode node, string path, IReadOnlyList<string> allowed) =>
+        Choice(node, path, allowed.Contains, string.Join(", ", allowed));
+
+    public string? Choice(YamlNode node, string path, Func<string, bool> isAllowed, string allowed)
     {
-        if (Field(parent, key, required) is not { } node)
-            return null;
-        var path = YamlPath.Join(parent!.Path, key);
         if (Text(node, path) is not { } value)
             return null;
         if (isAllowed(value))

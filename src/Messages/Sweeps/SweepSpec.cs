@@ -34,7 +34,13 @@ public sealed record SweepSpec(
 /// A partial assignment of grid axes to labels (<c>{model: bigger, batch_size: 32}</c>), as written in
 /// <c>grid.exclude</c> or <c>grid.include</c>; <paramref name="Line"/> points at it in the sweep file.
 /// </summary>
-public sealed record CellPattern(IReadOnlyDictionary<string, string> Axes, int Line);
+public sealed record CellPattern(IReadOnlyDictionary<string, string> Axes, int Line)
+{
+    /// <summary>With <see cref="Line"/>, where the pattern was written: the parser stores a pattern naming a declared
+    /// entry that expanded into several (<c>regularizer: l2</c> for <c>l2-0.001</c> and <c>l2-0.01</c>) once per entry,
+    /// all at the same place, and a pattern matches when one of them does.</summary>
+    public int Column { get; init; }
+}
 
 /// <summary>The names of the grid axes, as written in sweep files and used as CSV columns and InfluxDB tags.</summary>
 public static class GridAxes

@@ -20,9 +20,16 @@ public static partial class SweepSpecParser
     private static readonly string[] Tasks = ["binary", "multiclass", "regression"];
     private static readonly string[] TrainingKeys = ["epochs", "batch_size", "optimizer", "input_layer", "seeds", "device"];
     private static readonly string[] OptimizerKeys = ["name", "learning_rate", "beta_1", "beta_2", "epsilon", "momentum", "rho"];
-    private static readonly string[] GridKeys = ["model", "regularizer", "optimizer", "learning_rate"];
-    private static readonly string[] ModelKeys = ["hidden"];
+    private static readonly string[] GridKeys =
+        ["model", "regularizer", "optimizer", "learning_rate", "activation", "batch_size", "epochs", "exclude", "include"];
+    private static readonly string[] ModelKeys = ["hidden", "activation"];
     private static readonly string[] RegularizerKeys = ["l1", "l2", "dropout", "batch_norm"];
+
+    private static readonly string[] PatternKeys =
+    [
+        GridAxes.Model, GridAxes.Regularizer, GridAxes.Optimizer, GridAxes.LearningRate,
+        GridAxes.Activation, GridAxes.BatchSize, GridAxes.Epochs, GridAxes.Seed,
+    ];
 
     private static readonly string[] OptimizerNames = ["adam", "sgd", "rmsprop"];
     private static readonly string[] InputLayers = ["sparse", "dense"];
@@ -72,16 +79,35 @@ public static partial class SweepSpecParser
 
         var name = r.Name(sweep, "name", required: true);
         var dataset = ReadDataset(r, r.Mapping(sweep, "dataset", DatasetKeys, required: true), sourceFile);
-        var training = ReadTraining(r, r.Mapping(sweep, "training", TrainingKeys));
+        var training = ReadTraining(r, r.Mapping(sweep, "training", TrainingKeys), dataset.Name);
         var grid = r.Mapping(sweep, "grid", GridKeys, required: true);
+        var activations = ReadActivations(r, grid);
+        var models = ReadModels(r, grid);
+        var regularizers = ReadRegularizers(r, grid);
+        var optimizers = ReadOptimizers(r, grid, training.Optimizer);
+        var batchSizes = ReadCounts(r, grid, GridAxes.BatchSize, "batch size");
+        var epochCounts = ReadCounts(r, grid, GridAxes.Epochs, "epoch count");
+        var families = new Dictionary<string, Dictionary<string, List<string>>>
+        {
+            [GridAxes.Model] = Families(models),
+            [GridAxes.Regularizer] = Families(regularizers),
+            [GridAxes.Optimizer] = Families(optimizers),
+        };
         return new SweepSpec(
             name ?? "",
             dataset,
             training,
-            ReadModels(r, grid),
-            ReadRegularizers(r, grid),
-            ReadOptimizers(r, grid, training.Optimizer),
-            sourceFile);
+            RejectRepeats(r, models),
+            RejectRepeats(r, regularizers),
+            RejectRepeats(r, optimizers),
+            sourceFile)
+        {
+            Activations = activations,
+            BatchSizes = batchSizes,
+            EpochCounts = epochCounts,
+            Exclude = ReadPatterns(r, grid, "exclude", families),
+            Include = ReadPatterns(r, grid, "include", families),
+        };
     }
 
     private static DatasetSpec ReadDataset(SpecReader r, Section? dataset, string sourceFile)
@@ -130,13 +156,25 @@ public static partial class SweepSpecParser
         return Path.GetFullPath(Path.Combine(folder, path));
     }
 
-    private static TrainingSpec ReadTraining(SpecReader r, Section? training) => new(
+    private static TrainingSpec ReadTraining(SpecReader r, Section? training, string dataset) => new(
         Epochs: r.Integer(training, "epochs", Count) ?? 20,
         BatchSize: r.Integer(training, "batch_size", Count) ?? 512,
         Optimizer: ReadOptimizer(r, r.Mapping(training, "optimizer", OptimizerKeys), DefaultOptimizer),
-        InputLayer: r.OneOf(training, "input_layer", InputLayers) == "dense" ? InputLayer.Dense : InputLayer.Sparse,
+        InputLayer: ReadInputLayer(r, training, dataset),
         Seeds: ReadSeeds(r, training) ?? [1],
         Device: r.Choice(training, "device", DevicePattern().IsMatch, "auto, cpu, cuda, cuda:N (N = GPU index)") ?? "auto");
+
+    /// <summary>Sparse or dense multi-hot rows are an IMDB matter; the other datasets feed dense rows as they are.</summary>
+    private static InputLayer ReadInputLayer(SpecReader r, Section? training, string dataset)
+    {
+        if (dataset != DatasetNames.Imdb && training?["input_layer"] is { } node)
+        {
+            r.Error(node, YamlPath.Join(training.Path, "input_layer"), $"'input_layer' applies only to imdb; remove it for dataset '{dataset}'");
+            return InputLayer.Sparse;
+        }
+
+        return r.OneOf(training, "input_layer", InputLayers) == "dense" ? InputLayer.Dense : InputLayer.Sparse;
+    }
 
     private static List<long>? ReadSeeds(SpecReader r, Section? training)
     {
@@ -166,26 +204,40 @@ public static partial class SweepSpecParser
         Momentum: r.Number(optimizer, "momentum", Fraction) ?? fallback.Momentum,
         Rho: r.Number(optimizer, "rho", Fraction) ?? fallback.Rho);
 
-    private static IReadOnlyList<GridEntry<ModelSpec>> ReadModels(SpecReader r, Section? grid)
+    /// <summary>
+    /// The model axis. A model may fix its own activation unless <c>grid.activation</c> sweeps it, which would
+    /// silently override the model's choice.
+    /// </summary>
+    private static List<Located<ModelSpec>> ReadModels(SpecReader r, Section? grid)
     {
+        var swept = grid?["activation"];
         var models = new List<Located<ModelSpec>>();
         foreach (var (name, key, value) in r.Entries(grid, "model", required: true) ?? [])
         {
             var path = $"grid.model.{name}";
             var errorsBefore = r.ErrorCount;
-            var items = r.List(r.Mapping(value, path, ModelKeys), "hidden", required: true) ?? [];
+            var settings = r.Mapping(value, path, ModelKeys);
+            var items = r.List(settings, "hidden", required: true) ?? [];
             var hidden = items.Select(item => (int)(r.Integer(item.Node, item.Path, Count) ?? 0)).ToList();
+            var activation = r.OneOf(settings, "activation", Activations.All);
+            if (activation is not null && swept is not null)
+            {
+                r.Error(settings!["activation"]!, $"{path}.activation",
+                    $"'{name}' sets its own activation while grid.activation (line {swept.Start.Line}) sweeps it; " +
+                    "remove one of the two");
+            }
+
             if (r.ErrorCount == errorsBefore)
-                models.Add(new(new(name, new ModelSpec(hidden)), key.Start, path));
+                models.Add(new(new(name, new ModelSpec(hidden, activation ?? Activations.Relu)), key.Start, path, name));
         }
 
-        return RejectRepeats(r, models, (a, b) => a.Hidden.SequenceEqual(b.Hidden));
+        return models;
     }
 
-    private static IReadOnlyList<GridEntry<RegularizerSpec>> ReadRegularizers(SpecReader r, Section? grid)
+    private static List<Located<RegularizerSpec>> ReadRegularizers(SpecReader r, Section? grid)
     {
         if (r.Entries(grid, "regularizer") is not { } entries)
-            return [new("none", RegularizerSpec.None)];
+            return [new(new("none", RegularizerSpec.None), Mark.Empty, "grid.regularizer", "none")];
 
         var regularizers = new List<Located<RegularizerSpec>>();
         foreach (var (name, key, value) in entries)
@@ -193,21 +245,34 @@ public static partial class SweepSpecParser
             var path = $"grid.regularizer.{name}";
             var errorsBefore = r.ErrorCount;
             var settings = r.Mapping(value, path, RegularizerKeys);
-            var regularizer = new RegularizerSpec(
-                L1: r.Number(settings, "l1", NonNegative) ?? 0,
-                L2: r.Number(settings, "l2", NonNegative) ?? 0,
-                Dropout: r.Number(settings, "dropout", Fraction) ?? 0,
-                BatchNorm: r.Flag(settings, "batch_norm") ?? false);
-            if (r.ErrorCount == errorsBefore)
-                regularizers.Add(new(new(name, regularizer), key.Start, path));
+            Setting?[] numbers =
+            [
+                ReadSetting(r, settings, "l1", NonNegative),
+                ReadSetting(r, settings, "l2", NonNegative),
+                ReadSetting(r, settings, "dropout", Fraction),
+            ];
+            var batchNorm = r.Flag(settings, "batch_norm") ?? false;
+            if (r.ErrorCount != errorsBefore)
+                continue;
+            foreach (var (variant, values) in Variants(name, numbers))
+            {
+                var regularizer = new RegularizerSpec(
+                    L1: values.GetValueOrDefault("l1"),
+                    L2: values.GetValueOrDefault("l2"),
+                    Dropout: values.GetValueOrDefault("dropout"),
+                    BatchNorm: batchNorm);
+                regularizers.Add(new(new(variant, regularizer), key.Start, path, name));
+            }
         }
 
-        return RejectRepeats(r, regularizers, (a, b) => a == b);
+        RejectCollisions(r, regularizers);
+        return regularizers;
     }
 
-    private static IReadOnlyList<GridEntry<OptimizerSpec>> ReadOptimizers(SpecReader r, Section? grid, OptimizerSpec training)
+    private static List<Located<OptimizerSpec>> ReadOptimizers(SpecReader r, Section? grid, OptimizerSpec training)
     {
-        List<Located<OptimizerSpec>> optimizers = [new(new(training.Name, training), Mark.Empty, "grid.optimizer")];
+        var rateAxis = grid?["learning_rate"];
+        List<Located<OptimizerSpec>> optimizers = [new(new(training.Name, training), Mark.Empty, "grid.optimizer", training.Name)];
         if (r.Entries(grid, "optimizer") is { } entries)
         {
             optimizers.Clear();
@@ -217,9 +282,38 @@ public static partial class SweepSpecParser
                 // An entry named after an optimizer is that optimizer unless it says otherwise: {adam: {}, sgd: {}} compares the two.
                 var fallback = OptimizerNames.Contains(name) ? training with { Name = name } : training;
                 var errorsBefore = r.ErrorCount;
-                var optimizer = ReadOptimizer(r, r.Mapping(value, path, OptimizerKeys), fallback);
-                if (r.ErrorCount == errorsBefore)
-                    optimizers.Add(new(new(name, optimizer), key.Start, path));
+                var settings = r.Mapping(value, path, OptimizerKeys);
+                var optimizerName = r.OneOf(settings, "name", OptimizerNames) ?? fallback.Name;
+                Setting?[] numbers =
+                [
+                    ReadSetting(r, settings, "learning_rate", Positive),
+                    ReadSetting(r, settings, "beta_1", Fraction),
+                    ReadSetting(r, settings, "beta_2", Fraction),
+                    ReadSetting(r, settings, "epsilon", Positive),
+                    ReadSetting(r, settings, "momentum", Fraction),
+                    ReadSetting(r, settings, "rho", Fraction),
+                ];
+                if (numbers[0] is { Swept: true } && rateAxis is not null)
+                {
+                    r.Error(settings!["learning_rate"]!, $"{path}.learning_rate",
+                        $"'{name}' lists learning rates while grid.learning_rate (line {rateAxis.Start.Line}) sweeps them; " +
+                        "list the rates in one of the two places");
+                }
+
+                if (r.ErrorCount != errorsBefore)
+                    continue;
+                foreach (var (variant, values) in Variants(name, numbers))
+                {
+                    var optimizer = new OptimizerSpec(
+                        Name: optimizerName,
+                        LearningRate: values.GetValueOrDefault("learning_rate", fallback.LearningRate),
+                        Beta1: values.GetValueOrDefault("beta_1", fallback.Beta1),
+                        Beta2: values.GetValueOrDefault("beta_2", fallback.Beta2),
+                        Epsilon: values.GetValueOrDefault("epsilon", fallback.Epsilon),
+                        Momentum: values.GetValueOrDefault("momentum", fallback.Momentum),
+                        Rho: values.GetValueOrDefault("rho", fallback.Rho));
+                    optimizers.Add(new(new(variant, optimizer), key.Start, path, name));
+                }
             }
         }
 
@@ -231,57 +325,233 @@ public static partial class SweepSpecParser
                    from rate in rates
                    select optimizer with
                    {
-                       Entry = new($"{optimizer.Entry.Name}-lr{rate.ToString("R", CultureInfo.InvariantCulture)}",
+                       Entry = new($"{optimizer.Entry.Name}-lr{Format(rate)}",
                                    optimizer.Entry.Value with { LearningRate = rate }),
                    },
             ];
         }
 
-        return RejectRepeats(r, optimizers, (a, b) => a == b);
+        RejectCollisions(r, optimizers);
+        return optimizers;
     }
 
-    private static List<double>? ReadLearningRates(SpecReader r, Section? grid)
-    {
-        if (r.List(grid, "learning_rate") is not { } items)
-            return null;
+    private static List<double>? ReadLearningRates(SpecReader r, Section? grid) =>
+        r.List(grid, "learning_rate") is { } items
+            ? Distinct(r, items, (node, path) => r.Number(node, path, Positive), rate => $"duplicate learning rate {Format(rate)}; list each rate once")
+            : null;
 
-        var rates = new List<double>();
+    /// <summary><c>grid.activation: [relu, tanh]</c>: an axis of its own, crossed with the models; empty when not swept.</summary>
+    private static List<string> ReadActivations(SpecReader r, Section? grid) =>
+        r.List(grid, GridAxes.Activation) is { } items
+            ? DistinctNames(r, items, (node, path) => r.OneOf(node, path, Activations.All), name => $"duplicate activation {name}; list each activation once")
+            : [];
+
+    /// <summary><c>grid.batch_size: [32, 128]</c> or <c>grid.epochs: [10, 20]</c>; empty when not swept.</summary>
+    private static List<int> ReadCounts(SpecReader r, Section? grid, string key, string what) =>
+        r.List(grid, key) is { } items
+            ? Distinct(r, items, (node, path) => r.Integer(node, path, Count) is { } value ? (int)value : (int?)null,
+                value => $"duplicate {what} {value}; list each value once")
+            : [];
+
+    /// <summary>Reads the items of a list, each once: a repeat would train the same trials twice.</summary>
+    private static List<string> DistinctNames(SpecReader r, IReadOnlyList<(YamlNode Node, string Path)> items, Func<YamlNode, string, string?> read, Func<string, string> repeated)
+    {
+        var values = new List<string>();
+        var seen = new HashSet<string>();
         foreach (var (node, path) in items)
         {
-            if (r.Number(node, path, Positive) is not { } rate)
+            if (read(node, path) is not { } value)
                 continue;
-            if (rates.Contains(rate))
-                r.Error(node, path, $"duplicate learning rate {rate.ToString("R", CultureInfo.InvariantCulture)}; list each rate once");
+            if (seen.Add(value))
+                values.Add(value);
             else
-                rates.Add(rate);
+                r.Error(node, path, repeated(value));
         }
 
-        return rates;
+        return values;
+    }
+
+    private static List<T> Distinct<T>(SpecReader r, IReadOnlyList<(YamlNode Node, string Path)> items, Func<YamlNode, string, T?> read, Func<T, string> repeated)
+        where T : struct
+    {
+        var values = new List<T>();
+        var seen = new HashSet<T>();
+        foreach (var (node, path) in items)
+        {
+            if (read(node, path) is not { } value)
+                continue;
+            if (seen.Add(value))
+                values.Add(value);
+            else
+                r.Error(node, path, repeated(value));
+        }
+
+        return values;
+    }
+
+    /// <summary>
+    /// A numeric setting of a regularizer or optimizer entry: one number, or a list of them that expands the entry
+    /// into one entry per value. Null when the setting is absent or wrong (the error is recorded).
+    /// </summary>
+    private static Setting? ReadSetting(SpecReader r, Section? settings, string key, Bounds<double> bounds)
+    {
+        if (settings?[key] is not { } node)
+            return null;
+        if (node is not YamlSequenceNode)
+            return r.Number(settings, key, bounds) is { } value ? new(key, [value], Swept: false) : null;
+        return r.List(settings, key) is { } items
+            ? new(key, Distinct(r, items, (item, path) => r.Number(item, path, bounds), value => $"duplicate value {Format(value)}; list each value once"), Swept: true)
+            : null;
+    }
+
+    /// <summary>
+    /// The entries one declared entry stands for: the product of its listed settings, first listed setting outermost.
+    /// One list names them <c>entry-value</c> (<c>l2-0.001</c>); several name each value after its key
+    /// (<c>elastic-l1-0.001-l2-0.01</c>). Numbers are written in invariant round-trip form, as the learning-rate axis writes them.
+    /// </summary>
+    private static IEnumerable<(string Name, Dictionary<string, double> Values)> Variants(string entry, IReadOnlyList<Setting?> settings)
+    {
+        var named = settings.Count(s => s is { Swept: true }) > 1;
+        List<(string Name, Dictionary<string, double> Values)> variants = [(entry, new Dictionary<string, double>())];
+        foreach (var setting in settings.OfType<Setting>())
+        {
+            variants =
+            [
+                .. from variant in variants
+                   from value in setting.Values
+                   select (
+                       !setting.Swept ? variant.Name : named ? $"{variant.Name}-{setting.Key}-{Format(value)}" : $"{variant.Name}-{Format(value)}",
+                       new Dictionary<string, double>(variant.Values) { [setting.Key] = value }),
+            ];
+        }
+
+        return variants;
+    }
+
+    /// <summary>A generated name taken by another entry would make two entries indistinguishable in results and patterns.</summary>
+    private static void RejectCollisions<T>(SpecReader r, List<Located<T>> entries)
+    {
+        var byName = new Dictionary<string, Located<T>>();
+        foreach (var entry in entries)
+        {
+            if (!byName.TryAdd(entry.Entry.Name, entry) && byName[entry.Entry.Name] is var first && first.Declared != entry.Declared)
+            {
+                r.Error(entry.At, entry.Path,
+                    $"'{entry.Declared}' expands to '{entry.Entry.Name}', which is also the name of an entry from '{first.Declared}' (line {first.At.Line}); rename one");
+            }
+        }
     }
 
     /// <summary>
     /// Two entries with the same settings would train the same trials twice under different labels. Entries with
     /// mistakes of their own were left out before, so they cannot show up here as repeats of the defaults.
     /// </summary>
-    private static List<GridEntry<T>> RejectRepeats<T>(SpecReader r, List<Located<T>> entries, Func<T, T, bool> same)
+    private static List<GridEntry<T>> RejectRepeats<T>(SpecReader r, List<Located<T>> entries)
+        where T : notnull
     {
-        for (var i = 0; i < entries.Count; i++)
+        var first = new Dictionary<T, Located<T>>();
+        foreach (var entry in entries)
         {
-            if (entries.Take(i).FirstOrDefault(earlier => same(earlier.Entry.Value, entries[i].Entry.Value)) is { } first)
+            if (!first.TryAdd(entry.Entry.Value, entry) && first[entry.Entry.Value] is var earlier && earlier.Entry.Name != entry.Entry.Name)
             {
-                r.Error(entries[i].At, entries[i].Path,
-                    $"'{entries[i].Entry.Name}' has the same settings as '{first.Entry.Name}' (line {first.At.Line}); their trials would be identical");
+                r.Error(entry.At, entry.Path,
+                    $"'{entry.Entry.Name}' has the same settings as '{earlier.Entry.Name}' (line {earlier.At.Line}); their trials would be identical");
             }
         }
 
         return [.. entries.Select(e => e.Entry)];
     }
 
+    /// <summary>Every name a pattern may give on an axis, and the entries it stands for: an entry's own name, and
+    /// the declared name of an entry that expanded into several (<c>l2</c> for <c>l2-0.001</c> and <c>l2-0.01</c>).</summary>
+    private static Dictionary<string, List<string>> Families<T>(List<Located<T>> entries)
+    {
+        var families = new Dictionary<string, List<string>>();
+        foreach (var entry in entries)
+        {
+            if (!families.TryGetValue(entry.Declared, out var family))
+                families[entry.Declared] = family = [];
+            if (!family.Contains(entry.Entry.Name))
+                family.Add(entry.Entry.Name);
+        }
+
+        foreach (var entry in entries)
+            families.TryAdd(entry.Entry.Name, [entry.Entry.Name]);
+        return families;
+    }
+
+    /// <summary>
+    /// <c>grid.exclude</c> or <c>grid.include</c>: partial assignments of axes to labels. A declared name that
+    /// expanded into several entries stands for all of them, so the pattern is stored once per entry it names,
+    /// all at the pattern's line and column. Numbers are stored in invariant round-trip form.
+    /// </summary>
+    private static List<CellPattern> ReadPatterns(SpecReader r, Section? grid, string key, Dictionary<string, Dictionary<string, List<string>>> families)
+    {
+        var patterns = new List<CellPattern>();
+        foreach (var (node, path) in r.List(grid, key) ?? [])
+        {
+            var errorsBefore = r.ErrorCount;
+            if (r.Mapping(node, path, PatternKeys) is not { } pattern)
+                continue;
+            if (pattern.Values.Count == 0)
+            {
+                r.Error(node, path, $"a pattern names at least one axis ({string.Join(", ", PatternKeys)})");
+                continue;
+            }
+
+            var choices = new List<(string Axis, IReadOnlyList<string> Labels)>();
+            foreach (var axis in PatternKeys.Where(pattern.Values.ContainsKey))
+            {
+                IReadOnlyList<string>? labels = axis switch
+                {
+                    GridAxes.Model or GridAxes.Regularizer or GridAxes.Optimizer => EntryNames(r, grid!, pattern, axis, families[axis]),
+                    GridAxes.Activation => r.OneOf(pattern, axis, Activations.All) is { } activation ? [activation] : null,
+                    GridAxes.BatchSize or GridAxes.Epochs => r.Integer(pattern, axis, Count) is { } count ? [Format(count)] : null,
+                    GridAxes.LearningRate => r.Number(pattern, axis, Positive) is { } rate ? [Format(rate)] : null,
+                    _ => r.Integer(pattern[axis]!, YamlPath.Join(path, axis), AnySeed) is { } seed ? [Format(seed)] : null,
+                };
+                if (labels is not null)
+                    choices.Add((axis, labels));
+            }
+
+            if (r.ErrorCount != errorsBefore)
+                continue;
+            IEnumerable<Dictionary<string, string>> assignments = [[]];
+            foreach (var (axis, labels) in choices)
+                assignments = [.. from assignment in assignments from label in labels select new Dictionary<string, string>(assignment) { [axis] = label }];
+            patterns.AddRange(assignments.Select(axes => new CellPattern(axes, checked((int)node.Start.Line)) { Column = checked((int)node.Start.Column) }));
+        }
+
+        return patterns;
+    }
+
+    private static IReadOnlyList<string>? EntryNames(SpecReader r, Section grid, Section pattern, string axis, Dictionary<string, List<string>> family)
+    {
+        if (r.Text(pattern, axis) is not { } label)
+            return null;
+        if (family.TryGetValue(label, out var names))
+            return names;
+        // An entry left out for mistakes of its own is reported there, not again as unknown here.
+        if (grid[axis] is YamlMappingNode declared && declared.Children.Keys.Any(key => key is YamlScalarNode { Value: var name } && name == label))
+            return null;
+        r.Error(pattern[axis]!, YamlPath.Join(pattern.Path, axis),
+            $"'{label}' is not an entry of grid.{axis}; entries: {string.Join(", ", family.Keys)}");
+        return null;
+    }
+
+    private static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+
+    private static string Format(long value) => value.ToString(CultureInfo.InvariantCulture);
+
     [GeneratedRegex("^(auto|cpu|cuda(:[0-9]+)?)$")]
     private static partial Regex DevicePattern();
 
-    /// <summary>A grid entry while parsing: where it was declared, so a later check can point at it.</summary>
-    private sealed record Located<T>(GridEntry<T> Entry, Mark At, string Path);
+    /// <summary>A grid entry while parsing: where it was declared, so a later check can point at it, and the name it
+    /// was declared under (an entry whose settings list several values expands into entries named after them).</summary>
+    private sealed record Located<T>(GridEntry<T> Entry, Mark At, string Path, string Declared);
+
+    /// <summary>A numeric setting of a grid entry, as one value or as a list that expands the entry.</summary>
+    private sealed record Setting(string Key, IReadOnlyList<double> Values, bool Swept);
 }
 
 /// <summary>Sweep and grid entry names become folder names and InfluxDB tag values, so they keep to a portable set.</summary>

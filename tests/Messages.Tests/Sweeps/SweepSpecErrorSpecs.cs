@@ -33,7 +33,42 @@ public sealed class SweepSpecErrorSpecs
     {
         var error = TestSweeps.SingleError(TestSweeps.Sweep(dataset: "{name: mnist}"));
 
-        Assert.Equal(new SpecError(TestSweeps.File, 2, 17, "dataset.name", "'mnist' is not allowed; allowed values: imdb"), error);
+        Assert.Equal(new SpecError(TestSweeps.File, 2, 17, "dataset.name", "'mnist' is not allowed; allowed values: imdb, fashion_mnist, csv"), error);
+    }
+
+    [Theory]
+    [InlineData("{name: fashion_mnist}", "fashion_mnist")]
+    [InlineData("{name: csv, path: data.csv, target: y, task: regression}", "csv")]
+    public void An_input_layer_for_a_dataset_other_than_imdb_is_reported(string dataset, string name)
+    {
+        var error = TestSweeps.SingleError(TestSweeps.Sweep(training: "{input_layer: sparse}", dataset: dataset));
+
+        Assert.Equal(
+            new SpecError(TestSweeps.File, 3, 25, "training.input_layer", $"'input_layer' applies only to imdb; remove it for dataset '{name}'"),
+            error);
+    }
+
+    [Fact]
+    public void An_input_layer_for_imdb_is_read()
+    {
+        Assert.Equal(InputLayer.Dense, TestSweeps.Parse(TestSweeps.Sweep(training: "{input_layer: dense}")).Training.InputLayer);
+    }
+
+    [Fact]
+    public void A_dataset_other_than_imdb_without_input_layer_is_accepted()
+    {
+        Assert.Equal(InputLayer.Sparse, TestSweeps.Parse(TestSweeps.Sweep(dataset: "{name: fashion_mnist}")).Training.InputLayer);
+    }
+
+    [Fact]
+    public void An_unknown_grid_key_is_reported_with_the_grid_keys()
+    {
+        var error = TestSweeps.SingleError(TestSweeps.Sweep(grid: "batch_sizes: [32]"));
+
+        Assert.Equal(
+            new SpecError(TestSweeps.File, 5, 3, "grid.batch_sizes",
+                "unknown key 'batch_sizes'; allowed keys: model, regularizer, optimizer, learning_rate, activation, batch_size, epochs, exclude, include"),
+            error);
     }
 
     [Fact]
