@@ -12,14 +12,29 @@ public sealed class RunFolderSpecs
 
     private static EpochMetrics Epoch(int epoch) => new(epoch, 0.5 / epoch, 0.01, 0.4, 0.8, 0.85, 1.5);
 
+    private static TrialSpec RegressionTrial(string id) => Trial(id) with
+    {
+        Optimizer = "sgd-lr0.01",
+        OptimizerConfig = new OptimizerSpec("sgd", 0.01),
+        ModelConfig = new ModelSpec([64, 64], Activations.Tanh),
+        BatchSize = 32,
+        Epochs = 200,
+        Dataset = new DatasetSpec("csv", 0, Path: "/data/boston.csv", Target: "MEDV", DeclaredTask: LearningTask.Regression),
+    };
+
+    private static EpochMetrics RegressionEpoch(int epoch) => new(epoch, 20.0 / epoch, 0, 25, double.NaN, double.NaN, 0.5, 3.5, 4.25);
+
+    private const string OldEpochHeader = "trial_id,model,regularizer,seed,epoch,train_loss,train_penalty,val_loss,train_accuracy,val_accuracy,seconds";
+    private const string OldTrialHeader = "trial_id,model,regularizer,seed,status,best_epoch,best_val_loss,final_val_loss,final_gap,best_val_accuracy,seconds,optimizer,error";
+
     [Fact]
     public void The_files_have_exactly_the_documented_headers()
     {
         using var directory = new TempDirectory();
         using (RunFolder.Open(directory.Path)) { }
-        Assert.Equal("trial_id,model,regularizer,seed,epoch,train_loss,train_penalty,val_loss,train_accuracy,val_accuracy,seconds",
+        Assert.Equal(OldEpochHeader + ",optimizer,learning_rate,activation,batch_size,epochs,task,train_mae,val_mae",
             File.ReadLines(Path.Combine(directory.Path, "epochs.csv")).First());
-        Assert.StartsWith("trial_id,model,regularizer,seed,status,best_epoch,best_val_loss,final_val_loss,final_gap,best_val_accuracy,seconds",
+        Assert.Equal(OldTrialHeader + ",learning_rate,activation,batch_size,epochs,task,best_val_mae",
             File.ReadLines(Path.Combine(directory.Path, "trials.csv")).First());
     }
 
@@ -31,7 +46,106 @@ public sealed class RunFolderSpecs
         folder.AppendEpoch(Trial("aaa"), Epoch(1));
         folder.Flush();
         var lines = ReadShared(Path.Combine(directory.Path, "epochs.csv"));
-        Assert.Equal("aaa,baseline,none,1,1,0.5,0.01,0.4,0.8,0.85,1.5", lines[1]);
+        Assert.Equal("aaa,baseline,none,1,1,0.5,0.01,0.4,0.8,0.85,1.5,adam,0.001,relu,512,2,binary,,", lines[1]);
+    }
+
+    [Fact]
+    public void A_regression_epoch_has_its_mae_and_no_accuracy()
+    {
+        using var directory = new TempDirectory();
+        using var folder = RunFolder.Open(directory.Path);
+        folder.AppendEpoch(RegressionTrial("reg"), RegressionEpoch(1));
+        folder.Flush();
+        Assert.Equal("reg,baseline,none,1,1,20,0,25,,,0.5,sgd-lr0.01,0.01,tanh,32,200,regression,3.5,4.25",
+            ReadShared(Path.Combine(directory.Path, "epochs.csv"))[1]);
+    }
+
+    [Fact]
+    public void A_regression_trial_has_its_best_mae_and_no_accuracy()
+    {
+        using var directory = new TempDirectory();
+        using var folder = RunFolder.Open(directory.Path);
+        folder.AppendTrial(RegressionTrial("reg"), TrialSummary.From(TrialStatus.Completed, [RegressionEpoch(1), RegressionEpoch(2)], 3));
+        var row = Assert.Single(RunFolder.ReadRows(Path.Combine(directory.Path, "trials.csv"), RunFolder.TrialColumns));
+        Assert.Equal("", row["best_val_accuracy"]);
+        Assert.Equal("4.25", row["best_val_mae"]);
+        Assert.Equal(("sgd-lr0.01", "0.01", "tanh", "32", "200", "regression"),
+            (row["optimizer"], row["learning_rate"], row["activation"], row["batch_size"], row["epochs"], row["task"]));
+    }
+
+    [Fact]
+    public void A_classification_trial_leaves_the_mae_empty()
+    {
+        using var directory = new TempDirectory();
+        using var folder = RunFolder.Open(directory.Path);
+        folder.AppendTrial(Trial("cls"), TrialSummary.From(TrialStatus.Completed, [Epoch(1)], 3));
+        var row = Assert.Single(RunFolder.ReadRows(Path.Combine(directory.Path, "trials.csv"), RunFolder.TrialColumns));
+        Assert.Equal("0.85", row["best_val_accuracy"]);
+        Assert.Equal("", row["best_val_mae"]);
+        Assert.Equal("binary", row["task"]);
+    }
+
+    [Fact]
+    public void A_multi_line_error_followed_by_the_new_columns_round_trips_through_a_resume()
+    {
+        using var directory = new TempDirectory();
+        const string error = "loss blew up at epoch 2\n  at Trainer.Step(), \"batch\" 7\r\nsee log";
+        using (var folder = RunFolder.Open(directory.Path))
+        {
+            folder.AppendEpoch(RegressionTrial("blown"), RegressionEpoch(1));
+            folder.AppendTrial(RegressionTrial("blown"), TrialSummary.From(TrialStatus.Diverged, [RegressionEpoch(1)], 1, error));
+            folder.AppendTrial(Trial("next"), TrialSummary.From(TrialStatus.Completed, [Epoch(1)], 2));
+        }
+
+        using var reopened = RunFolder.Open(directory.Path);
+        Assert.Equal(["blown", "next"], reopened.Finished.Order());
+        var rows = RunFolder.ReadRows(Path.Combine(directory.Path, "trials.csv"), RunFolder.TrialColumns);
+        Assert.Equal(2, rows.Count);
+        Assert.Equal(error, rows[0]["error"]);
+        Assert.Equal(("0.01", "tanh", "regression", "4.25"), (rows[0]["learning_rate"], rows[0]["activation"], rows[0]["task"], rows[0]["best_val_mae"]));
+        Assert.Equal(("", "binary"), (rows[1]["error"], rows[1]["task"]));
+    }
+
+    [Fact]
+    public void A_folder_written_before_the_new_columns_resumes_and_gains_them()
+    {
+        using var directory = new TempDirectory();
+        var done = Trial("done");
+        File.WriteAllText(Path.Combine(directory.Path, "epochs.csv"),
+            OldEpochHeader + "\n" +
+            "done,baseline,none,1,1,0.5,0.01,0.4,0.8,0.85,1.5\n" +
+            "done,baseline,none,1,2,0.3,0.01,0.45,0.9,0.84,1.5\n" +
+            "cut,baseline,none,2,1,0.5,0.01,0.4,0.8,0.85,1.5\n");
+        File.WriteAllText(Path.Combine(directory.Path, "trials.csv"),
+            OldTrialHeader + "\n" +
+            "done,baseline,none,1,completed,1,0.4,0.45,0.15,0.85,3,adam,\n");
+
+        using (var reopened = RunFolder.Open(directory.Path, [done]))
+        {
+            Assert.Equal(["done"], reopened.Finished);
+            reopened.AppendEpoch(RegressionTrial("new"), RegressionEpoch(1));
+        }
+
+        var epochs = RunFolder.ReadRows(Path.Combine(directory.Path, "epochs.csv"), RunFolder.EpochColumns);
+        Assert.Equal(RunFolder.EpochColumns, File.ReadLines(Path.Combine(directory.Path, "epochs.csv")).First().Split(','));
+        Assert.Equal([("done", "1", "0.85"), ("done", "2", "0.84"), ("new", "1", "")], epochs.Select(r => (r["trial_id"], r["epoch"], r["val_accuracy"])));
+        // The old rows keep their numbers and gain the cell's labels from the sweep being resumed.
+        Assert.Equal(("adam", "0.001", "relu", "512", "2", "binary", ""),
+            (epochs[0]["optimizer"], epochs[0]["learning_rate"], epochs[0]["activation"], epochs[0]["batch_size"], epochs[0]["epochs"], epochs[0]["task"], epochs[0]["val_mae"]));
+        var trial = Assert.Single(RunFolder.ReadRows(Path.Combine(directory.Path, "trials.csv"), RunFolder.TrialColumns));
+        Assert.Equal(("completed", "0.85", "adam", "binary", ""), (trial["status"], trial["best_val_accuracy"], trial["optimizer"], trial["task"], trial["best_val_mae"]));
+    }
+
+    [Fact]
+    public void A_record_cut_off_inside_a_quoted_field_is_left_out()
+    {
+        using var directory = new TempDirectory();
+        using (var folder = RunFolder.Open(directory.Path))
+            folder.AppendTrial(Trial("done"), TrialSummary.From(TrialStatus.Completed, [Epoch(1)], 3));
+        File.AppendAllText(Path.Combine(directory.Path, "trials.csv"),
+            "torn,baseline,none,1,diverged,1,0.4,0.45,0.15,0.85,3,adam,\"first line\nsecond");
+        using var reopened = RunFolder.Open(directory.Path);
+        Assert.Equal(["done"], reopened.Finished);
     }
 
     [Fact]

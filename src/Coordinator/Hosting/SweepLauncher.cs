@@ -35,7 +35,7 @@ public sealed class SweepLauncher(SweepLaunch launch)
         display.Note($"sweep [bold]{Markup.Escape(spec.Name)}[/]: {trials.Count} trials");
         await PrepareDataAsync(spec, display, cancellationToken);
         await using var metrics = await StartMetricsAsync(display, cancellationToken);
-        using var results = OpenRunFolder(spec, out var folder);
+        using var results = OpenRunFolder(spec, trials, out var folder);
         var outcome = HostSweep(spec, trials, results, metrics, display, finished => Finish(finished, folder, results, display), cancellationToken);
         if (outcome is null)
         {
@@ -80,10 +80,10 @@ public sealed class SweepLauncher(SweepLaunch launch)
     }
 
     /// <summary>Step 4: the run folder, resumed when it exists.</summary>
-    private RunFolder OpenRunFolder(SweepSpec spec, out string folder)
+    private RunFolder OpenRunFolder(SweepSpec spec, IReadOnlyList<TrialSpec> trials, out string folder)
     {
         folder = RunFolderPath(spec);
-        return RunFolder.Open(folder);
+        return RunFolder.Open(folder, trials);
     }
 
     /// <summary>Steps 5 and 6: the cluster hosting the coordinator (and local slots), its events shown on the display.</summary>

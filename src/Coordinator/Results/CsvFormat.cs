@@ -27,26 +27,53 @@ public static class CsvFormat
 
     public static string Line(IEnumerable<string> fields) => string.Join(',', fields);
 
-    /// <summary>Splits one CSV record (no embedded line breaks: the writer never emits them).</summary>
+    /// <summary>Splits one CSV record given as one line (a quoted line break must not occur in it; see <see cref="ReadRecords"/>).</summary>
     public static List<string> Split(string line)
+    {
+        using var reader = new StringReader(line);
+        return ReadRecords(reader).FirstOrDefault().Fields ?? [""];
+    }
+
+    /// <summary>
+    /// The records of a CSV text, each with its fields. A quoted field may hold line breaks (an error message
+    /// does), so a record may span lines. <c>Complete</c> is false for a last record cut off inside a quoted
+    /// field (a crash mid-write): its fields are what was there.
+    /// </summary>
+    public static IEnumerable<(List<string> Fields, bool Complete)> ReadRecords(TextReader reader)
     {
         var fields = new List<string>();
         var current = new StringBuilder();
         var quoted = false;
-        for (var i = 0; i < line.Length; i++)
+        var any = false;
+        int next;
+        while ((next = reader.Read()) >= 0)
         {
-            var c = line[i];
+            var c = (char)next;
+            any = true;
             if (quoted)
             {
-                if (c == '"' && i + 1 < line.Length && line[i + 1] == '"') { current.Append('"'); i++; }
+                if (c == '"' && reader.Peek() == '"') { current.Append('"'); reader.Read(); }
                 else if (c == '"') quoted = false;
                 else current.Append(c);
             }
             else if (c == '"') quoted = true;
             else if (c == ',') { fields.Add(current.ToString()); current.Clear(); }
+            else if (c is '\n' or '\r')
+            {
+                if (c == '\r' && reader.Peek() == '\n')
+                    reader.Read();
+                fields.Add(current.ToString());
+                current.Clear();
+                yield return (fields, true);
+                fields = [];
+                any = false;
+            }
             else current.Append(c);
         }
-        fields.Add(current.ToString());
-        return fields;
+        if (any)
+        {
+            fields.Add(current.ToString());
+            yield return (fields, !quoted);
+        }
     }
 }

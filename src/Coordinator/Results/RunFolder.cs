@@ -1,6 +1,7 @@
 using System.Globalization;
 using GridSweep.Messages.Sweeps;
 using GridSweep.Messages.Trials;
+using GridSweep.Runtime.Trials;
 
 namespace GridSweep.Coordinator.Results;
 
@@ -15,12 +16,26 @@ public sealed class RunFolder : IDisposable
     public const string EpochsFile = "epochs.csv";
     public const string TrialsFile = "trials.csv";
 
+    /// <summary>
+    /// The first columns, in order, then what was added since at the end, so a reader that picks columns by
+    /// position keeps working: the trial's label on every grid axis, its task, and the regression metric.
+    /// </summary>
     public static readonly string[] EpochColumns =
-        ["trial_id", "model", "regularizer", "seed", "epoch", "train_loss", "train_penalty", "val_loss", "train_accuracy", "val_accuracy", "seconds"];
+    [
+        "trial_id", "model", "regularizer", "seed", "epoch", "train_loss", "train_penalty", "val_loss", "train_accuracy", "val_accuracy", "seconds",
+        "optimizer", "learning_rate", "activation", "batch_size", "epochs", "task", "train_mae", "val_mae",
+    ];
 
     /// <summary>The issue's columns first, in order; what was added since comes after them.</summary>
     public static readonly string[] TrialColumns =
-        ["trial_id", "model", "regularizer", "seed", "status", "best_epoch", "best_val_loss", "final_val_loss", "final_gap", "best_val_accuracy", "seconds", "optimizer", "error"];
+    [
+        "trial_id", "model", "regularizer", "seed", "status", "best_epoch", "best_val_loss", "final_val_loss", "final_gap", "best_val_accuracy", "seconds", "optimizer", "error",
+        "learning_rate", "activation", "batch_size", "epochs", "task", "best_val_mae",
+    ];
+
+    /// <summary>Columns that name the trial's cell: filled in from the sweep on resume when a folder of an older version lacks them.</summary>
+    private static readonly string[] LabelColumns =
+        [GridAxes.Optimizer, GridAxes.LearningRate, GridAxes.Activation, GridAxes.BatchSize, GridAxes.Epochs, TrialLabels.TaskColumn];
 
     private readonly string epochsPath;
     private StreamWriter epochs;
@@ -42,7 +57,12 @@ public sealed class RunFolder : IDisposable
     /// <summary>Ids of trials that already completed or diverged here: they are not run again.</summary>
     public IReadOnlySet<string> Finished => finished;
 
-    public static RunFolder Open(string path)
+    /// <summary>
+    /// Opens or resumes the run folder at <paramref name="path"/>. Rows written by an older version lack the
+    /// columns added since; they are rewritten with them, the cell's labels taken from <paramref name="trials"/>
+    /// (the sweep being resumed) by trial id, the metrics left empty.
+    /// </summary>
+    public static RunFolder Open(string path, IEnumerable<TrialSpec>? trials = null)
     {
         Directory.CreateDirectory(path);
         var epochsPath = System.IO.Path.Combine(path, EpochsFile);
@@ -59,6 +79,12 @@ public sealed class RunFolder : IDisposable
         var keptEpochs = ReadRows(epochsPath, EpochColumns)
             .Where(row => finished.Contains(row["trial_id"]))
             .GroupBy(row => (row["trial_id"], row["epoch"])).Select(group => group.Last()).ToList();
+        if (trials is not null)
+        {
+            var byId = trials.ToDictionary(t => t.Id);
+            FillLabels(keptEpochs, byId);
+            FillLabels(keptTrials, byId);
+        }
         Rewrite(epochsPath, EpochColumns, keptEpochs);
         Rewrite(trialsPath, TrialColumns, keptTrials);
 
@@ -67,11 +93,14 @@ public sealed class RunFolder : IDisposable
 
     public void AppendEpoch(TrialSpec trial, EpochMetrics metrics)
     {
+        var accuracy = TrialLabels.MeasuresAccuracy(trial.Task);
         epochs.WriteLine(CsvFormat.Line([
-            trial.Id, trial.Model, trial.Regularizer, trial.Seed.ToString(CultureInfo.InvariantCulture),
+            CsvFormat.Field(trial.Id), CsvFormat.Field(trial.Model), CsvFormat.Field(trial.Regularizer), trial.Seed.ToString(CultureInfo.InvariantCulture),
             metrics.Epoch.ToString(CultureInfo.InvariantCulture),
             CsvFormat.Number(metrics.TrainLoss), CsvFormat.Number(metrics.TrainPenalty), CsvFormat.Number(metrics.ValLoss),
-            CsvFormat.Number(metrics.TrainAccuracy), CsvFormat.Number(metrics.ValAccuracy), CsvFormat.Number(metrics.Seconds),
+            Metric(metrics.TrainAccuracy, accuracy), Metric(metrics.ValAccuracy, accuracy), CsvFormat.Number(metrics.Seconds),
+            .. Labels(trial),
+            Metric(metrics.TrainMae, !accuracy), Metric(metrics.ValMae, !accuracy),
         ]));
         withEpochRows.Add(trial.Id);
     }
@@ -93,13 +122,16 @@ public sealed class RunFolder : IDisposable
 
     public void AppendTrial(TrialSpec trial, TrialSummary summary)
     {
+        var accuracy = TrialLabels.MeasuresAccuracy(trial.Task);
         trials.WriteLine(CsvFormat.Line([
-            trial.Id, trial.Model, trial.Regularizer, trial.Seed.ToString(CultureInfo.InvariantCulture),
+            CsvFormat.Field(trial.Id), CsvFormat.Field(trial.Model), CsvFormat.Field(trial.Regularizer), trial.Seed.ToString(CultureInfo.InvariantCulture),
             StatusName(summary.Status),
             summary.BestEpoch.ToString(CultureInfo.InvariantCulture),
             CsvFormat.Number(summary.BestValLoss), CsvFormat.Number(summary.FinalValLoss), CsvFormat.Number(summary.FinalGap),
-            CsvFormat.Number(summary.BestValAccuracy), CsvFormat.Number(summary.Seconds),
-            trial.Optimizer, CsvFormat.Field(summary.Error ?? ""),
+            Metric(summary.BestValAccuracy, accuracy), CsvFormat.Number(summary.Seconds),
+            CsvFormat.Field(trial.Optimizer), CsvFormat.Field(summary.Error ?? ""),
+            .. Labels(trial).Skip(1), // optimizer has its column already
+            Metric(summary.BestValMae, !accuracy),
         ]));
         // A finished trial is on disk with its whole curve before anyone hears of it.
         epochs.Flush();
@@ -117,6 +149,27 @@ public sealed class RunFolder : IDisposable
 
     public static string StatusName(TrialStatus status) => status.ToString().ToLowerInvariant();
 
+    /// <summary>optimizer, learning_rate, activation, batch_size, epochs, task.</summary>
+    private static IEnumerable<string> Labels(TrialSpec trial) =>
+        TrialLabels.NewAxes(trial).Select(axis => CsvFormat.Field(axis.Label));
+
+    /// <summary>A metric the task has (nan when not finite, as the losses); empty for the one it does not have.</summary>
+    private static string Metric(double value, bool taskHasIt) => taskHasIt ? CsvFormat.Number(value) : "";
+
+    private static void FillLabels(List<Dictionary<string, string>> rows, Dictionary<string, TrialSpec> trials)
+    {
+        foreach (var row in rows)
+        {
+            if (!trials.TryGetValue(row["trial_id"], out var trial))
+                continue;
+            foreach (var (column, label) in TrialLabels.NewAxes(trial))
+            {
+                if (string.IsNullOrEmpty(row.GetValueOrDefault(column)))
+                    row[column] = label;
+            }
+        }
+    }
+
     public void Dispose()
     {
         epochs.Dispose();
@@ -130,17 +183,18 @@ public sealed class RunFolder : IDisposable
         if (!File.Exists(file))
             return rows;
         using var reader = new StreamReader(file);
-        var header = reader.ReadLine();
-        if (header is null)
+        using var records = CsvFormat.ReadRecords(reader).GetEnumerator();
+        if (!records.MoveNext())
             return rows;
-        var columns = CsvFormat.Split(header);
+        var columns = records.Current.Fields;
         var missing = expectedColumns.Take(4).Where(c => !columns.Contains(c)).ToList();
         if (missing.Count > 0)
             throw new InvalidDataException($"{file}: header lacks column(s) {string.Join(", ", missing)}; is this a GridSweep results file?");
-        while (reader.ReadLine() is { } line)
+        // Rows are keyed by the file's own header, so a folder written before columns were added reads as well.
+        while (records.MoveNext())
         {
-            var fields = CsvFormat.Split(line);
-            if (fields.Count != columns.Count)
+            var (fields, complete) = records.Current;
+            if (!complete || fields.Count != columns.Count)
                 continue;
             rows.Add(columns.Zip(fields).ToDictionary(pair => pair.First, pair => pair.Second));
         }
