@@ -1,5 +1,6 @@
 using GridSweep.Messages.Sweeps;
 using GridSweep.Messages.Trials;
+using GridSweep.Runtime.Trials;
 
 namespace GridSweep.Runtime.Metrics;
 
@@ -63,6 +64,8 @@ internal readonly struct MetricsPoint
                     .Field(Schema.Fields.ValLoss, m.ValLoss)
                     .Field(Schema.Fields.TrainAccuracy, m.TrainAccuracy)
                     .Field(Schema.Fields.ValAccuracy, m.ValAccuracy)
+                    .Field(Schema.Fields.TrainMae, m.TrainMae)
+                    .Field(Schema.Fields.ValMae, m.ValMae)
                     .Field(Schema.Fields.Gap, m.ValLoss - m.TrainLoss)
                     .Field(Schema.Fields.Seconds, m.Seconds)
                     .Field(Schema.Fields.SamplesPerSecond, _a)
@@ -81,7 +84,9 @@ internal readonly struct MetricsPoint
                 {
                     lines.Field(Schema.Fields.BestEpoch, summary.BestEpoch)
                         .Field(Schema.Fields.BestValLoss, summary.BestValLoss)
-                        .Field(Schema.Fields.FinalGap, summary.FinalGap);
+                        .Field(Schema.Fields.FinalGap, summary.FinalGap)
+                        .Field(Schema.Fields.BestValAccuracy, summary.BestValAccuracy)
+                        .Field(Schema.Fields.BestValMae, summary.BestValMae);
                     if (!string.IsNullOrEmpty(summary.Error))
                         lines.Field(Schema.Fields.Error, summary.Error.Length <= MaxErrorLength ? summary.Error : summary.Error[..MaxErrorLength]);
                 }
@@ -103,10 +108,17 @@ internal readonly struct MetricsPoint
         }
     }
 
+    /// <summary>The trial's label on every grid axis, its task and its identity.</summary>
     private static LineProtocolBuffer TrialTags(LineProtocolBuffer lines, TrialSpec trial) =>
-        lines.Tag(Schema.Tags.Model, trial.Model)
+        lines.Tag(Schema.Tags.Activation, trial.Activation)
+            .Tag(Schema.Tags.BatchSize, trial.BatchSize)
+            .Tag(Schema.Tags.Epochs, trial.Epochs)
+            .Tag(Schema.Tags.LearningRate, TrialLabels.LearningRate(trial))
+            .Tag(Schema.Tags.Model, trial.Model)
+            .Tag(Schema.Tags.Optimizer, trial.Optimizer)
             .Tag(Schema.Tags.Regularizer, trial.Regularizer)
             .Tag(Schema.Tags.Seed, trial.Seed)
             .Tag(Schema.Tags.Sweep, trial.Sweep)
+            .Tag(Schema.Tags.Task, TrialLabels.Task(trial.Task))
             .Tag(Schema.Tags.TrialId, trial.Id);
 }

@@ -6,9 +6,13 @@ namespace GridSweep.Runtime.Metrics;
 /// The InfluxDB schema the trainer nodes write; these names are a public interface for dashboards.
 /// <para>
 /// <b>gridsweep_epoch</b>, one point per finished epoch of a trial. Tags <c>sweep</c>, <c>trial_id</c>,
-/// <c>model</c>, <c>regularizer</c>, <c>seed</c>; fields <c>epoch</c> (integer), <c>train_loss</c>,
-/// <c>train_penalty</c>, <c>val_loss</c>, <c>train_accuracy</c>, <c>val_accuracy</c>, <c>gap</c>
-/// (val_loss - train_loss), <c>seconds</c>, <c>samples_per_second</c> (floats) and <c>node</c> (string).
+/// <c>model</c>, <c>regularizer</c>, <c>seed</c>, and since issue 9 the rest of the trial's labels, one per grid
+/// axis, and its task: <c>optimizer</c>, <c>learning_rate</c>, <c>activation</c>, <c>batch_size</c>,
+/// <c>epochs</c>, <c>task</c> (binary, multiclass, regression), so that no query averages two cells together.
+/// Fields <c>epoch</c> (integer), <c>train_loss</c>, <c>train_penalty</c>, <c>val_loss</c>,
+/// <c>train_accuracy</c>, <c>val_accuracy</c> (classification), <c>train_mae</c>, <c>val_mae</c>
+/// (regression), <c>gap</c> (val_loss - train_loss), <c>seconds</c>, <c>samples_per_second</c> (floats) and
+/// <c>node</c> (string). The metric a task does not have is NaN and so left out.
 /// Its time is not the wall clock but <see cref="EpochTime"/>: <see cref="EpochTimeOrigin"/> plus one
 /// second per epoch. So the point of (sweep, trial, epoch) always has the same series and timestamp, and a
 /// re-run of a trial after a lost node overwrites the abandoned attempt's points instead of adding a
@@ -20,10 +24,11 @@ namespace GridSweep.Runtime.Metrics;
 /// <see cref="MetricsWriter.CheckAsync"/> refuses a finite one.
 /// </para>
 /// <para>
-/// <b>gridsweep_trial</b>, one point per state change of a trial, at wall-clock time. Same five tags;
+/// <b>gridsweep_trial</b>, one point per state change of a trial, at wall-clock time. Same tags;
 /// fields <c>status</c> (string: queued, running, completed, failed, diverged), <c>attempt</c> (integer),
 /// <c>node</c> (string), and when a summary is known <c>best_epoch</c> (integer), <c>best_val_loss</c>,
-/// <c>final_gap</c> (floats) and <c>error</c> (string, failed trials). <c>status</c> is a field, not a tag,
+/// <c>final_gap</c>, <c>best_val_accuracy</c> (classification), <c>best_val_mae</c> (regression) (floats)
+/// and <c>error</c> (string, failed trials). <c>status</c> is a field, not a tag,
 /// so each trial stays one series and <c>last(status) ... GROUP BY trial_id</c> gives its current state.
 /// </para>
 /// <para>
@@ -50,6 +55,12 @@ public static class Schema
         public const string Model = "model";
         public const string Regularizer = "regularizer";
         public const string Seed = "seed";
+        public const string Optimizer = "optimizer";
+        public const string LearningRate = "learning_rate";
+        public const string Activation = "activation";
+        public const string BatchSize = "batch_size";
+        public const string Epochs = "epochs";
+        public const string Task = "task";
         public const string Node = "node";
         public const string Device = "device";
     }
@@ -67,11 +78,15 @@ public static class Schema
         public const string Seconds = "seconds";
         public const string SamplesPerSecond = "samples_per_second";
         public const string Node = "node";
+        public const string TrainMae = "train_mae";
+        public const string ValMae = "val_mae";
 
         public const string Status = "status";
         public const string BestEpoch = "best_epoch";
         public const string BestValLoss = "best_val_loss";
         public const string FinalGap = "final_gap";
+        public const string BestValAccuracy = "best_val_accuracy";
+        public const string BestValMae = "best_val_mae";
         public const string Attempt = "attempt";
         public const string Error = "error";
 

@@ -58,7 +58,7 @@ public class LineProtocolSpecs
         MetricsPoint.Epoch(trial, new EpochMetrics(4, 0.25, 0.01, 0.5, 0.9, 0.8, 1.5), "node-1", 12500).WriteTo(lines);
 
         Assert.Equal(
-            "gridsweep_epoch,model=bigger,regularizer=l2,seed=7,sweep=imdb-overfitting,trial_id=3f2a9c0d1e4b " +
+            "gridsweep_epoch,activation=relu,batch_size=512,epochs=20,learning_rate=0.001,model=bigger,optimizer=adam,regularizer=l2,seed=7,sweep=imdb-overfitting,task=binary,trial_id=3f2a9c0d1e4b " +
             "epoch=4i,train_loss=0.25,train_penalty=0.01,val_loss=0.5,train_accuracy=0.9,val_accuracy=0.8,gap=0.25," +
             "seconds=1.5,samples_per_second=12500,node=\"node-1\" 946684804000000000\n",
             lines.ToString());
@@ -76,9 +76,38 @@ public class LineProtocolSpecs
             .WriteTo(lines);
 
         var written = lines.ToString().Split('\n');
-        Assert.Equal("gridsweep_trial,model=baseline,regularizer=none,seed=1,sweep=imdb-overfitting,trial_id=abc status=\"running\",attempt=2i,node=\"node-1\" 10", written[0]);
-        Assert.Equal("gridsweep_trial,model=baseline,regularizer=none,seed=1,sweep=imdb-overfitting,trial_id=abc " +
-            "status=\"failed\",attempt=2i,node=\"node-1\",best_epoch=3i,best_val_loss=0.28,final_gap=0.1,error=\"out of memory\" 11", written[1]);
+        Assert.Equal("gridsweep_trial,activation=relu,batch_size=512,epochs=20,learning_rate=0.001,model=baseline,optimizer=adam,regularizer=none,seed=1,sweep=imdb-overfitting,task=binary,trial_id=abc status=\"running\",attempt=2i,node=\"node-1\" 10", written[0]);
+        Assert.Equal("gridsweep_trial,activation=relu,batch_size=512,epochs=20,learning_rate=0.001,model=baseline,optimizer=adam,regularizer=none,seed=1,sweep=imdb-overfitting,task=binary,trial_id=abc " +
+            "status=\"failed\",attempt=2i,node=\"node-1\",best_epoch=3i,best_val_loss=0.28,final_gap=0.1,best_val_accuracy=0.88,error=\"out of memory\" 11", written[1]);
+    }
+
+    [Fact]
+    public void A_regression_epoch_has_its_mae_fields_and_no_accuracy_fields()
+    {
+        var lines = new LineProtocolBuffer();
+        var trial = MetricsKit.RegressionTrial("4b0c");
+
+        MetricsPoint.Epoch(trial, new EpochMetrics(2, 30, 0, 40, double.NaN, double.NaN, 0.5, 4.5, 5.25), "node-1", 800).WriteTo(lines);
+
+        Assert.Equal(
+            "gridsweep_epoch,activation=tanh,batch_size=32,epochs=200,learning_rate=0.01,model=baseline,optimizer=sgd-lr0.01," +
+            "regularizer=none,seed=1,sweep=boston-housing,task=regression,trial_id=4b0c " +
+            "epoch=2i,train_loss=30,train_penalty=0,val_loss=40,train_mae=4.5,val_mae=5.25,gap=10," +
+            "seconds=0.5,samples_per_second=800,node=\"node-1\" 946684802000000000\n",
+            lines.ToString());
+    }
+
+    [Fact]
+    public void A_regression_trial_summary_has_its_best_mae_and_no_accuracy()
+    {
+        var lines = new LineProtocolBuffer();
+        var summary = TrialSummary.From(TrialStatus.Completed,
+            [new EpochMetrics(1, 30, 0, 40, double.NaN, double.NaN, 0.5, 4.5, 5.25), new EpochMetrics(2, 20, 0, 35, double.NaN, double.NaN, 0.5, 4, 4.75)], 1);
+
+        MetricsPoint.Trial(MetricsKit.RegressionTrial("4b0c"), TrialStatus.Completed, summary, 1, "node-1", 12).WriteTo(lines);
+
+        Assert.EndsWith(",task=regression,trial_id=4b0c status=\"completed\",attempt=1i,node=\"node-1\",best_epoch=2i,best_val_loss=35,final_gap=15,best_val_mae=4.75 12\n",
+            lines.ToString());
     }
 
     [Fact]

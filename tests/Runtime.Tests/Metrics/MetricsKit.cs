@@ -14,6 +14,24 @@ internal static class MetricsKit
             new ModelSpec([16, 16]), RegularizerSpec.None, new OptimizerSpec("adam", 0.001),
             20, 512, InputLayer.Sparse, new DatasetSpec("imdb", 10000));
 
+    /// <summary>A Boston-housing-like regression trial on axes a default grid leaves alone: tanh, SGD at 0.01, batch 32, 200 epochs.</summary>
+    public static TrialSpec RegressionTrial(string id, string sweep = "boston-housing", string model = "baseline", string regularizer = "none", long seed = 1) =>
+        new(id, sweep, model, regularizer, "sgd-lr0.01", seed,
+            new ModelSpec([64, 64], Activations.Tanh), RegularizerSpec.None, new OptimizerSpec("sgd", 0.01),
+            200, 32, InputLayer.Dense, new DatasetSpec("csv", 0, Path: "/data/boston.csv", Target: "MEDV", DeclaredTask: LearningTask.Regression));
+
+    /// <summary>A regression epoch: NaN accuracies, as the trainer reports them, distinct MAE per (epoch, salt).</summary>
+    public static EpochMetrics RegressionEpoch(int epoch, double salt = 0) => new(
+        epoch,
+        TrainLoss: 60.0 / epoch + salt,
+        TrainPenalty: 0,
+        ValLoss: 20 + (epoch - 5) * (epoch - 5) + salt,
+        TrainAccuracy: double.NaN,
+        ValAccuracy: double.NaN,
+        Seconds: 0.25 * epoch,
+        TrainMae: 6.0 / epoch + salt,
+        ValMae: 3 + 0.1 * (epoch - 5) * (epoch - 5) + salt);
+
     /// <summary>Distinct numbers per (epoch, salt); validation loss lowest at epoch 4, as an overfitting curve.</summary>
     public static EpochMetrics Epoch(int epoch, double salt = 0) => new(
         epoch,

@@ -71,7 +71,7 @@ public class MetricsWriterSpecs(InfluxServerFixture fixture) : IClassFixture<Inf
         Assert.Equal("float", fieldTypes["val_loss"]);
         Assert.Equal("string", fieldTypes["node"]);
         var tagKeys = (await _server.SelectAsync(database, "SHOW TAG KEYS FROM gridsweep_epoch")).Select(r => r.String("tagKey"));
-        Assert.Equal(["model", "regularizer", "seed", "sweep", "trial_id"], tagKeys);
+        Assert.Equal(["activation", "batch_size", "epochs", "learning_rate", "model", "optimizer", "regularizer", "seed", "sweep", "task", "trial_id"], tagKeys);
 
         var states = await _server.SelectAsync(database, "SELECT * FROM gridsweep_trial GROUP BY trial_id");
         Assert.Equal(9, states.Count);
@@ -125,6 +125,66 @@ public class MetricsWriterSpecs(InfluxServerFixture fixture) : IClassFixture<Inf
         });
         var attempts = await _server.SelectAsync(database, "SELECT attempt, node FROM gridsweep_trial");
         Assert.Equal([(1L, "trainer-lost"), (2L, "trainer-1")], attempts.OrderBy(r => r.Time).Select(r => (r.Long("attempt"), r.String("node"))));
+    }
+
+    [Fact]
+    public async Task Every_grid_axis_and_the_task_are_tags_and_each_task_has_its_own_metric_fields()
+    {
+        var database = await MetricsKit.NewDatabaseAsync(_server);
+        using var spool = new TempDirectory("gridsweep-metrics");
+        var regression = MetricsKit.RegressionTrial("rrrrrrrrrrr1");
+        var adam = MetricsKit.Trial("ccccccccccc1");
+        var sgd = MetricsKit.Trial("ccccccccccc2") with { Optimizer = "sgd", OptimizerConfig = new("sgd", 0.01) };
+        var regressionEpochs = Enumerable.Range(1, 6).Select(e => MetricsKit.RegressionEpoch(e)).ToList();
+        await using (var writer = new MetricsWriter(MetricsKit.V1(_server, database, spool.Path), MetricsKit.Fast()))
+        {
+            foreach (var epoch in regressionEpochs)
+                writer.EpochCompleted(regression, epoch, "trainer-0", 100);
+            writer.TrialStateChanged(regression, TrialStatus.Completed, TrialSummary.From(TrialStatus.Completed, regressionEpochs, 3), 1, "trainer-0");
+            foreach (var trial in new[] { adam, sgd })
+            {
+                var epochs = Enumerable.Range(1, 6).Select(e => MetricsKit.Epoch(e, salt: trial == sgd ? 0.2 : 0)).ToList();
+                foreach (var epoch in epochs)
+                    writer.EpochCompleted(trial, epoch, "trainer-0", 100);
+                writer.TrialStateChanged(trial, TrialStatus.Completed, TrialSummary.From(TrialStatus.Completed, epochs, 3), 1, "trainer-0");
+            }
+            Assert.True(await writer.FlushAsync(TimeSpan.FromSeconds(20)), writer.LastError);
+        }
+
+        var rows = await _server.SelectAsync(database, "SELECT * FROM gridsweep_epoch GROUP BY *");
+        var regressionRows = rows.Where(r => r.Tag("trial_id") == regression.Id).OrderBy(r => r.Long("epoch")).ToList();
+        Assert.Equal(6, regressionRows.Count);
+        foreach (var row in regressionRows)
+        {
+            var expected = MetricsKit.RegressionEpoch((int)row.Long("epoch"));
+            Assert.Equal(("sgd-lr0.01", "0.01", "tanh", "32", "200", "regression"),
+                (row.Tag("optimizer"), row.Tag("learning_rate"), row.Tag("activation"), row.Tag("batch_size"), row.Tag("epochs"), row.Tag("task")));
+            Assert.Equal((expected.TrainMae, expected.ValMae), (row.Double("train_mae"), row.Double("val_mae")));
+            Assert.False(row.Has("train_accuracy") || row.Has("val_accuracy"), "a regression epoch has no accuracy");
+        }
+        Assert.All(rows.Where(r => r.Tag("task") == "binary"), row =>
+        {
+            Assert.True(row.Has("val_accuracy"));
+            Assert.False(row.Has("train_mae") || row.Has("val_mae"), "a classification epoch has no MAE");
+        });
+
+        // Two optimizers of one model are two lines now, not one averaged line.
+        var byOptimizer = await _server.SelectAsync(database,
+            "SELECT mean(val_accuracy) FROM gridsweep_epoch WHERE task = 'binary' AND time = '2000-01-01T00:00:01Z' GROUP BY optimizer, learning_rate");
+        Assert.Equal([("adam", "0.001", MetricsKit.Epoch(1).ValAccuracy), ("sgd", "0.01", MetricsKit.Epoch(1, salt: 0.2).ValAccuracy)],
+            byOptimizer.OrderBy(r => r.Tag("optimizer")).Select(r => (r.Tag("optimizer"), r.Tag("learning_rate"), r.Double("mean"))));
+
+        var summaries = await _server.SelectAsync(database, "SELECT * FROM gridsweep_trial GROUP BY trial_id");
+        var regressionSummary = Assert.Single(summaries, r => r.Tag("trial_id") == regression.Id);
+        Assert.Equal(regressionEpochs.Min(e => e.ValMae), regressionSummary.Double("best_val_mae"));
+        Assert.False(regressionSummary.Has("best_val_accuracy"));
+        var adamSummary = Assert.Single(summaries, r => r.Tag("trial_id") == adam.Id);
+        Assert.Equal(Enumerable.Range(1, 6).Max(e => MetricsKit.Epoch(e).ValAccuracy), adamSummary.Double("best_val_accuracy"));
+        Assert.False(adamSummary.Has("best_val_mae"));
+
+        var fieldTypes = (await _server.SelectAsync(database, "SHOW FIELD KEYS FROM gridsweep_epoch"))
+            .ToDictionary(r => r.String("fieldKey")!, r => r.String("fieldType"));
+        Assert.Equal(("float", "float"), (fieldTypes["train_mae"], fieldTypes["val_mae"]));
     }
 
     [Fact]
