@@ -9,7 +9,11 @@ namespace GridSweep.Dashboards.Tests;
 public sealed class CurvesQuerySpecs : IAsyncLifetime, IDisposable
 {
     private const string OverlayTitle = "Validation loss by epoch, every selected cell (mean over the selected seeds)";
-    private const string CellTitle = "$model / $regularizer: train (dashed) and validation loss by epoch";
+    private const string MetricTitle = "Validation metric by epoch, every selected cell: accuracy, or mean absolute error for regression (mean over the selected seeds)";
+    private const string CellTitle = "$row / $col: train (dashed) and validation loss by epoch";
+
+    /// <summary>The tags every curve is grouped by, as Grafana's table lists them: one line per grid cell.</summary>
+    private static readonly string[] AxisTags = ["activation", "batch_size", "epochs", "learning_rate", "model", "optimizer", "regularizer"];
     private readonly GrafanaEmulation _grafana;
     private readonly JsonObject _dashboard = DashboardFiles.Load("gridsweep-curves.json");
 
@@ -30,7 +34,7 @@ public sealed class CurvesQuerySpecs : IAsyncLifetime, IDisposable
         var cells = await _grafana.RunPerCellAsync(panel, target);
         foreach (var (model, regularizer, result) in cells)
         {
-            Assert.Equal(["Time", "seed", "epoch", "train_loss", "val_loss"], result.Columns);
+            Assert.Equal(["Time", .. AxisTags, "seed", "epoch", "train_loss", "val_loss"], result.Columns);
             var trials = Expected.Cell(model, regularizer).Where(t => t.Epochs.Count > 0).ToList();
             Assert.Equal(trials.Select(t => t.Spec.Seed.ToString()).Order(), result.Series.Select(s => s.Tags["seed"]).Order());
             foreach (var trial in trials)
@@ -61,7 +65,7 @@ public sealed class CurvesQuerySpecs : IAsyncLifetime, IDisposable
     {
         var panel = DashboardFiles.Panel(_dashboard, OverlayTitle);
         var result = await _grafana.RunTargetAsync(panel, DashboardFiles.Targets(panel).Single());
-        Assert.Equal(["Time", "model", "regularizer", "epoch", "val_loss"], result.Columns);
+        Assert.Equal(["Time", .. AxisTags, "epoch", "val_loss"], result.Columns);
         foreach (var model in SmallSweep.Models)
         {
             foreach (var regularizer in SmallSweep.Regularizers)
@@ -93,7 +97,7 @@ public sealed class CurvesQuerySpecs : IAsyncLifetime, IDisposable
         _grafana.Select("seed", "1");
         var panel = DashboardFiles.Panel(_dashboard, CellTitle);
         var result = await _grafana.RunTargetAsync(panel, DashboardFiles.Targets(panel).Single(),
-            new Dictionary<string, string> { ["model"] = "baseline", ["regularizer"] = "none" });
+            new Dictionary<string, string> { ["row"] = "baseline", ["col"] = "none" });
         var series = Assert.Single(result.Series);
         Assert.Equal("1", series.Tags["seed"]);
         Assert.Equal(5, series.Values.Count);
@@ -101,6 +105,89 @@ public sealed class CurvesQuerySpecs : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public void The_default_grid_is_model_by_regularizer_and_lists_the_selected_sweeps_values()
+    {
+        Assert.Equal(["model"], _grafana.Selections["row_axis"].Values);
+        Assert.Equal(["regularizer"], _grafana.Selections["col_axis"].Values);
+        Assert.Equal(SmallSweep.Models, _grafana.Options["row"]);
+        Assert.Equal(SmallSweep.Regularizers, _grafana.Options["col"]);
+        Assert.Equal(["binary"], _grafana.Options["task"]);
+    }
+
+    [Fact]
+    public async Task A_grid_over_learning_rate_and_batch_size_gives_each_cell_its_seeds_curves()
+    {
+        _grafana.Select("sweep", SmallSweep.RegressionSweep);
+        await _grafana.ChooseGridAsync(_dashboard, "learning_rate", "batch_size");
+        Assert.Equal(SmallSweep.LearningRates, _grafana.Options["row"]);
+        Assert.Equal(SmallSweep.BatchSizes, _grafana.Options["col"]);
+
+        var panel = DashboardFiles.Panel(_dashboard, CellTitle);
+        var cells = await _grafana.RunPerCellAsync(panel, DashboardFiles.Targets(panel).Single());
+        Assert.Equal(4, cells.Count);
+        foreach (var (rate, batch, result) in cells)
+        {
+            var trials = SmallSweep.InRegressionSweep
+                .Where(t => t.Spec.OptimizerConfig.LearningRate.ToString(System.Globalization.CultureInfo.InvariantCulture) == rate && t.Spec.BatchSize.ToString() == batch)
+                .ToList();
+            Assert.Equal(2, trials.Count);
+            Assert.Equal(trials.Select(t => t.Spec.Seed.ToString()).Order(), result.Series.Select(s => s.Tags["seed"]).Order());
+            Assert.All(result.Series, s => Assert.Equal((rate, batch, "tanh"), (s.Tags["learning_rate"], s.Tags["batch_size"], s.Tags["activation"])));
+            foreach (var trial in trials)
+            {
+                var rows = result.Rows.Where(r => r.Text("seed") == trial.Spec.Seed.ToString()).ToList();
+                Assert.Equal(trial.Epochs.Select(e => (double)e.Epoch), rows.Select(r => r.Number("epoch")));
+                foreach (var (epoch, row) in trial.Epochs.Zip(rows))
+                    Expected.Near(epoch.ValLoss, row.Number("val_loss"), $"{trial.Spec.Id} epoch {epoch.Epoch} val_loss");
+            }
+        }
+    }
+
+    [Fact]
+    public async Task The_metric_panel_shows_each_cells_mean_validation_accuracy_for_a_classification_sweep()
+    {
+        var panel = DashboardFiles.Panel(_dashboard, MetricTitle);
+        var (accuracy, mae) = (DashboardFiles.Targets(panel).Single(t => (string?)t["refId"] == "A"), DashboardFiles.Targets(panel).Single(t => (string?)t["refId"] == "B"));
+        Assert.Empty((await _grafana.RunTargetAsync(panel, mae)).Rows);
+        var result = await _grafana.RunTargetAsync(panel, accuracy);
+        Assert.Equal(["Time", .. AxisTags, "epoch", "val_accuracy"], result.Columns);
+        foreach (var model in SmallSweep.Models)
+        {
+            foreach (var regularizer in SmallSweep.Regularizers)
+            {
+                var byEpoch = Expected.Cell(model, regularizer).SelectMany(t => t.Epochs).GroupBy(e => e.Epoch).OrderBy(g => g.Key).ToList();
+                var rows = result.Rows.Where(r => r.Text("model") == model && r.Text("regularizer") == regularizer).ToList();
+                Assert.Equal(byEpoch.Select(g => (double)g.Key), rows.Select(r => r.Number("epoch")));
+                foreach (var (group, row) in byEpoch.Zip(rows))
+                    Expected.Near(group.Average(e => e.ValAccuracy), row.Number("val_accuracy"), $"{model}/{regularizer} epoch {group.Key}");
+            }
+        }
+    }
+
+    [Fact]
+    public async Task The_metric_panel_shows_each_cells_mean_validation_mae_for_a_regression_sweep()
+    {
+        _grafana.Select("sweep", SmallSweep.RegressionSweep);
+        var panel = DashboardFiles.Panel(_dashboard, MetricTitle);
+        var (accuracy, mae) = (DashboardFiles.Targets(panel).Single(t => (string?)t["refId"] == "A"), DashboardFiles.Targets(panel).Single(t => (string?)t["refId"] == "B"));
+        Assert.Empty((await _grafana.RunTargetAsync(panel, accuracy)).Rows);
+        var result = await _grafana.RunTargetAsync(panel, mae);
+        Assert.Equal(["Time", .. AxisTags, "epoch", "val_mae"], result.Columns);
+        // One line per (learning rate, batch size): the two learning rates are two lines, not one averaged line.
+        Assert.Equal(4, result.Series.Count);
+        foreach (var cell in SmallSweep.InRegressionSweep.GroupBy(t => (t.Spec.Optimizer, t.Spec.BatchSize.ToString())))
+        {
+            var rows = result.Rows.Where(r => r.Text("optimizer") == cell.Key.Optimizer && r.Text("batch_size") == cell.Key.Item2).ToList();
+            var byEpoch = cell.SelectMany(t => t.Epochs).GroupBy(e => e.Epoch).OrderBy(g => g.Key).ToList();
+            Assert.Equal(byEpoch.Select(g => (double)g.Key), rows.Select(r => r.Number("epoch")));
+            foreach (var (group, row) in byEpoch.Zip(rows))
+                Expected.Near(group.Average(e => e.ValMae), row.Number("val_mae"), $"{cell.Key} epoch {group.Key}");
+        }
+        // adam-lr0.001, batch 16: seeds 1 and 2 bottom out at 2.75 (epoch 2) and 3.0 (epoch 3); epoch 1 is 2.85 and 3.4.
+        Expected.Near((2.85 + 3.4) / 2, result.Rows.First(r => r.Text("optimizer") == "adam-lr0.001" && r.Text("batch_size") == "16").Number("val_mae"), "epoch 1");
+    }
+
+    [Fact]
     public void Every_panel_of_the_curves_dashboard_is_checked_here() =>
-        Assert.Equal(new[] { CellTitle, OverlayTitle }.Order(), DashboardFiles.DataPanels(_dashboard).Select(p => (string)p["title"]!).Order());
+        Assert.Equal(new[] { CellTitle, OverlayTitle, MetricTitle }.Order(), DashboardFiles.DataPanels(_dashboard).Select(p => (string)p["title"]!).Order());
 }

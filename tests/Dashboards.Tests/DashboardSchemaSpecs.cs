@@ -173,18 +173,30 @@ public partial class DashboardSchemaSpecs(ITestOutputHelper output)
         var dashboard = DashboardFiles.Load("gridsweep-curves.json");
         var panels = DashboardFiles.Panels(dashboard).ToList();
         var row = Assert.Single(panels, p => (string?)p["type"] == "row");
-        Assert.Equal("model", (string?)row["repeat"]);
-        var cell = Assert.Single(panels, p => (string?)p["repeat"] == "regularizer");
+        Assert.Equal("row", (string?)row["repeat"]);
+        var cell = Assert.Single(panels, p => (string?)p["repeat"] == "col");
         Assert.Equal("xychart", (string?)cell["type"]);
-        Assert.True(panels.IndexOf(cell) == panels.IndexOf(row) + 1, "the repeated cell panel must follow the model row");
+        Assert.True(panels.IndexOf(cell) == panels.IndexOf(row) + 1, "the repeated cell panel must follow the repeated row");
+        // The grid's axes are chosen by two pickers offering every grid axis; model x regularizer by default.
+        var axes = new[] { "model", "regularizer", "optimizer", "learning_rate", "activation", "batch_size", "epochs" };
+        foreach (var (picker, initial) in new[] { ("row_axis", "model"), ("col_axis", "regularizer") })
+        {
+            var variable = DashboardFiles.Variables(dashboard).Single(v => (string?)v["name"] == picker);
+            Assert.Equal("custom", (string?)variable["type"]);
+            Assert.Equal(axes, ((string)variable["query"]!).Split(','));
+            Assert.Equal(initial, (string?)variable["current"]!["value"]);
+        }
+        Assert.Contains("\"$row_axis\" =~ /^$row$/ AND \"$col_axis\" =~ /^$col$/", (string)DashboardFiles.Targets(cell).Single()["query"]!);
         foreach (var panel in DashboardFiles.DataPanels(dashboard))
         {
             // XY chart in auto mode: x = the first number field of each frame, y = the other number fields.
             Assert.Equal("xychart", (string?)panel["type"]);
             Assert.Equal("auto", (string?)panel["options"]!["mapping"]);
-            var query = (string)DashboardFiles.Targets(panel).Single()["query"]!;
-            Assert.Matches("^SELECT (mean\\()?\"epoch\"", query);
-            Assert.Equal("table", (string?)DashboardFiles.Targets(panel).Single()["resultFormat"]);
+            foreach (var target in DashboardFiles.Targets(panel))
+            {
+                Assert.Matches("^SELECT (mean\\()?\"epoch\"", (string)target["query"]!);
+                Assert.Equal("table", (string?)target["resultFormat"]);
+            }
             Assert.Equal("partitionByValues", (string?)panel["transformations"]![0]!["id"]);
         }
     }

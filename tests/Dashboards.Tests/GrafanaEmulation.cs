@@ -143,9 +143,16 @@ public sealed partial class GrafanaEmulation : IDisposable
     /// </summary>
     public async Task ResolveVariablesAsync(JsonObject dashboard)
     {
-        foreach (var variable in DashboardFiles.Variables(dashboard).Where(v => (string?)v["type"] == "query"))
+        foreach (var variable in DashboardFiles.Variables(dashboard).Where(v => (string?)v["type"] is "query" or "custom"))
         {
             var name = (string)variable["name"]!;
+            if ((string?)variable["type"] == "custom")
+            {
+                // A fixed list of choices: its options as written, the saved current value selected.
+                Options[name] = ((string)variable["query"]!).Split(',').Select(v => v.Trim()).ToList();
+                Selections[name] = new Selection([(string)variable["current"]!["value"]!], false, null);
+                continue;
+            }
             var result = await RunAsync(Interpolate((string)variable["query"]!));
             var values = result.Rows.Select(r => r.Text("value")!).Distinct().ToList();
             values = (int?)variable["sort"] switch
@@ -198,21 +205,36 @@ public sealed partial class GrafanaEmulation : IDisposable
     }
 
     /// <summary>
-    /// Runs a repeated cell panel as Grafana shows it: the row once per selected model and, inside it, the panel
-    /// once per selected regularizer, each instance with its own model and regularizer.
+    /// Runs a repeated cell panel as Grafana shows it: the row once per value of <c>$row</c> (the values of the axis
+    /// chosen as Grid rows) and, inside it, the panel once per value of <c>$col</c>, each instance with its own pair.
     /// </summary>
-    public async Task<IReadOnlyList<(string Model, string Regularizer, QueryResult Result)>> RunPerCellAsync(JsonObject panel, JsonObject target)
+    public async Task<IReadOnlyList<(string Row, string Column, QueryResult Result)>> RunPerCellAsync(JsonObject panel, JsonObject target)
     {
         var cells = new List<(string, string, QueryResult)>();
-        foreach (var model in Options["model"])
+        foreach (var row in Options["row"])
         {
-            foreach (var regularizer in Options["regularizer"])
+            foreach (var column in Options["col"])
             {
-                var scoped = new Dictionary<string, string> { ["model"] = model, ["regularizer"] = regularizer };
-                cells.Add((model, regularizer, await RunTargetAsync(panel, target, scoped)));
+                var scoped = new Dictionary<string, string> { ["row"] = row, ["col"] = column };
+                cells.Add((row, column, await RunTargetAsync(panel, target, scoped)));
             }
         }
         return cells;
+    }
+
+    /// <summary>Chooses the two axes of the cell grid, as a user does in the Grid rows and Grid columns pickers, and refreshes what depends on them.</summary>
+    public async Task ChooseGridAsync(JsonObject dashboard, string rowAxis, string columnAxis)
+    {
+        Selections["row_axis"] = new Selection([rowAxis], false, null);
+        Selections["col_axis"] = new Selection([columnAxis], false, null);
+        foreach (var name in new[] { "row", "col" })
+        {
+            var variable = DashboardFiles.Variables(dashboard).Single(v => (string?)v["name"] == name);
+            var values = (await RunAsync(Interpolate((string)variable["query"]!))).Rows.Select(r => r.Text("value")!).Distinct()
+                .OrderBy(v => double.TryParse(v, CultureInfo.InvariantCulture, out var d) ? d : double.MaxValue).ThenBy(v => v, StringComparer.Ordinal).ToList();
+            Options[name] = values;
+            Selections[name] = new Selection(values, true, (string?)variable["allValue"]);
+        }
     }
 
     public async Task<QueryResult> RunAsync(string query)

@@ -29,12 +29,64 @@ public sealed class OverviewQuerySpecs : IAsyncLifetime, IDisposable
     [Fact]
     public void The_variables_list_the_sweeps_and_the_selected_sweeps_grid()
     {
-        Assert.Equal([SmallSweep.Name, SmallSweep.OtherSweep], _grafana.Options["sweep"]);
+        Assert.Equal([SmallSweep.Name, SmallSweep.RegressionSweep, SmallSweep.OtherSweep], _grafana.Options["sweep"]);
         Assert.Equal([SmallSweep.Name], _grafana.Selections["sweep"].Values);
         Assert.Equal(SmallSweep.Models, _grafana.Options["model"]);
         Assert.Equal(SmallSweep.Regularizers, _grafana.Options["regularizer"]);
         Assert.Equal(SmallSweep.Seeds, _grafana.Options["seed"]);
         Assert.True(_grafana.Selections["model"].All);
+        // The axes added since, and the task, filter the same way: every value of the sweep, All selected.
+        Assert.Equal(["adam"], _grafana.Options["optimizer"]);
+        Assert.Equal(["0.001"], _grafana.Options["learning_rate"]);
+        Assert.Equal(["relu"], _grafana.Options["activation"]);
+        Assert.Equal(["512"], _grafana.Options["batch_size"]);
+        Assert.Equal(["5"], _grafana.Options["epochs"]);
+        Assert.Equal(["binary"], _grafana.Options["task"]);
+        Assert.All(new[] { "optimizer", "learning_rate", "activation", "batch_size", "epochs", "task" }, name => Assert.True(_grafana.Selections[name].All));
+    }
+
+    [Fact]
+    public async Task The_best_validation_accuracy_grid_holds_each_cells_mean_of_its_trials_maximum()
+    {
+        var result = await RunGridAsync("Best validation accuracy");
+        foreach (var (model, regularizer) in Cells())
+        {
+            var expected = Expected.Cell(model, regularizer).Where(t => t.Epochs.Count > 0).Average(t => t.Epochs.Max(e => e.ValAccuracy));
+            Expected.Near(expected, result.Single(("model", model), ("regularizer", regularizer)).Number("best_val_accuracy"), $"{model}/{regularizer}");
+        }
+        Expected.Near(0.85, result.Single(("model", "baseline"), ("regularizer", "none")).Number("best_val_accuracy"), "baseline/none");
+        var mae = DashboardFiles.Panel(_dashboard, "Best validation mean absolute error (regression)");
+        Assert.Empty((await _grafana.RunTargetAsync(mae, DashboardFiles.Targets(mae).Single())).Rows);
+    }
+
+    [Fact]
+    public async Task A_regression_sweep_fills_the_mae_grid_and_leaves_the_accuracy_grid_empty()
+    {
+        _grafana.Select("sweep", SmallSweep.RegressionSweep);
+        var result = await RunGridAsync("Best validation mean absolute error (regression)");
+        // One model and regularizer: the mean over its 8 trials (learning rates, batch sizes, seeds) of each one's lowest MAE.
+        var row = Assert.Single(result.Rows);
+        Expected.Near(SmallSweep.InRegressionSweep.Average(t => t.Epochs.Min(e => e.ValMae)), row.Number("best_val_mae"), "baseline/none");
+        Expected.Near(Enumerable.Range(1, 8).Average(i => 2.5 + 0.25 * i), row.Number("best_val_mae"), "the floors of the 8 trials");
+        var accuracy = DashboardFiles.Panel(_dashboard, "Best validation accuracy");
+        Assert.Empty((await _grafana.RunTargetAsync(accuracy, DashboardFiles.Targets(accuracy).Single())).Rows);
+    }
+
+    [Fact]
+    public async Task The_ranked_table_of_a_regression_sweep_shows_every_axis_and_the_best_mae()
+    {
+        _grafana.Select("sweep", SmallSweep.RegressionSweep);
+        var panel = DashboardFiles.Panel(_dashboard, "Ranked trials (best 100 by best validation loss)");
+        var result = await _grafana.RunTargetAsync(panel, DashboardFiles.Targets(panel).Single());
+        Assert.Equal(8, result.Rows.Count);
+        foreach (var trial in SmallSweep.InRegressionSweep)
+        {
+            var row = result.Single(("trial_id", trial.Spec.Id));
+            Assert.Equal((trial.Spec.Optimizer, trial.Spec.OptimizerConfig.LearningRate.ToString(System.Globalization.CultureInfo.InvariantCulture), "tanh", trial.Spec.BatchSize.ToString(), "4", "regression"),
+                (row.Text("optimizer"), row.Text("learning_rate"), row.Text("activation"), row.Text("batch_size"), row.Text("epochs"), row.Text("task")));
+            Expected.Near(trial.Summary!.BestValMae, row.Number("best_val_mae"), trial.Spec.Id);
+            Assert.False(row.Has("best_val_accuracy"), "a regression trial has no accuracy");
+        }
     }
 
     [Theory]
@@ -101,6 +153,9 @@ public sealed class OverviewQuerySpecs : IAsyncLifetime, IDisposable
             Assert.Equal(summary.BestEpoch, row.Number("best_epoch"));
             Assert.Equal(trial.States[^1].Attempt, row.Number("attempt"));
             Assert.Equal(trial.States[^1].Node, row.Text("node"));
+            Assert.Equal(("adam", "0.001", "binary"), (row.Text("optimizer"), row.Text("learning_rate"), row.Text("task")));
+            Expected.Near(summary.BestValAccuracy, row.Number("best_val_accuracy"), trial.Spec.Id);
+            Assert.False(row.Has("best_val_mae"), "a classification trial has no MAE");
             if (double.IsFinite(summary.FinalGap))
                 Expected.Near(summary.FinalGap, row.Number("final_gap"), trial.Spec.Id);
             else
@@ -148,7 +203,8 @@ public sealed class OverviewQuerySpecs : IAsyncLifetime, IDisposable
         var checkedTitles = new[]
         {
             "Trials", "Queued", "Running", "Completed", "Failed", "Diverged", "Best validation loss",
-            "Overfitting onset (best epoch)", "Final train/validation gap", "Ranked trials (best 100 by best validation loss)",
+            "Overfitting onset (best epoch)", "Final train/validation gap", "Best validation accuracy", "Best validation mean absolute error (regression)",
+            "Ranked trials (best 100 by best validation loss)",
             "Running, failed and diverged trials",
         };
         Assert.Equal(checkedTitles.Order(), DashboardFiles.DataPanels(_dashboard).Select(p => (string)p["title"]!).Order());

@@ -7,7 +7,7 @@ using Xunit.Abstractions;
 namespace GridSweep.Dashboards.Tests;
 
 /// <summary>A row of the run folder's <c>epochs.csv</c>.</summary>
-public sealed record EpochRow(string TrialId, string Model, string Regularizer, string Seed, int Epoch, double TrainLoss, double ValLoss);
+public sealed record EpochRow(string TrialId, string Model, string Regularizer, string Seed, int Epoch, double TrainLoss, double ValLoss, double ValAccuracy);
 
 /// <summary>A row of the run folder's <c>trials.csv</c>.</summary>
 public sealed record TrialRow(string TrialId, string Model, string Regularizer, string Seed, string Status, int BestEpoch, double BestValLoss, double FinalGap);
@@ -69,7 +69,7 @@ public sealed class RealSweepFixture : IAsyncLifetime
 
         EpochRows = RunFolder.ReadRows(Path.Combine(RunFolderPath, RunFolder.EpochsFile), RunFolder.EpochColumns)
             .Select(r => new EpochRow(r["trial_id"], r["model"], r["regularizer"], r["seed"], int.Parse(r["epoch"]),
-                CsvFormat.ParseNumber(r["train_loss"]), CsvFormat.ParseNumber(r["val_loss"])))
+                CsvFormat.ParseNumber(r["train_loss"]), CsvFormat.ParseNumber(r["val_loss"]), CsvFormat.ParseNumber(r["val_accuracy"])))
             .ToList();
         TrialRows = RunFolder.ReadRows(Path.Combine(RunFolderPath, RunFolder.TrialsFile), RunFolder.TrialColumns)
             .Select(r => new TrialRow(r["trial_id"], r["model"], r["regularizer"], r["seed"], r["status"], int.Parse(r["best_epoch"]),
@@ -115,17 +115,23 @@ public sealed class RealSweepPanelSpecs : IClassFixture<RealSweepFixture>, IAsyn
     private const string Ranked = "Ranked trials (best 100 by best validation loss)";
     private const string Attention = "Running, failed and diverged trials";
     private const string Overlay = "Validation loss by epoch, every selected cell (mean over the selected seeds)";
-    private const string CellCurves = "$model / $regularizer: train (dashed) and validation loss by epoch";
+    private const string CellCurves = "$row / $col: train (dashed) and validation loss by epoch";
+    private const string MetricCurves = "Validation metric by epoch, every selected cell: accuracy, or mean absolute error for regression (mean over the selected seeds)";
+    private const string BestValAccuracy = "Best validation accuracy";
+    private const string BestValMae = "Best validation mean absolute error (regression)";
     private const string ClusterNow = "Cluster now";
     private const string NodeTable = "Trainer nodes (latest heartbeat)";
 
     /// <summary>Each dashboard's panels that the facts below check; a panel added without a check fails <see cref="Every_panel_of_every_dashboard_is_checked_on_the_real_sweep"/>.</summary>
     private static readonly IReadOnlyDictionary<string, string[]> Checked = new Dictionary<string, string[]>
     {
-        [Overview] = ["Trials", "Queued", "Running", "Completed", "Failed", "Diverged", BestValLoss, BestEpoch, FinalGap, Ranked, Attention],
-        [Curves] = [Overlay, CellCurves],
+        [Overview] = ["Trials", "Queued", "Running", "Completed", "Failed", "Diverged", BestValLoss, BestEpoch, FinalGap, BestValAccuracy, BestValMae, Ranked, Attention],
+        [Curves] = [Overlay, CellCurves, MetricCurves],
         [Cluster] = [ClusterNow, NodeTable, "Busy slots", "Epochs per minute", "Samples per second per device"],
     };
+
+    /// <summary>Every curve is grouped by these tags, one line per grid cell: Grafana's table lists them sorted.</summary>
+    private static readonly string[] AxisTags = ["activation", "batch_size", "epochs", "learning_rate", "model", "optimizer", "regularizer"];
 
     private readonly RealSweepFixture _run;
     private readonly ITestOutputHelper _output;
@@ -228,6 +234,39 @@ public sealed class RealSweepPanelSpecs : IClassFixture<RealSweepFixture>, IAsyn
     }
 
     [Fact]
+    public async Task The_best_validation_accuracy_grid_is_each_cells_maximum_of_epochs_csv_and_the_mae_grid_is_empty()
+    {
+        var result = await RunGridAsync(BestValAccuracy);
+        foreach (var (model, regularizer) in Cells())
+        {
+            var expected = _run.Cell(model, regularizer).Average(t => _run.Curve(t.TrialId).Max(e => e.ValAccuracy));
+            Expected.Near(expected, result.Single(("model", model), ("regularizer", regularizer)).Number("best_val_accuracy"), $"{model}/{regularizer} against epochs.csv");
+        }
+        var (grafana, dashboard) = await OpenAsync(Overview);
+        var mae = DashboardFiles.Panel(dashboard, BestValMae);
+        Assert.Empty((await grafana.RunTargetAsync(mae, DashboardFiles.Targets(mae).Single())).Rows);
+    }
+
+    [Fact]
+    public async Task The_metric_curves_show_every_cells_validation_accuracy_from_epochs_csv()
+    {
+        var (grafana, dashboard) = await OpenAsync(Curves);
+        var panel = DashboardFiles.Panel(dashboard, MetricCurves);
+        var targets = DashboardFiles.Targets(panel).ToDictionary(t => (string)t["refId"]!);
+        Assert.Empty((await grafana.RunTargetAsync(panel, targets["B"])).Rows);
+        var result = await grafana.RunTargetAsync(panel, targets["A"]);
+        Assert.Equal(4, result.Series.Count);
+        foreach (var (model, regularizer) in Cells())
+        {
+            var byEpoch = _run.EpochRows.Where(e => e.Model == model && e.Regularizer == regularizer).GroupBy(e => e.Epoch).OrderBy(g => g.Key).ToList();
+            var rows = result.Rows.Where(r => r.Text("model") == model && r.Text("regularizer") == regularizer).ToList();
+            Assert.Equal(byEpoch.Select(g => (double)g.Key), rows.Select(r => r.Number("epoch")));
+            foreach (var (group, row) in byEpoch.Zip(rows))
+                Expected.Near(group.Average(e => e.ValAccuracy), row.Number("val_accuracy"), $"{model}/{regularizer} epoch {group.Key}");
+        }
+    }
+
+    [Fact]
     public async Task The_final_gap_grid_is_each_cells_last_epoch_gap()
     {
         var result = await RunGridAsync(FinalGap);
@@ -284,7 +323,7 @@ public sealed class RealSweepPanelSpecs : IClassFixture<RealSweepFixture>, IAsyn
         var cells = await grafana.RunPerCellAsync(panel, target);
         foreach (var (model, regularizer, result) in cells)
         {
-            Assert.Equal(["Time", "seed", "epoch", "train_loss", "val_loss"], result.Columns);
+            Assert.Equal(["Time", .. AxisTags, "seed", "epoch", "train_loss", "val_loss"], result.Columns);
             var trial = Assert.Single(_run.Cell(model, regularizer));
             var series = Assert.Single(result.Series);
             Assert.Equal(trial.Seed, series.Tags["seed"]);
@@ -307,7 +346,7 @@ public sealed class RealSweepPanelSpecs : IClassFixture<RealSweepFixture>, IAsyn
         var (grafana, dashboard) = await OpenAsync(Curves);
         var panel = DashboardFiles.Panel(dashboard, Overlay);
         var result = await grafana.RunTargetAsync(panel, DashboardFiles.Targets(panel).Single());
-        Assert.Equal(["Time", "model", "regularizer", "epoch", "val_loss"], result.Columns);
+        Assert.Equal(["Time", .. AxisTags, "epoch", "val_loss"], result.Columns);
         Assert.Equal(4, result.Series.Count);
         foreach (var (model, regularizer) in Cells())
         {

@@ -33,6 +33,11 @@ public static class SmallSweep
 {
     public const string Name = "grid-small";
     public const string OtherSweep = "other-sweep";
+
+    /// <summary>A regression sweep over two axes a default grid leaves alone: learning rate x batch size, two seeds.</summary>
+    public const string RegressionSweep = "housing-small";
+    public static readonly string[] LearningRates = ["0.001", "0.01"];
+    public static readonly string[] BatchSizes = ["16", "32"];
     public const string Database = "gridsweep";
     public static readonly string[] Models = ["baseline", "bigger"];
     public static readonly string[] Regularizers = ["dropout", "none"]; // as InfluxDB lists tag values: sorted
@@ -48,6 +53,28 @@ public static class SmallSweep
     ];
 
     public static IEnumerable<SimulatedTrial> InSweep => Trials.Where(t => t.Spec.Sweep == Name);
+
+    public static IEnumerable<SimulatedTrial> InRegressionSweep => Trials.Where(t => t.Spec.Sweep == RegressionSweep);
+
+    /// <summary>A trial of the regression sweep: Adam at <paramref name="learningRate"/>, tanh, 4 epochs, a CSV table's regression task.</summary>
+    public static TrialSpec RegressionSpec(string id, double learningRate, int batchSize, long seed) =>
+        new(id, RegressionSweep, "baseline", "none", $"adam-lr{learningRate.ToString(System.Globalization.CultureInfo.InvariantCulture)}", seed,
+            new ModelSpec([64, 64], Activations.Tanh), RegularizerSpec.None, new OptimizerSpec("adam", learningRate),
+            4, batchSize, InputLayer.Dense,
+            new DatasetSpec(DatasetNames.Csv, 0, Path: "/data/housing.csv", Target: "MEDV", DeclaredTask: LearningTask.Regression));
+
+    /// <summary>Validation MAE <paramref name="floor"/> + 0.1 (e - <paramref name="best"/>)^2; no accuracy, as a regression trainer reports.</summary>
+    public static IReadOnlyList<EpochMetrics> RegressionCurve(int epochs, double floor, int best) =>
+        Enumerable.Range(1, epochs).Select(e => new EpochMetrics(
+            e,
+            TrainLoss: 40.0 / e,
+            TrainPenalty: 0,
+            ValLoss: floor * floor + (e - best) * (e - best),
+            TrainAccuracy: double.NaN,
+            ValAccuracy: double.NaN,
+            Seconds: 0.5,
+            TrainMae: 5.0 / e,
+            ValMae: floor + 0.1 * (e - best) * (e - best))).ToList();
 
     public static TrialSpec Spec(string id, string sweep, string model, string regularizer, long seed) =>
         new(id, sweep, model, regularizer, "adam", seed,
@@ -93,6 +120,13 @@ public static class SmallSweep
             new(Spec("aaaa00000008", Name, "bigger", "dropout", 2), [], [new(TrialStatus.Queued, 1, c)]),
             // Another sweep in the same database, with a model and regularizer of its own.
             new(Spec("bbbb00000001", OtherSweep, "tiny", "l2", 7), Curve(2, 0.100, 1, 0.30), Completed(a)),
+            // The regression sweep: every (learning rate, batch size, seed) with its own floor and best epoch.
+            .. from rate in new[] { 0.001, 0.01 }
+               from batch in new[] { 16, 32 }
+               from seed in new[] { 1L, 2L }
+               let index = (rate == 0.001 ? 0 : 4) + (batch == 16 ? 0 : 2) + (int)seed
+               select new SimulatedTrial(RegressionSpec($"cccc0000000{index}", rate, batch, seed),
+                   RegressionCurve(4, 2.5 + 0.25 * index, 1 + index % 4), Completed(index % 2 == 0 ? a : b)),
         ];
     }
 
