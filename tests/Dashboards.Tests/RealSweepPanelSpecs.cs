@@ -286,7 +286,8 @@ public sealed class RealSweepPanelSpecs : IClassFixture<RealSweepFixture>, IAsyn
         var (grafana, dashboard) = await OpenAsync(Overview);
         var panel = DashboardFiles.Panel(dashboard, Ranked);
         var result = await grafana.RunTargetAsync(panel, DashboardFiles.Targets(panel).Single());
-        Assert.Equal(["Time", "best_val_loss", "trial_id", "model", "regularizer", "seed", "status", "best_epoch", "final_gap", "attempt", "node"], result.Columns);
+        Assert.Equal(["Time", "best_val_loss", "trial_id", "model", "regularizer", "seed", "status", "best_epoch", "final_gap", "attempt", "node",
+            "optimizer", "learning_rate", "activation", "batch_size", "epochs", "task", "best_val_accuracy", "best_val_mae"], result.Columns);
         // The table panel sorts by its sortBy, best_val_loss ascending; that is the order a user reads.
         var sortBy = Assert.Single(panel["options"]!["sortBy"]!.AsArray())!;
         Assert.Equal(("best_val_loss", false), ((string)sortBy["displayName"]!, (bool)sortBy["desc"]!));

@@ -32,13 +32,15 @@ public abstract class SweepDisplay
 
     public void Summary(SweepFinished outcome, string folder)
     {
+        var regression = outcome.Finished.Any(f => f.Trial.Task == LearningTask.Regression);
         var table = new Table().Border(TableBorder.Simple)
-            .AddColumns("trial", "model", "regularizer", "seed", "status", "best epoch", "best val loss", "final val loss", "final gap", "best val acc", "seconds");
+            .AddColumns("trial", "model", "regularizer", "seed", "status", "best epoch", "best val loss", "final val loss", "final gap",
+                regression ? "best val MAE" : "best val acc", "seconds");
         foreach (var (trial, summary) in outcome.Finished.OrderBy(f => double.IsNaN(f.Summary.BestValLoss) ? double.MaxValue : f.Summary.BestValLoss))
         {
             table.AddRow(trial.Id, Markup.Escape(trial.Model), Markup.Escape(trial.Regularizer), trial.Seed.ToString(CultureInfo.InvariantCulture),
                 RunFolder.StatusName(summary.Status), summary.BestEpoch.ToString(CultureInfo.InvariantCulture),
-                Format(summary.BestValLoss), Format(summary.FinalValLoss), Format(summary.FinalGap), Format(summary.BestValAccuracy),
+                Format(summary.BestValLoss), Format(summary.FinalValLoss), Format(summary.FinalGap), Format(BestMetric(trial, summary)),
                 summary.Seconds.ToString("F1", CultureInfo.InvariantCulture));
         }
         if (outcome.Finished.Count > 0)
@@ -52,9 +54,18 @@ public abstract class SweepDisplay
 
     protected static string Format(double value) => value.ToString("F4", CultureInfo.InvariantCulture);
 
+    /// <summary>One epoch in one line; the metric follows the task: val_acc, or val_mae for regression.</summary>
     protected static string Describe(TrialSpec trial, EpochMetrics m) =>
         $"epoch {m.Epoch}/{trial.Epochs} train_loss {Format(m.TrainLoss)} val_loss {Format(m.ValLoss)} " +
-        $"val_acc {Format(m.ValAccuracy)} {m.Seconds.ToString("F2", CultureInfo.InvariantCulture)}s";
+        (trial.Task == LearningTask.Regression ? $"val_mae {Format(m.ValMae)}" : $"val_acc {Format(m.ValAccuracy)}") +
+        $" {m.Seconds.ToString("F2", CultureInfo.InvariantCulture)}s";
+
+    /// <summary>The task's metric at its best: the highest accuracy, or the lowest MAE for regression.</summary>
+    protected static double BestMetric(TrialSpec trial, TrialSummary summary) =>
+        trial.Task == LearningTask.Regression ? summary.BestValMae : summary.BestValAccuracy;
+
+    protected static string DescribeBest(TrialSpec trial, TrialSummary summary) =>
+        $"best val_loss {Format(summary.BestValLoss)}, best {(trial.Task == LearningTask.Regression ? "val_mae" : "val_acc")} {Format(BestMetric(trial, summary))}";
 
     private sealed class PlainDisplay : SweepDisplay, ISweepObserver
     {
@@ -88,7 +99,7 @@ public abstract class SweepDisplay
 
         public void TrialFinished(TrialSpec trial, TrialSummary summary) =>
             System.Console.WriteLine($"{numbers.GetValueOrDefault(trial.Id)} {trial.Id} {Label(trial)} {RunFolder.StatusName(summary.Status)}: " +
-                $"best epoch {summary.BestEpoch}, best val_loss {Format(summary.BestValLoss)}" +
+                $"best epoch {summary.BestEpoch}, {DescribeBest(trial, summary)}" +
                 (summary.Error is null ? "" : $" ({summary.Error})"));
 
         public void TrialRequeued(TrialSpec trial, string reason) =>
@@ -166,7 +177,7 @@ public abstract class SweepDisplay
                 var colour = summary.Status switch { TrialStatus.Completed => "green", TrialStatus.Diverged => "yellow", _ => "red" };
                 AnsiConsole.MarkupLine(Markup.Escape($"{trial.Id} {Label(trial)}: ") +
                     $"[{colour}]{RunFolder.StatusName(summary.Status)}[/]" +
-                    Markup.Escape($", best epoch {summary.BestEpoch}, best val_loss {Format(summary.BestValLoss)}, final gap {Format(summary.FinalGap)}" +
+                    Markup.Escape($", best epoch {summary.BestEpoch}, {DescribeBest(trial, summary)}, final gap {Format(summary.FinalGap)}" +
                         (summary.Error is null ? "" : $" ({summary.Error})")));
             }
         }

@@ -73,6 +73,17 @@ public static class ReportFigures
             }
         }
 
+        // The task's metric: accuracy, or mean absolute error for regression; one line per cell.
+        if (results.Curves.Any(c => c.ValMetric.Any(double.IsFinite)))
+        {
+            var metric = results.MetricName;
+            var title = $"Validation {metric} by epoch";
+            figures.Add(new ReportFigure(Unique(results.IsRegression ? "metric-mae" : "metric-accuracy"), Width, Height, title,
+                $"Train (dashed) and validation (solid) {metric} of every cell, averaged over its seeds; " +
+                (results.IsRegression ? "lower is better." : "higher is better."),
+                () => MetricFigure(results, title)));
+        }
+
         var (gridWidth, gridHeight) = GridSize(results);
         figures.Add(new ReportFigure(Unique("grid"), gridWidth, gridHeight, "The whole grid",
             "Rows are models, columns regularizers; every cell shows train (dashed) and validation (solid) loss on the same axes, the dotted line at the best epoch.",
@@ -115,6 +126,35 @@ public static class ReportFigures
         plot.Legend.SymbolWidth = 36;
         plot.ShowLegend(Edge.Right);
         SetLimits(plot, series.Select(s => s.Curve), top);
+        return plot.GetImageBytes(Width, Height, ImageFormat.Png);
+    }
+
+    private static byte[] MetricFigure(SweepResults results, string title)
+    {
+        using var plot = NewPlot();
+        plot.Title(title, 20);
+        plot.XLabel("epoch", 16);
+        plot.YLabel(results.IsRegression ? "mean absolute error" : "accuracy", 16);
+        var curves = results.Curves.ToList();
+        for (var i = 0; i < curves.Count; i++)
+        {
+            var curve = curves[i];
+            var color = Palette[i % Palette.Length];
+            AddLine(plot, curve.Epochs, curve.TrainMetric, color, 2, LinePattern.Dashed);
+            AddLine(plot, curve.Epochs, curve.ValMetric, color, 2.5f, LinePattern.Solid);
+            var name = results.Optimizers.Count > 1 ? $"{curve.Model} / {curve.Regularizer} / {curve.Optimizer}" : $"{curve.Model} / {curve.Regularizer}";
+            plot.Legend.ManualItems.Add(new LegendItem { LabelText = name, LineColor = color, LineWidth = 3 });
+        }
+        plot.Legend.ManualItems.Add(new LegendItem { LabelText = "validation", LineColor = KeyColor, LineWidth = 2.5f });
+        plot.Legend.ManualItems.Add(new LegendItem { LabelText = "train", LineColor = KeyColor, LineWidth = 2, LinePattern = LinePattern.Dashed });
+        plot.Legend.FontSize = 14;
+        plot.Legend.SymbolWidth = 36;
+        plot.ShowLegend(Edge.Right);
+        var epochs = curves.SelectMany(c => c.Epochs).DefaultIfEmpty(1).ToList();
+        var values = curves.SelectMany(c => c.TrainMetric.Concat(c.ValMetric)).Where(double.IsFinite).DefaultIfEmpty(0).ToList();
+        var (low, high) = (Math.Min(0, values.Min()), values.Max());
+        plot.Axes.SetLimits(epochs.Min() - 0.5, epochs.Max() + 0.5, low, high <= low ? low + 1 : high * 1.05);
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
         return plot.GetImageBytes(Width, Height, ImageFormat.Png);
     }
 

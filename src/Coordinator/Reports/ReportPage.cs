@@ -67,10 +67,12 @@ public static class ReportPage
 
         html.Append("<h2>Trials ranked by best validation loss</h2>\n");
         html.Append(TrialTable(results));
-        html.Append("""
-            <p class="note">Losses are the data loss (binary cross-entropy); the L1/L2 penalty is not included.
+        html.Append($$"""
+            <p class="note">Losses are the data loss ({{Encode(results.LossName)}}); the L1/L2 penalty is not included.
             The best epoch is the one of lowest validation loss, where the trial starts to overfit; the final gap is
-            validation minus train loss at the last epoch. Source: <code>trials.csv</code> and <code>epochs.csv</code> beside this folder.</p>
+            validation minus train loss at the last epoch. {{(results.IsRegression
+                ? "The metric is the mean absolute error (best: the lowest of any epoch)."
+                : "The metric is accuracy (best: the highest of any epoch).")}} Source: <code>trials.csv</code> and <code>epochs.csv</code> beside this folder.</p>
             <script>
             // Marks the page once every figure has loaded (or says which did not), for readers and for tests.
             window.addEventListener("load", function () {
@@ -142,6 +144,8 @@ public static class ReportPage
         };
         if (results.Optimizers.Count > 1)
             columns.Add(("optimizer", false, t => Encode(t.Optimizer)));
+        foreach (var (axis, label) in results.SweptAxes)
+            columns.Add((axis, axis != "activation", t => Encode(label(t))));
         if (results.Trials.Select(t => t.Seed).Distinct().Count() > 1)
             columns.Add(("seed", true, t => t.Seed.ToString(CultureInfo.InvariantCulture)));
         columns.AddRange([
@@ -150,7 +154,7 @@ public static class ReportPage
             ("best val loss", true, t => Number(t.BestValLoss, "0.0000")),
             ("final val loss", true, t => Number(t.FinalValLoss, "0.0000")),
             ("final gap", true, t => Number(t.FinalGap, "0.000")),
-            ("best val acc", true, t => Number(t.BestValAccuracy, "0.0000")),
+            (results.IsRegression ? "best val MAE" : "best val acc", true, t => Number(t.BestValMetric(results.IsRegression), "0.0000")),
             ("seconds", true, t => Number(t.Seconds, "0.0")),
         ]);
         if (results.Trials.Any(t => t.Error.Length > 0))

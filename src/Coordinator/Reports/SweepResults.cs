@@ -21,10 +21,32 @@ public sealed record TrialRow(
 {
     /// <summary>Completed or diverged: the trial has its whole curve (a diverged one up to where it blew up).</summary>
     public bool IsFinished => Status is "completed" or "diverged";
+
+    /// <summary>The labels on the axes added with issue 9; empty in a folder written before them.</summary>
+    public string LearningRate { get; init; } = "";
+    public string Activation { get; init; } = "";
+    public string BatchSize { get; init; } = "";
+    public string Epochs { get; init; } = "";
+
+    /// <summary>binary, multiclass or regression; empty in a folder written before tasks (IMDB: binary).</summary>
+    public string Task { get; init; } = "";
+
+    /// <summary>Lowest validation mean absolute error; NaN for classification.</summary>
+    public double BestValMae { get; init; } = double.NaN;
+
+    /// <summary>The task's metric at its best: the highest accuracy, or the lowest MAE for regression.</summary>
+    public double BestValMetric(bool regression) => regression ? BestValMae : BestValAccuracy;
 }
 
-/// <summary>One seed's train and validation loss by epoch; a diverged one ends in nan/inf or stops early.</summary>
-public sealed record SeedCurve(long Seed, bool Diverged, int[] Epochs, double[] TrainLoss, double[] ValLoss);
+/// <summary>
+/// One seed's train and validation loss by epoch, and the task's metric (accuracy, or MAE for regression);
+/// a diverged one ends in nan/inf or stops early.
+/// </summary>
+public sealed record SeedCurve(long Seed, bool Diverged, int[] Epochs, double[] TrainLoss, double[] ValLoss)
+{
+    public double[] TrainMetric { get; init; } = [];
+    public double[] ValMetric { get; init; } = [];
+}
 
 /// <summary>
 /// The curve of one grid cell (model, regularizer, optimizer): train and validation loss averaged over its
@@ -39,6 +61,10 @@ public sealed record LossCurve(
     double[] ValLoss,
     IReadOnlyList<SeedCurve> Seeds)
 {
+    /// <summary>The task's metric averaged over the seeds like the loss: accuracy, or MAE for regression.</summary>
+    public double[] TrainMetric { get; init; } = [];
+    public double[] ValMetric { get; init; } = [];
+
     /// <summary>Epoch of the lowest (mean) validation loss, the first one on a tie; 0 when no value is finite.</summary>
     public int BestEpoch
     {
@@ -75,7 +101,36 @@ public sealed class SweepResults
         Regularizers = trials.Select(t => t.Regularizer).Distinct()
             .OrderBy(r => r == NoRegularizer ? 0 : 1).ToList();
         Optimizers = trials.Select(t => t.Optimizer).Distinct().ToList();
+        Task = trials.Select(t => t.Task).FirstOrDefault(t => t.Length > 0) ?? "binary";
     }
+
+    /// <summary>binary, multiclass or regression (a folder written before tasks were recorded is IMDB's binary).</summary>
+    public string Task { get; }
+
+    /// <summary>The metric is mean absolute error (lower is better), not accuracy.</summary>
+    public bool IsRegression => Task == "regression";
+
+    /// <summary>The metric's name for people: "accuracy" or "mean absolute error".</summary>
+    public string MetricName => IsRegression ? "mean absolute error" : "accuracy";
+
+    /// <summary>The loss's name for people, per task.</summary>
+    public string LossName => Task switch
+    {
+        "regression" => "mean squared error",
+        "multiclass" => "sparse categorical cross-entropy",
+        _ => "binary cross-entropy",
+    };
+
+    /// <summary>
+    /// The axes added with issue 9 that take more than one value in this run, with each trial's label: only
+    /// those say something in a table (a sweep that does not sweep batch size has one everywhere).
+    /// </summary>
+    public IReadOnlyList<(string Name, Func<TrialRow, string> Label)> SweptAxes =>
+        new (string Name, Func<TrialRow, string> Label)[]
+        {
+            ("learning rate", t => t.LearningRate), ("activation", t => t.Activation),
+            ("batch size", t => t.BatchSize), ("epochs", t => t.Epochs),
+        }.Where(axis => Trials.Select(axis.Label).Distinct().Count() > 1).ToList();
 
     public const string NoRegularizer = "none";
 
@@ -150,10 +205,13 @@ public sealed class SweepResults
                 : $"no finished (completed or diverged) trial in '{trialsPath}' ({trials.Count} listed, {failed} failed): nothing to plot");
         }
 
+        var regression = trials.Any(t => t.Task == "regression");
         var epochs = Read(epochsPath, RunFolder.EpochColumns)
             .Where(row => finished.ContainsKey(row["trial_id"]))
             .Select(row => (Trial: row["trial_id"], Epoch: Integer<int>(row, "epoch", epochsPath),
-                Train: Number(row, "train_loss", epochsPath), Val: Number(row, "val_loss", epochsPath)))
+                Train: Number(row, "train_loss", epochsPath), Val: Number(row, "val_loss", epochsPath),
+                TrainMetric: Optional(row, regression ? "train_mae" : "train_accuracy", epochsPath),
+                ValMetric: Optional(row, regression ? "val_mae" : "val_accuracy", epochsPath)))
             .GroupBy(e => (e.Trial, e.Epoch)).Select(g => g.Last())
             .ToLookup(e => e.Trial);
 
@@ -164,7 +222,11 @@ public sealed class SweepResults
                 var seeds = cell.OrderBy(t => t.Seed).Select(t =>
                 {
                     var rows = epochs[t.TrialId].OrderBy(e => e.Epoch).ToList();
-                    return new SeedCurve(t.Seed, t.Status == "diverged", rows.Select(e => e.Epoch).ToArray(), rows.Select(e => e.Train).ToArray(), rows.Select(e => e.Val).ToArray());
+                    return new SeedCurve(t.Seed, t.Status == "diverged", rows.Select(e => e.Epoch).ToArray(), rows.Select(e => e.Train).ToArray(), rows.Select(e => e.Val).ToArray())
+                    {
+                        TrainMetric = rows.Select(e => e.TrainMetric).ToArray(),
+                        ValMetric = rows.Select(e => e.ValMetric).ToArray(),
+                    };
                 }).Where(s => s.Epochs.Length > 0).ToList();
                 return Average(cell.Key.Model, cell.Key.Regularizer, cell.Key.Optimizer, seeds);
             })
@@ -189,7 +251,11 @@ public sealed class SweepResults
         return new LossCurve(model, regularizer, optimizer, epochs,
             epochs.Select(e => Mean(s => s.TrainLoss, e)).ToArray(),
             epochs.Select(e => Mean(s => s.ValLoss, e)).ToArray(),
-            seeds);
+            seeds)
+        {
+            TrainMetric = epochs.Select(e => Mean(s => s.TrainMetric, e)).ToArray(),
+            ValMetric = epochs.Select(e => Mean(s => s.ValMetric, e)).ToArray(),
+        };
     }
 
     private static string RequireFile(string folder, string name)
@@ -225,7 +291,19 @@ public sealed class SweepResults
         Number(row, "final_gap", file),
         Number(row, "best_val_accuracy", file),
         Number(row, "seconds", file),
-        row.GetValueOrDefault("error", ""));
+        row.GetValueOrDefault("error", ""))
+    {
+        LearningRate = row.GetValueOrDefault("learning_rate", ""),
+        Activation = row.GetValueOrDefault("activation", ""),
+        BatchSize = row.GetValueOrDefault("batch_size", ""),
+        Epochs = row.GetValueOrDefault("epochs", ""),
+        Task = row.GetValueOrDefault("task", ""),
+        BestValMae = Optional(row, "best_val_mae", file),
+    };
+
+    /// <summary>A number of a column added since the first version: NaN when the file has no such column.</summary>
+    private static double Optional(Dictionary<string, string> row, string column, string file) =>
+        row.ContainsKey(column) ? Number(row, column, file) : double.NaN;
 
     private static string Text(Dictionary<string, string> row, string column, string file) =>
         row.TryGetValue(column, out var text)

@@ -17,7 +17,7 @@ public sealed class ReportBrowserSpecs
 
         // The page's own script marks <body> once every <img> is complete with a natural width.
         Assert.Contains("data-figures=\"loaded\"", dom);
-        Assert.Contains("data-figures-loaded=\"5\"", dom);
+        Assert.Contains("data-figures-loaded=\"6\"", dom);
         Assert.DoesNotContain("<p class=\"missing\">", dom);
         foreach (var id in SampleRun.CompletedIds)
             Assert.Contains(id, dom);
@@ -33,7 +33,7 @@ public sealed class ReportBrowserSpecs
         var dom = Chromium.Run(directory, "--dump-dom", new Uri(index).AbsoluteUri);
 
         Assert.Contains("data-figures=\"broken\"", dom);
-        Assert.Contains("data-figures-loaded=\"4\"", dom);
+        Assert.Contains("data-figures-loaded=\"5\"", dom);
         Assert.Contains("<p class=\"missing\">Figure not found: grid.png</p>", dom);
     }
 

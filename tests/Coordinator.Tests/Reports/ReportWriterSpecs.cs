@@ -12,7 +12,7 @@ public sealed partial class ReportWriterSpecs
     private static readonly string[] ExpectedFiles =
     [
         "grid.png", "heatmap-best-val-loss.png", "index.html",
-        "loss-model-sizes.png", "loss-regularizers-baseline.png", "loss-regularizers-smaller.png",
+        "loss-model-sizes.png", "loss-regularizers-baseline.png", "loss-regularizers-smaller.png", "metric-accuracy.png",
     ];
 
     [Fact]
@@ -165,7 +165,7 @@ public sealed partial class ReportWriterSpecs
         Assert.DoesNotContain("https://", html);
         Assert.DoesNotContain("<link", html);
         var images = ImagePattern().Matches(html).ToList();
-        Assert.Equal(5, images.Count);
+        Assert.Equal(6, images.Count);
         foreach (var image in images)
         {
             var (source, alt, width, height) = (image.Groups["src"].Value, image.Groups["alt"].Value, int.Parse(image.Groups["w"].Value), int.Parse(image.Groups["h"].Value));
@@ -260,6 +260,79 @@ public sealed partial class ReportWriterSpecs
         Assert.True(at >= 0, $"{trialId} is not in the page");
         var start = html.LastIndexOf("<tr", at, StringComparison.Ordinal);
         return html[start..html.IndexOf("</tr>", at, StringComparison.Ordinal)];
+    }
+
+    [Fact]
+    public void A_classification_report_shows_accuracy_and_leaves_out_the_axes_it_does_not_sweep()
+    {
+        using var directory = new TempDirectory();
+        var html = File.ReadAllText(ReportWriter.Write(SampleRun.Create(directory.Path)));
+        Assert.Contains("<th class=\"num\">best val acc</th>", html);
+        Assert.DoesNotContain("best val MAE", html);
+        Assert.DoesNotContain("<th class=\"num\">learning rate</th>", html);
+        Assert.DoesNotContain("<th class=\"num\">batch size</th>", html);
+        Assert.Contains("binary cross-entropy", html);
+        Assert.Contains("Validation accuracy by epoch", html);
+    }
+
+    [Fact]
+    public void A_regression_report_draws_the_mae_and_shows_the_swept_learning_rate()
+    {
+        using var directory = new TempDirectory();
+        var run = SampleRun.CreateRegression(directory.Path);
+        var html = File.ReadAllText(ReportWriter.Write(run));
+
+        var files = Directory.GetFiles(Path.Combine(run, "report")).Select(Path.GetFileName).ToList();
+        Assert.Contains("metric-mae.png", files);
+        Assert.DoesNotContain("metric-accuracy.png", files);
+        Assert.Contains("Validation mean absolute error by epoch", html);
+        Assert.Contains("<th class=\"num\">best val MAE</th>", html);
+        Assert.DoesNotContain("best val acc", html);
+        Assert.Contains("<th class=\"num\">learning rate</th>", html);
+        Assert.DoesNotContain("<th class=\"num\">batch size</th>", html);
+        Assert.Contains("mean squared error", html);
+        // reg-1 (baseline, 0.001) bottoms out at 2.25 MAE; its row shows it.
+        Assert.Matches(@"<code>reg-1</code>.*<td class=""num"">0\.001</td>.*<td class=""num"">2\.2500</td>", html);
+        using var figure = SKBitmap.Decode(Path.Combine(run, "report", "metric-mae.png"));
+        Assert.Equal((ReportFigures.Width, ReportFigures.Height), (figure.Width, figure.Height));
+        Assert.True(SampleRun.DistinctColors(figure) > 20, "the MAE figure has curves on it");
+    }
+
+    [Fact]
+    public void The_curves_carry_the_tasks_metric_averaged_over_seeds()
+    {
+        using var directory = new TempDirectory();
+        var classification = SweepResults.Load(SampleRun.Create(directory.Path));
+        var baseline = Assert.Single(classification.Curves, c => c.Model == "baseline" && c.Regularizer == "none");
+        Assert.Equal(Enumerable.Range(1, 6).Select(e => Math.Round(0.8 + 0.01 * e, 9)), baseline.ValMetric.Select(v => Math.Round(v, 9)));
+
+        var regression = SweepResults.Load(SampleRun.CreateRegression(directory.Path));
+        Assert.True(regression.IsRegression);
+        var curve = Assert.Single(regression.Curves, c => c.Model == "bigger" && c.Optimizer == "adam-lr0.01");
+        Assert.Equal(Enumerable.Range(1, 5).Select(e => SampleRun.RegressionMae(4, e)), curve.ValMetric);
+        Assert.Equal(2.0 + 4 / 4.0, regression.Trials.Single(t => t.TrialId == "reg-4").BestValMae);
+    }
+
+    [Fact]
+    public void A_run_folder_written_before_the_new_columns_still_reports_with_accuracy()
+    {
+        using var directory = new TempDirectory();
+        var run = Path.Combine(directory.Path, "old-run");
+        Directory.CreateDirectory(run);
+        File.WriteAllText(Path.Combine(run, "epochs.csv"),
+            "trial_id,model,regularizer,seed,epoch,train_loss,train_penalty,val_loss,train_accuracy,val_accuracy,seconds\n" +
+            "t1,baseline,none,1,1,0.5,0,0.4,0.8,0.85,1\n" +
+            "t1,baseline,none,1,2,0.3,0,0.45,0.9,0.84,1\n");
+        File.WriteAllText(Path.Combine(run, "trials.csv"),
+            "trial_id,model,regularizer,seed,status,best_epoch,best_val_loss,final_val_loss,final_gap,best_val_accuracy,seconds,optimizer,error\n" +
+            "t1,baseline,none,1,completed,1,0.4,0.45,0.15,0.85,2,adam,\n");
+
+        var results = SweepResults.Load(run);
+        Assert.Equal("binary", results.Task);
+        Assert.Equal([0.85, 0.84], Assert.Single(results.Curves).ValMetric);
+        var html = File.ReadAllText(ReportWriter.Write(run));
+        Assert.Contains("<th class=\"num\">best val acc</th>", html);
+        Assert.Contains("<td class=\"num\">0.8500</td>", html);
     }
 
     [GeneratedRegex("<td class=\"num\">([^<]*)</td>")]

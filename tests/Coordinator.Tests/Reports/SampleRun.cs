@@ -1,6 +1,7 @@
 using GridSweep.Coordinator.Results;
 using GridSweep.Messages.Sweeps;
 using GridSweep.Messages.Trials;
+using System.Globalization;
 using SkiaSharp;
 
 namespace GridSweep.Coordinator.Tests.Reports;
@@ -50,6 +51,39 @@ internal static class SampleRun
         Write(run, Trial(FailedId, "smaller", "l2", 2), failed, TrialStatus.Failed, "out of memory, \"twice\"");
         return folder;
     }
+
+    public const string RegressionName = "sample-regression";
+
+    /// <summary>
+    /// A regression run: 2 models x 2 learning rates (Adam at 0.001 and 0.01), one seed, 5 epochs, the MAE
+    /// lowest at a different epoch per trial; no accuracy, as a regression trainer reports.
+    /// </summary>
+    public static string CreateRegression(string parent)
+    {
+        var folder = Path.Combine(parent, RegressionName);
+        using var run = RunFolder.Open(folder);
+        var index = 0;
+        foreach (var model in new[] { "baseline", "bigger" })
+        {
+            foreach (var rate in new[] { 0.001, 0.01 })
+            {
+                index++;
+                var best = 1 + index;
+                var epochs = Enumerable.Range(1, 5)
+                    .Select(e => new EpochMetrics(e, 30.0 / e, 0, 9 + (e - best) * (e - best), double.NaN, double.NaN, 0.2,
+                        TrainMae: 4.0 / e, ValMae: RegressionMae(index, e)))
+                    .ToList();
+                var trial = new TrialSpec($"reg-{index}", RegressionName, model, "none", $"adam-lr{rate.ToString(CultureInfo.InvariantCulture)}", 1,
+                    new ModelSpec([64, 64]), RegularizerSpec.None, new OptimizerSpec("adam", rate), 5, 32, InputLayer.Dense,
+                    new DatasetSpec(DatasetNames.Csv, 0, Path: "/data/housing.csv", Target: "MEDV", DeclaredTask: LearningTask.Regression));
+                Write(run, trial, epochs, TrialStatus.Completed);
+            }
+        }
+        return folder;
+    }
+
+    /// <summary>Validation MAE of regression trial <paramref name="index"/> (1 to 4) at <paramref name="epoch"/>: lowest, 2 + index / 4, at epoch 1 + index.</summary>
+    public static double RegressionMae(int index, int epoch) => 2 + index / 4.0 + 0.1 * (epoch - 1 - index) * (epoch - 1 - index);
 
     private static void Write(RunFolder run, TrialSpec trial, List<EpochMetrics> epochs, TrialStatus status, string? error = null)
     {
