@@ -50,6 +50,7 @@ public sealed class SweepCoordinatorActor : ReceiveActor, IWithTimers
     private readonly List<(TrialSpec, TrialSummary)> finished = [];
     private readonly int skipped;
     private int completed, diverged, failed, started;
+    private BestTrial? best;
     private bool done;
 
     public SweepCoordinatorActor(string sweep, IReadOnlyList<TrialSpec> allTrials, RunFolder results, Options options)
@@ -221,6 +222,12 @@ public sealed class SweepCoordinatorActor : ReceiveActor, IWithTimers
     {
         results.AppendTrial(running.Trial, summary);
         finished.Add((running.Trial, summary));
+        if (summary.Status == TrialStatus.Completed && double.IsFinite(summary.BestValLoss) && (best is null || summary.BestValLoss < best.ValLoss))
+        {
+            var regression = running.Trial.Task == LearningTask.Regression;
+            best = new BestTrial(running.Trial.Id, running.Trial.Model, running.Trial.Regularizer, summary.BestEpoch, summary.BestValLoss,
+                regression ? "val_mae" : "val_accuracy", regression ? summary.BestValMae : summary.BestValAccuracy);
+        }
         Context.System.EventStream.Publish(new TrialRecorded(running.Trial, summary, running.NodeId));
     }
 
@@ -237,6 +244,6 @@ public sealed class SweepCoordinatorActor : ReceiveActor, IWithTimers
     {
         var nodes = trainers.Values.Select(t => new NodeStatus(
             t.NodeId, t.Device, t.Slots, inFlight.Values.Count(r => r.NodeId == t.NodeId), t.Completed, t.Failed)).ToList();
-        return new SweepStatusResponse(sweep, trials.Count, queue.Count, inFlight.Count, completed + skipped, diverged, failed, nodes);
+        return new SweepStatusResponse(sweep, trials.Count, queue.Count, inFlight.Count, completed + skipped, diverged, failed, nodes, best);
     }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.CommandLine;
 using Akka.Actor;
 using Akka.Configuration;
@@ -64,6 +65,9 @@ public static class StatusCommand
     {
         AnsiConsole.WriteLine($"sweep {status.Sweep}: {status.Total} trials, {status.Queued} queued, {status.Running} running, " +
             $"{status.Completed} completed, {status.Diverged} diverged, {status.Failed} failed");
+        if (status.Best is { } best)
+            AnsiConsole.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"best so far: {best.Model} / {best.Regularizer} ({best.TrialId}), val_loss {best.ValLoss:F4} at epoch {best.Epoch}, {best.Metric} {best.MetricValue:F4}"));
         var table = new Table().Border(TableBorder.Simple).AddColumns("node", "device", "slots", "running", "completed", "failed");
         foreach (var node in status.Nodes.OrderBy(n => n.NodeId))
             table.AddRow(Markup.Escape(node.NodeId), Markup.Escape(node.Device), $"{node.Slots}", $"{node.Running}", $"{node.Completed}", $"{node.Failed}");

@@ -41,7 +41,14 @@ public sealed record SweepStatusResponse(
     int Completed,
     int Diverged,
     int Failed,
-    IReadOnlyList<NodeStatus> Nodes) : IGridSweepMessage;
+    IReadOnlyList<NodeStatus> Nodes,
+    BestTrial? Best = null) : IGridSweepMessage;
+
+/// <summary>
+/// The completed trial with the lowest best validation loss so far in this coordinator's run, with the task's
+/// metric at its best: <c>val_accuracy</c> (binary, multiclass) or <c>val_mae</c> (regression).
+/// </summary>
+public sealed record BestTrial(string TrialId, string Model, string Regularizer, int Epoch, double ValLoss, string Metric, double MetricValue);
 
 public sealed record NodeStatus(string NodeId, string Device, int Slots, int Running, int Completed, int Failed);
 

@@ -142,5 +142,15 @@ public sealed class SweepCoordinatorActorSpecs : Akka.TestKit.Xunit2.TestKit
         Assert.Equal((3, 1, 1, 1), (status.Total, status.Queued, status.Running, status.Completed));
         var node = Assert.Single(status.Nodes);
         Assert.Equal(("n", 1, 1), (node.NodeId, node.Running, node.Completed));
+        // The best so far is the finished trial at its lowest validation loss, with the binary task's metric there.
+        Assert.Equal(new BestTrial("t1", "baseline", "none", 2, 0.35, "val_accuracy", 0.87), status.Best);
+    }
+
+    [Fact]
+    public void Status_has_no_best_trial_before_one_completes()
+    {
+        var coordinator = Coordinator(ids: ["t1"]);
+        coordinator.Tell(GetSweepStatus.Instance, TestActor);
+        Assert.Null(ExpectMsg<SweepStatusResponse>().Best);
     }
 }

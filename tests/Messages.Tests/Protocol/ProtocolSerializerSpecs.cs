@@ -28,6 +28,8 @@ public sealed class ProtocolSerializerSpecs : IDisposable
         new TrialReturned(Trial.Id, 1, "gpu-node-1"),
         GetSweepStatus.Instance,
         new SweepStatusResponse("imdb-overfitting", 9, 3, 2, 4, 0, 0, [new NodeStatus("gpu-node-1", "cuda:0", 1, 1, 4, 0)]),
+        new SweepStatusResponse("boston-housing-overfitting", 9, 3, 2, 4, 0, 0, [],
+            new BestTrial("a1b2c3d4e5f6", "baseline", "dropout", 57, 9.81, "val_mae", 2.43)),
     ];
 
     private readonly ActorSystem system = ActorSystem.Create("protocol-specs", ConfigurationFactory.ParseString("akka.loglevel = ERROR"));
