@@ -34,15 +34,15 @@ public static class ReportFigures
         }
         var top = LossTop(results.Curves);
 
-        // A comparison holds everything else fixed: with an optimizer axis, one figure per optimizer.
-        var optimizers = results.Optimizers.Count > 1
-            ? results.Optimizers.Select(o => (Only: (string?)o, File: "-" + FileSafe(o), Title: $", {o}")).ToList()
+        // A comparison holds everything else fixed: with an optimizer (or activation, batch size, epochs) axis, one figure per variant.
+        var variants = results.Variants.Count > 1
+            ? results.Variants.Select(o => (Only: (string?)o, File: "-" + FileSafe(o), Title: $", {o}")).ToList()
             : [(Only: null, File: "", Title: "")];
         var reference = results.Regularizers[0];
-        foreach (var optimizer in optimizers)
+        foreach (var optimizer in variants)
         {
             var sizes = results.Models.SelectMany(m => results.CurvesOf(m, reference))
-                .Where(c => optimizer.Only is null || c.Optimizer == optimizer.Only).ToList();
+                .Where(c => optimizer.Only is null || c.Variant == optimizer.Only).ToList();
             if (sizes.Count == 0)
                 continue;
             var title = $"Model sizes (regularizer: {reference}{optimizer.Title})";
@@ -57,10 +57,10 @@ public static class ReportFigures
         {
             foreach (var model in results.Models)
             {
-                foreach (var optimizer in optimizers)
+                foreach (var optimizer in variants)
                 {
                     var curves = results.Regularizers.SelectMany(r => results.CurvesOf(model, r))
-                        .Where(c => optimizer.Only is null || c.Optimizer == optimizer.Only).ToList();
+                        .Where(c => optimizer.Only is null || c.Variant == optimizer.Only).ToList();
                     if (!curves.Any(c => c.Regularizer == SweepResults.NoRegularizer) || curves.All(c => c.Regularizer == SweepResults.NoRegularizer))
                         continue;
                     var title = $"{model}{optimizer.Title}: each regularizer against none";
@@ -90,7 +90,7 @@ public static class ReportFigures
             () => Grid(results, top, gridWidth, gridHeight)));
 
         figures.Add(new ReportFigure(Unique("heatmap-best-val-loss"), Width, Height, "Best validation loss",
-            "Lowest validation loss of each model and regularizer, averaged over seeds and optimizers; the outlined cell is the lowest.",
+            "Lowest validation loss of each model and regularizer, averaged over seeds and the other axes; the outlined cell is the lowest.",
             () => Heatmap(results)));
         return figures;
     }
@@ -142,7 +142,7 @@ public static class ReportFigures
             var color = Palette[i % Palette.Length];
             AddLine(plot, curve.Epochs, curve.TrainMetric, color, 2, LinePattern.Dashed);
             AddLine(plot, curve.Epochs, curve.ValMetric, color, 2.5f, LinePattern.Solid);
-            var name = results.Optimizers.Count > 1 ? $"{curve.Model} / {curve.Regularizer} / {curve.Optimizer}" : $"{curve.Model} / {curve.Regularizer}";
+            var name = results.Variants.Count > 1 ? $"{curve.Model} / {curve.Regularizer} / {curve.Variant}" : $"{curve.Model} / {curve.Regularizer}";
             plot.Legend.ManualItems.Add(new LegendItem { LabelText = name, LineColor = color, LineWidth = 3 });
         }
         plot.Legend.ManualItems.Add(new LegendItem { LabelText = "validation", LineColor = KeyColor, LineWidth = 2.5f });
@@ -258,8 +258,8 @@ public static class ReportFigures
                 var curves = results.CurvesOf(model, regularizer).ToList();
                 for (var i = 0; i < curves.Count; i++)
                 {
-                    var color = results.Optimizers.Count > 1
-                        ? Palette[results.Optimizers.ToList().IndexOf(curves[i].Optimizer) % Palette.Length]
+                    var color = results.Variants.Count > 1
+                        ? Palette[results.Variants.ToList().IndexOf(curves[i].Variant) % Palette.Length]
                         : Palette[row % Palette.Length];
                     DrawCurve(plot, curves[i], color, lineWidth: 2);
                     if (curves[i].BestEpoch > 0)
@@ -272,7 +272,7 @@ public static class ReportFigures
                         var late = curves[i].BestEpoch > (allCurves.Max(c => c.Epochs[^1]) + allCurves.Min(c => c.Epochs[0])) / 2.0;
                         label.LabelAlignment = late ? Alignment.UpperRight : Alignment.UpperLeft;
                         label.OffsetX = late ? -4 : 4;
-                        label.OffsetY = 16 * i; // one line per optimizer, so close best epochs do not overprint
+                        label.OffsetY = 16 * i; // one line per variant, so close best epochs do not overprint
                     }
                 }
                 if (curves.Count == 0)
@@ -299,17 +299,17 @@ public static class ReportFigures
         using (var ink = new SKPaint { Color = SKColors.Black, IsAntialias = true })
         {
             surface.Canvas.DrawText($"{results.Name}: loss by epoch, rows = models, columns = regularizers", width / 2f, 30, SKTextAlign.Center, title, ink);
-            // The key line: line styles, then which colour is which optimizer when there are several.
+            // The key line: line styles, then which colour is which variant when there are several.
             var segments = new List<(string Text, SKColor Color)>
             {
                 ("solid: validation   dashed: train   dot and dotted line: best epoch   same y-axis in every panel", new SKColor(0x44, 0x44, 0x44)),
             };
-            if (results.Optimizers.Count > 1)
+            if (results.Variants.Count > 1)
             {
-                for (var i = 0; i < results.Optimizers.Count; i++)
+                for (var i = 0; i < results.Variants.Count; i++)
                 {
                     var color = Palette[i % Palette.Length];
-                    segments.Add(($"   {results.Optimizers[i]}", new SKColor(color.R, color.G, color.B)));
+                    segments.Add(($"   {results.Variants[i]}", new SKColor(color.R, color.G, color.B)));
                 }
             }
             var x = (width - segments.Sum(segment => key.MeasureText(segment.Text))) / 2;
@@ -332,7 +332,7 @@ public static class ReportFigures
         var rows = results.Models.Count;
         var columns = results.Regularizers.Count;
         using var plot = NewPlot();
-        plot.Title(results.Optimizers.Count > 1 ? "Best validation loss (mean over seeds and optimizers)" : "Best validation loss (mean over seeds)", 20);
+        plot.Title(results.Variants.Count > 1 ? "Best validation loss (mean over seeds and the other axes)" : "Best validation loss (mean over seeds)", 20);
         plot.XLabel("regularizer", 16);
         plot.YLabel("model", 16);
 

@@ -62,7 +62,7 @@ public static class ReportPage
         }
 
         html.Append("<h2>Best validation loss by model and regularizer</h2>\n");
-        html.Append("<p class=\"note\">The heatmap's numbers: mean over each cell's finished trials (seeds, optimizers).</p>\n");
+        html.Append("<p class=\"note\">The heatmap's numbers: mean over each cell's finished trials (seeds, other axes).</p>\n");
         html.Append(GridTable(results));
 
         html.Append("<h2>Trials ranked by best validation loss</h2>\n");
@@ -103,8 +103,8 @@ public static class ReportPage
         var text = $"{results.Trials.Count} trials ({string.Join(", ", counts)}): {results.Models.Count} model(s) "
             + $"({Encode(string.Join(", ", results.Models))}) x {results.Regularizers.Count} regularizer(s) "
             + $"({Encode(string.Join(", ", results.Regularizers))})";
-        if (results.Optimizers.Count > 1)
-            text += $" x {results.Optimizers.Count} optimizers ({Encode(string.Join(", ", results.Optimizers))})";
+        if (results.Variants.Count > 1)
+            text += $" x {results.Variants.Count} variants of optimizer, activation, batch size or epochs ({Encode(string.Join(", ", results.Variants))})";
         text += $", {seeds} seed(s).";
         var best = results.Ranked[0];
         if (double.IsFinite(best.BestValLoss))
@@ -142,7 +142,7 @@ public static class ReportPage
             ("model", false, t => Encode(t.Model)),
             ("regularizer", false, t => Encode(t.Regularizer)),
         };
-        if (results.Optimizers.Count > 1)
+        if (results.Variants.Count > 1)
             columns.Add(("optimizer", false, t => Encode(t.Optimizer)));
         foreach (var (axis, label) in results.SweptAxes)
             columns.Add((axis, axis != "activation", t => Encode(label(t))));

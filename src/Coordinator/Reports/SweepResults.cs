@@ -49,13 +49,15 @@ public sealed record SeedCurve(long Seed, bool Diverged, int[] Epochs, double[] 
 }
 
 /// <summary>
-/// The curve of one grid cell (model, regularizer, optimizer): train and validation loss averaged over its
+/// The curve of one grid cell (model, regularizer, variant): train and validation loss averaged over its
 /// seeds epoch by epoch, over the seeds that have a finite value at that epoch.
 /// </summary>
+/// <param name="Variant">The cell's other axes: its optimizer label, with the activation, batch size and epochs
+/// added when the sweep varies them (<see cref="SweepResults.Variants"/>).</param>
 public sealed record LossCurve(
     string Model,
     string Regularizer,
-    string Optimizer,
+    string Variant,
     int[] Epochs,
     double[] TrainLoss,
     double[] ValLoss,
@@ -100,7 +102,7 @@ public sealed class SweepResults
         // The unregularized cell is the reference every regularizer is compared with, so it comes first.
         Regularizers = trials.Select(t => t.Regularizer).Distinct()
             .OrderBy(r => r == NoRegularizer ? 0 : 1).ToList();
-        Optimizers = trials.Select(t => t.Optimizer).Distinct().ToList();
+        Variants = trials.Select(VariantOf(trials)).Distinct().ToList();
         Task = trials.Select(t => t.Task).FirstOrDefault(t => t.Length > 0) ?? "binary";
     }
 
@@ -151,7 +153,24 @@ public sealed class SweepResults
     /// <summary>Regularizers, <c>none</c> first when the grid has it, then in file order.</summary>
     public IReadOnlyList<string> Regularizers { get; }
 
-    public IReadOnlyList<string> Optimizers { get; }
+    /// <summary>
+    /// The cells' labels on every axis but model and regularizer: the optimizer label (which carries the learning
+    /// rate when that is swept), then the activation, batch size and epochs when the sweep has more than one of
+    /// them, so cells that differ only there are never averaged together. One figure is drawn per variant.
+    /// </summary>
+    public IReadOnlyList<string> Variants { get; }
+
+    /// <summary>How <see cref="Variants"/> names a trial of these trials.</summary>
+    public static Func<TrialRow, string> VariantOf(IReadOnlyList<TrialRow> trials)
+    {
+        var swept = new (string Name, Func<TrialRow, string> Label)[]
+            {
+                ("activation", t => t.Activation), ("batch", t => t.BatchSize), ("epochs", t => t.Epochs),
+            }
+            .Where(axis => trials.Select(axis.Label).Distinct().Count() > 1).ToList();
+        return trial => swept.Count == 0 ? trial.Optimizer
+            : string.Join(", ", swept.Select(axis => $"{axis.Name} {axis.Label(trial)}").Prepend(trial.Optimizer));
+    }
 
     /// <summary>Trials by best validation loss, lowest first; trials without one (failed) last, in file order.</summary>
     public IReadOnlyList<TrialRow> Ranked => Trials
@@ -215,8 +234,9 @@ public sealed class SweepResults
             .GroupBy(e => (e.Trial, e.Epoch)).Select(g => g.Last())
             .ToLookup(e => e.Trial);
 
+        var variant = VariantOf(trials);
         var curves = finished.Values
-            .GroupBy(t => (t.Model, t.Regularizer, t.Optimizer))
+            .GroupBy(t => (t.Model, t.Regularizer, Variant: variant(t)))
             .Select(cell =>
             {
                 var seeds = cell.OrderBy(t => t.Seed).Select(t =>
@@ -228,7 +248,7 @@ public sealed class SweepResults
                         ValMetric = rows.Select(e => e.ValMetric).ToArray(),
                     };
                 }).Where(s => s.Epochs.Length > 0).ToList();
-                return Average(cell.Key.Model, cell.Key.Regularizer, cell.Key.Optimizer, seeds);
+                return Average(cell.Key.Model, cell.Key.Regularizer, cell.Key.Variant, seeds);
             })
             .Where(c => c.Epochs.Length > 0)
             .ToList();
@@ -238,7 +258,7 @@ public sealed class SweepResults
         return new SweepResults(folder, trials, curves);
     }
 
-    private static LossCurve Average(string model, string regularizer, string optimizer, IReadOnlyList<SeedCurve> seeds)
+    private static LossCurve Average(string model, string regularizer, string variant, IReadOnlyList<SeedCurve> seeds)
     {
         var epochs = seeds.SelectMany(s => s.Epochs).Distinct().Order().ToArray();
         double Mean(Func<SeedCurve, double[]> values, int epoch)
@@ -248,7 +268,7 @@ public sealed class SweepResults
                 .Where(double.IsFinite).ToList();
             return finite.Count == 0 ? double.NaN : finite.Average();
         }
-        return new LossCurve(model, regularizer, optimizer, epochs,
+        return new LossCurve(model, regularizer, variant, epochs,
             epochs.Select(e => Mean(s => s.TrainLoss, e)).ToArray(),
             epochs.Select(e => Mean(s => s.ValLoss, e)).ToArray(),
             seeds)

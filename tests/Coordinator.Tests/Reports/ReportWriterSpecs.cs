@@ -308,9 +308,30 @@ public sealed partial class ReportWriterSpecs
 
         var regression = SweepResults.Load(SampleRun.CreateRegression(directory.Path));
         Assert.True(regression.IsRegression);
-        var curve = Assert.Single(regression.Curves, c => c.Model == "bigger" && c.Optimizer == "adam-lr0.01");
+        var curve = Assert.Single(regression.Curves, c => c.Model == "bigger" && c.Variant == "adam-lr0.01");
         Assert.Equal(Enumerable.Range(1, 5).Select(e => SampleRun.RegressionMae(4, e)), curve.ValMetric);
         Assert.Equal(2.0 + 4 / 4.0, regression.Trials.Single(t => t.TrialId == "reg-4").BestValMae);
+    }
+
+    [Fact]
+    public void Cells_that_differ_only_in_activation_are_separate_curves_not_averaged_together()
+    {
+        using var directory = new TempDirectory();
+        var run = Path.Combine(directory.Path, "activations");
+        Directory.CreateDirectory(run);
+        File.WriteAllText(Path.Combine(run, "epochs.csv"),
+            "trial_id,model,regularizer,seed,epoch,train_loss,train_penalty,val_loss,train_accuracy,val_accuracy,seconds,optimizer,learning_rate,activation,batch_size,epochs,task,train_mae,val_mae\n" +
+            "r1,baseline,none,1,1,0.5,0,0.4,0.8,0.85,1,adam,0.001,relu,128,1,multiclass,,\n" +
+            "t1,baseline,none,1,1,0.7,0,0.6,0.7,0.75,1,adam,0.001,tanh,128,1,multiclass,,\n");
+        File.WriteAllText(Path.Combine(run, "trials.csv"),
+            "trial_id,model,regularizer,seed,status,best_epoch,best_val_loss,final_val_loss,final_gap,best_val_accuracy,seconds,optimizer,error,learning_rate,activation,batch_size,epochs,task,best_val_mae\n" +
+            "r1,baseline,none,1,completed,1,0.4,0.4,-0.1,0.85,1,adam,,0.001,relu,128,1,multiclass,\n" +
+            "t1,baseline,none,1,completed,1,0.6,0.6,-0.1,0.75,1,adam,,0.001,tanh,128,1,multiclass,\n");
+
+        var results = SweepResults.Load(run);
+        Assert.Equal(["adam, activation relu", "adam, activation tanh"], results.Variants);
+        Assert.Equal([0.4], Assert.Single(results.Curves, c => c.Variant == "adam, activation relu").ValLoss);
+        Assert.Equal([0.6], Assert.Single(results.Curves, c => c.Variant == "adam, activation tanh").ValLoss);
     }
 
     [Fact]
