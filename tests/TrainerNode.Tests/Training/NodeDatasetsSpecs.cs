@@ -50,7 +50,7 @@ public sealed class NodeDatasetsSpecs : IDisposable
         var data = await datasets.GetAsync(new DatasetSpec("imdb", 100));
 
         Assert.Contains("the download was cut off", error.Message);
-        Assert.Equal(100, data.NumWords);
+        Assert.Equal(100, data.Inputs);
         Assert.Equal(2, loads);
     }
 }
