@@ -39,4 +39,16 @@ public sealed class TrainingData
         LearningTask.Binary,
         dataset.Description,
         ["negative", "positive"]);
+
+    /// <summary>Images or a table as dense feature rows; multiclass targets become class indices.</summary>
+    public static TrainingData From(DenseDataset dataset)
+    {
+        var classIndices = dataset.Task == LearningTask.Multiclass;
+        return new TrainingData(
+            new FeatureRows(dataset.Train.Features, dataset.Train.Width, dataset.Train.Targets, classIndices),
+            new FeatureRows(dataset.Validation.Features, dataset.Validation.Width, dataset.Validation.Targets, classIndices),
+            dataset.Task,
+            dataset.Description,
+            dataset.ClassNames);
+    }
 }
