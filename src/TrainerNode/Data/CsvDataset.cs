@@ -66,11 +66,14 @@ public static class CsvDataset
             : names.Select((name, i) => (Key: name, i)).ToDictionary(p => p.Key, p => p.i);
         string KeyOf(string text) => numeric ? CsvTable.Parse(text).ToString("R", CultureInfo.InvariantCulture) : text;
 
-        var source = train.Count > 0 ? train : validation;
+        var source = train;
         if (names.Count < 2)
         {
+            var rows = train.Path == validation.Path
+                ? $"lines {Math.Min(train.FirstLine, validation.FirstLine)}-{Math.Max(train.LastLine, validation.LastLine)}"
+                : $"lines {train.FirstLine}-{train.LastLine}, and every row of {validation.Path}";
             throw new DataSourceException(Dataset, source.Path,
-                $"column '{source.TargetName}' has one class only: every row (lines {source.FirstLine}-{source.LastLine}) has the value '{names.Single()}'; " +
+                $"column '{source.TargetName}' has one class only: every row ({rows}) has the value '{names.Single()}'; " +
                 $"a {task.ToString().ToLowerInvariant()} task needs two classes or more");
         }
         if (task == LearningTask.Binary && names.Count > 2)

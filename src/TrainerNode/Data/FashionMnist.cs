@@ -34,21 +34,33 @@ public static class FashionMnist
 
     private const string CacheFolder = "fashion-mnist";
 
+    /// <summary>Where downloads come from and what they must hash to; tests serve small files from a loopback server.</summary>
+    internal sealed record DownloadSource(string BaseUrl, IReadOnlyDictionary<string, string> Md5Sums)
+    {
+        public static readonly DownloadSource Official = new(DefaultBaseUrl, FashionMnist.Md5Sums);
+    }
+
     /// <param name="folder">Holds the four files (gzipped, or unzipped without <c>.gz</c>); null downloads them into the cache.</param>
-    /// <param name="baseUrl">Where the files are downloaded from; tests serve them from a loopback server.</param>
-    public static async Task<DenseDataset> LoadAsync(
+    public static Task<DenseDataset> LoadAsync(
         string? folder,
         string cacheDirectory,
         IProgress<DataProgress>? progress = null,
-        CancellationToken cancellationToken = default,
-        string baseUrl = DefaultBaseUrl)
+        CancellationToken cancellationToken = default) =>
+        LoadAsync(folder, cacheDirectory, DownloadSource.Official, progress, cancellationToken);
+
+    internal static async Task<DenseDataset> LoadAsync(
+        string? folder,
+        string cacheDirectory,
+        DownloadSource source,
+        IProgress<DataProgress>? progress,
+        CancellationToken cancellationToken)
     {
         string[] names = [TrainImages, TrainLabels, TestImages, TestLabels];
         var paths = new string[names.Length];
         for (var i = 0; i < names.Length; i++)
         {
             paths[i] = folder is null
-                ? await VerifiedDownload.EnsureAsync(Path.Combine(cacheDirectory, CacheFolder), Download(names[i], baseUrl), progress, cancellationToken)
+                ? await VerifiedDownload.EnsureAsync(Path.Combine(cacheDirectory, CacheFolder), Download(names[i], source), progress, cancellationToken)
                 : InFolder(folder, names[i]);
         }
         // Decompressing and scaling 70,000 images is CPU work: off the caller's thread (an actor's mailbox).
@@ -60,16 +72,16 @@ public static class FashionMnist
             stage.Add(1);
             var test = Split(paths[2], paths[3]);
             stage.Add(1);
-            var source = folder is null ? "downloaded" : Path.GetFullPath(folder);
+            var origin = folder is null ? "downloaded" : Path.GetFullPath(folder);
             var description = string.Create(CultureInfo.InvariantCulture,
-                $"Fashion-MNIST ({source}): {train.Count} train / {test.Count} validation images, {train.Width} pixels, {Classes} classes");
+                $"Fashion-MNIST ({origin}): {train.Count} train / {test.Count} validation images, {train.Width} pixels, {Classes} classes");
             return new DenseDataset(train, test, LearningTask.Multiclass, ClassNames, description);
         }, cancellationToken);
     }
 
-    private static DownloadedFile Download(string name, string baseUrl) =>
+    private static DownloadedFile Download(string name, DownloadSource source) =>
         // The publisher lists MD5 sums only, no sizes.
-        new("Fashion-MNIST", name, baseUrl.TrimEnd('/') + "/" + name, HashAlgorithmName.MD5, Md5Sums[name], Size: null,
+        new("Fashion-MNIST", name, source.BaseUrl.TrimEnd('/') + "/" + name, HashAlgorithmName.MD5, source.Md5Sums[name], Size: null,
             "pass --data with a folder holding the four files (" + string.Join(", ", Md5Sums.Keys) + ")");
 
     private static string InFolder(string folder, string name)
