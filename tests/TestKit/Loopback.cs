@@ -50,6 +50,10 @@ public sealed class LoopbackHttpServer : IDisposable
     {
     }
 
+    /// <summary>Serves each file at its path (<c>/name</c>), 404 for any other.</summary>
+    public static LoopbackHttpServer Files(IReadOnlyDictionary<string, byte[]> files) =>
+        new(request => files.TryGetValue(request.Path.TrimStart('/'), out var body) ? (200, body, null) : (404, [], null));
+
     private LoopbackHttpServer(Func<RecordedRequest, (int Status, byte[] Body, string? ContentType)> respond)
     {
         _respond = respond;

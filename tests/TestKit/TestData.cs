@@ -23,6 +23,28 @@ public static class TestData
         Path.Combine("data", "imdb", "imdb_word_index.json"),
         "Keras publishes it at https://storage.googleapis.com/tensorflow/tf-keras-datasets/imdb_word_index.json");
 
+    /// <summary>The four official Fashion-MNIST files' folder: <c>$GRIDSWEEP_FASHION_MNIST</c>, else <c>&lt;repo&gt;/../shared/data/fashion-mnist</c>.</summary>
+    public static string FashionMnistFolder
+    {
+        get
+        {
+            var folder = Path.GetDirectoryName(RequireFile(
+                "GRIDSWEEP_FASHION_MNIST_IMAGES",
+                Path.Combine("data", "fashion-mnist", "train-images-idx3-ubyte.gz"),
+                "the dataset's four official .gz files (Debian's dataset-fashion-mnist installs them under /usr/share/datasets/fashion-mnist)"))!;
+            return folder;
+        }
+    }
+
+    /// <summary>The Boston housing table: <c>&lt;repo&gt;/../shared/data/boston-housing/boston_housing.csv</c>.</summary>
+    public static string BostonHousing => RequireFile(
+        "GRIDSWEEP_BOSTON_HOUSING",
+        Path.Combine("data", "boston-housing", "boston_housing.csv"),
+        "the repository ships the same table as sweeps/data/boston_housing.csv");
+
+    /// <summary>A small real table shipped with the tests (<c>tests/data/tables</c>, see its SOURCE.md).</summary>
+    public static string Table(string fileName) => Path.Combine(RepoRoot, "tests", "data", "tables", fileName);
+
     private static string FindRepoRoot()
     {
         for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)

@@ -10,8 +10,12 @@ namespace GridSweep.TrainerNode.Training;
 /// <c>Columns[Offsets[i]..Offsets[i + 1]]</c> (distinct, ascending) and 0 elsewhere, exactly the textbook's
 /// <c>vectorize_sequences</c>. Built once per node and shared read-only by every trial on it.
 /// </summary>
-public sealed class MultiHotReviews
+public sealed class MultiHotReviews : ITrainingSplit
 {
+    /// <summary>Validation rows per forward pass; the dense form builds [rows x words] floats.</summary>
+    private const int EvaluationRowsSparse = 8192;
+    private const int EvaluationRowsDense = 1024;
+
     private MultiHotReviews(long[] columns, int[] offsets, float[] labels, int width)
     {
         Columns = columns;
@@ -25,6 +29,8 @@ public sealed class MultiHotReviews
     public float[] Labels { get; }
     public int Width { get; }
     public int Count => Labels.Length;
+
+    public int EvaluationRows(InputLayer form) => form == InputLayer.Sparse ? EvaluationRowsSparse : EvaluationRowsDense;
 
     public static MultiHotReviews From(ReviewSplit split, int width)
     {
@@ -51,7 +57,7 @@ public sealed class MultiHotReviews
     }
 
     /// <summary>Builds the batch of the given rows in the form the input layer needs, on the device.</summary>
-    public MultiHotBatch Batch(ReadOnlySpan<int> rows, InputLayer form, Device device)
+    public InputBatch Batch(ReadOnlySpan<int> rows, InputLayer form, Device device)
     {
         var labels = new float[rows.Length];
         for (var r = 0; r < rows.Length; r++)
@@ -73,7 +79,7 @@ public sealed class MultiHotReviews
                 var start = Offsets[rows[r]];
                 Columns.AsSpan(start, Offsets[rows[r] + 1] - start).CopyTo(indices.AsSpan((int)bagOffsets[r]));
             }
-            return MultiHotBatch.Sparse(indices, bagOffsets, tensor(indices, device: device), tensor(bagOffsets, device: device), labelTensor);
+            return InputBatch.Sparse(indices, bagOffsets, tensor(indices, device: device), tensor(bagOffsets, device: device), labelTensor);
         }
 
         var dense = new float[rows.Length * Width];
@@ -83,42 +89,6 @@ public sealed class MultiHotReviews
             for (var k = Offsets[rows[r]]; k < Offsets[rows[r] + 1]; k++)
                 dense[rowStart + Columns[k]] = 1f;
         }
-        return MultiHotBatch.Dense(tensor(dense, [rows.Length, Width], device: device), labelTensor);
-    }
-}
-
-/// <summary>One batch of reviews: either (indices, offsets) bags or a dense multi-hot matrix, and the labels.</summary>
-public sealed class MultiHotBatch : IDisposable
-{
-    private MultiHotBatch(long[]? wordIndices, long[]? bagOffsets, Tensor? indices, Tensor? offsets, Tensor? dense, Tensor labels)
-    {
-        WordIndices = wordIndices;
-        BagOffsets = bagOffsets;
-        Indices = indices;
-        Offsets = offsets;
-        DenseRows = dense;
-        Labels = labels;
-    }
-
-    /// <summary>The sparse form's indices and offsets as arrays too, for the CPU gradient of the first layer.</summary>
-    internal long[]? WordIndices { get; }
-    internal long[]? BagOffsets { get; }
-    public Tensor? Indices { get; }
-    public Tensor? Offsets { get; }
-    public Tensor? DenseRows { get; }
-    public Tensor Labels { get; }
-    public long Count => Labels.shape[0];
-
-    public static MultiHotBatch Sparse(long[] wordIndices, long[] bagOffsets, Tensor indices, Tensor offsets, Tensor labels) =>
-        new(wordIndices, bagOffsets, indices, offsets, null, labels);
-
-    public static MultiHotBatch Dense(Tensor rows, Tensor labels) => new(null, null, null, null, rows, labels);
-
-    public void Dispose()
-    {
-        Indices?.Dispose();
-        Offsets?.Dispose();
-        DenseRows?.Dispose();
-        Labels.Dispose();
+        return InputBatch.Dense(tensor(dense, [rows.Length, Width], device: device), labelTensor);
     }
 }

@@ -20,11 +20,11 @@ internal sealed class MultiHotSum : autograd.SingleTensorFunction<MultiHotSum>
 
     public override string Name => nameof(MultiHotSum);
 
-    /// <param name="vars">The embedding bag, the <see cref="MultiHotBatch"/>, and the bag's kernel (so autograd routes its gradient).</param>
+    /// <param name="vars">The embedding bag, the <see cref="InputBatch"/>, and the bag's kernel (so autograd routes its gradient).</param>
     public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
     {
         var bag = (EmbeddingBag)vars[0];
-        var batch = (MultiHotBatch)vars[1];
+        var batch = (InputBatch)vars[1];
         ctx.save_data(BatchKey, batch);
         ctx.save_data(BagKey, bag); // The module, not its kernel: tensors may not go into the context's data.
         return bag.call(batch.Indices!, batch.Offsets!, null);
@@ -37,7 +37,7 @@ internal sealed class MultiHotSum : autograd.SingleTensorFunction<MultiHotSum>
     /// </remarks>
     public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output)
     {
-        var batch = (MultiHotBatch)ctx.get_data(BatchKey);
+        var batch = (InputBatch)ctx.get_data(BatchKey);
         var kernel = ((EmbeddingBag)ctx.get_data(BagKey)).weight!;
         var gradient = KernelGradient(grad_output.contiguous(), batch.WordIndices!, batch.BagOffsets!, (int)kernel.shape[0]);
         if (kernel.grad is { } existing)

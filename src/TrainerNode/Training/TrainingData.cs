@@ -1,26 +1,54 @@
+using GridSweep.Messages.Sweeps;
 using GridSweep.TrainerNode.Data;
 
 namespace GridSweep.TrainerNode.Training;
 
-/// <summary>The multi-hot train and validation splits a node prepares once and shares between its slots.</summary>
+/// <summary>
+/// A dataset ready to train on: the train and validation splits, what they teach (the task and its objective),
+/// and how they were made. A node prepares it once per dataset and shares it between its slots.
+/// </summary>
 public sealed class TrainingData
 {
-    public TrainingData(MultiHotReviews train, MultiHotReviews validation, string description)
+    /// <param name="classNames">Classification: the label each class index stands for, in index order (the recorded mapping).</param>
+    public TrainingData(ITrainingSplit train, ITrainingSplit validation, LearningTask task, string description, IReadOnlyList<string>? classNames = null)
     {
         if (train.Width != validation.Width)
             throw new ArgumentException($"train width {train.Width} differs from validation width {validation.Width}");
         Train = train;
         Validation = validation;
+        ClassNames = classNames ?? (task == LearningTask.Regression ? [] : ["0", "1"]);
+        Objective = TaskObjective.For(task, ClassNames.Count);
         Description = description;
     }
 
-    public MultiHotReviews Train { get; }
-    public MultiHotReviews Validation { get; }
-    public int NumWords => Train.Width;
+    public ITrainingSplit Train { get; }
+    public ITrainingSplit Validation { get; }
+
+    /// <summary>Inputs per row: the width of the network's first layer.</summary>
+    public int Inputs => Train.Width;
+
+    public LearningTask Task => Objective.Task;
+    public TaskObjective Objective { get; }
+    public IReadOnlyList<string> ClassNames { get; }
     public string Description { get; }
 
+    /// <summary>IMDB reviews as multi-hot rows: binary, negative 0 and positive 1.</summary>
     public static TrainingData From(ReviewDataset dataset) => new(
         MultiHotReviews.From(dataset.Train, dataset.NumWords),
         MultiHotReviews.From(dataset.Test, dataset.NumWords),
-        dataset.Description);
+        LearningTask.Binary,
+        dataset.Description,
+        ["negative", "positive"]);
+
+    /// <summary>Images or a table as dense feature rows; multiclass targets become class indices.</summary>
+    public static TrainingData From(DenseDataset dataset)
+    {
+        var classIndices = dataset.Task == LearningTask.Multiclass;
+        return new TrainingData(
+            new FeatureRows(dataset.Train.Features, dataset.Train.Width, dataset.Train.Targets, classIndices),
+            new FeatureRows(dataset.Validation.Features, dataset.Validation.Width, dataset.Validation.Targets, classIndices),
+            dataset.Task,
+            dataset.Description,
+            dataset.ClassNames);
+    }
 }

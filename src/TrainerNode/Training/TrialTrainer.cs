@@ -11,27 +11,26 @@ namespace GridSweep.TrainerNode.Training;
 public sealed record TrialRun(TrialSpec Trial, IReadOnlyList<EpochMetrics> Epochs, TrialSummary Summary);
 
 /// <summary>
-/// Trains one trial the Keras way: shuffle each epoch, mini-batches of <c>batch_size</c>, binary
-/// cross-entropy plus the regularization penalty, validation on the whole validation split after each epoch.
+/// Trains one trial the Keras way: shuffle each epoch, mini-batches of <c>batch_size</c>, the task's loss
+/// (<see cref="TaskObjective"/>) plus the regularization penalty, validation on the whole validation split
+/// after each epoch.
 /// Same seed, same numbers: the seed drives the initial weights, dropout masks and shuffling, all
 /// from the trial's own generators.
 /// </summary>
 public sealed class TrialTrainer(TrainingData data, Device device)
 {
-    /// <summary>Validation rows per forward pass; the dense form builds [rows x words] floats.</summary>
-    private const int ValidationRowsSparse = 8192;
-    private const int ValidationRowsDense = 1024;
-
     /// <summary>Tests set this to train with the optimizers' tensor-op form (the GPU path) on CPU.</summary>
     internal bool UseTensorOps { get; init; }
 
     public TrialRun Train(TrialSpec trial, Action<EpochMetrics>? onEpoch = null, CancellationToken cancellationToken = default)
     {
+        if (trial.Task != data.Task)
+            throw new ArgumentException($"trial {trial.Id} is a {trial.Task} task but its data is {data.Task}: {data.Description}", nameof(trial));
         var clock = Stopwatch.StartNew();
         var epochs = new List<EpochMetrics>(trial.Epochs);
         using var generator = new Generator((ulong)trial.Seed, device.type == DeviceType.CUDA ? device : CPU);
         var shuffle = new Random(unchecked((int)trial.Seed));
-        using var model = new ReviewClassifier(data.NumWords, trial.ModelConfig, trial.RegularizerConfig, generator);
+        using var model = new DenseNetwork(data.Inputs, data.Objective.OutputUnits, trial.ModelConfig, trial.RegularizerConfig, generator);
         model.to(device);
         using var optimizer = KerasOptimizer.Create(trial.OptimizerConfig, model.parameters(), UseTensorOps);
 
@@ -41,9 +40,9 @@ public sealed class TrialTrainer(TrainingData data, Device device)
             cancellationToken.ThrowIfCancellationRequested();
             var epochClock = Stopwatch.StartNew();
             shuffle.Shuffle(order);
-            var (trainLoss, trainPenalty, trainAccuracy) = TrainEpoch(model, optimizer, order, trial, cancellationToken);
-            var (valLoss, valAccuracy) = Evaluate(model, trial.InputLayer);
-            var metrics = new EpochMetrics(epoch, trainLoss, trainPenalty, valLoss, trainAccuracy, valAccuracy, epochClock.Elapsed.TotalSeconds);
+            var (trainLoss, trainPenalty, trainMetric) = TrainEpoch(model, optimizer, order, trial, cancellationToken);
+            var (valLoss, valMetric) = Evaluate(model, trial.InputLayer);
+            var metrics = data.Objective.Epoch(epoch, trainLoss, trainPenalty, valLoss, trainMetric, valMetric, epochClock.Elapsed.TotalSeconds);
             epochs.Add(metrics);
             onEpoch?.Invoke(metrics);
             if (metrics.IsDiverged)
@@ -53,19 +52,21 @@ public sealed class TrialTrainer(TrainingData data, Device device)
         return new TrialRun(trial, epochs, TrialSummary.From(TrialStatus.Completed, epochs, clock.Elapsed.TotalSeconds));
     }
 
-    private (double Loss, double Penalty, double Accuracy) TrainEpoch(
-        ReviewClassifier model, KerasOptimizer optimizer, int[] order, TrialSpec trial, CancellationToken cancellationToken)
+    /// <returns>The epoch's means over its samples: data loss, penalty, and the task's metric.</returns>
+    private (double Loss, double Penalty, double Metric) TrainEpoch(
+        DenseNetwork model, KerasOptimizer optimizer, int[] order, TrialSpec trial, CancellationToken cancellationToken)
     {
         model.train();
-        double lossSum = 0, penaltySum = 0, correct = 0;
+        var objective = data.Objective;
+        double lossSum = 0, penaltySum = 0, metricSum = 0;
         for (var start = 0; start < order.Length; start += trial.BatchSize)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var rows = order.AsSpan(start, Math.Min(trial.BatchSize, order.Length - start));
             using var scope = NewDisposeScope();
             using var batch = data.Train.Batch(rows, trial.InputLayer, device);
-            var logits = model.call(batch);
-            var dataLoss = nn.functional.binary_cross_entropy_with_logits(logits, batch.Labels);
+            var outputs = model.call(batch);
+            var dataLoss = objective.Loss(outputs, batch.Labels);
             var penalty = model.Penalty();
             var loss = dataLoss.add(penalty, TorchScalars.One);
             optimizer.ZeroGrad();
@@ -74,31 +75,28 @@ public sealed class TrialTrainer(TrainingData data, Device device)
 
             lossSum += dataLoss.item<float>() * rows.Length;
             penaltySum += penalty.item<float>() * rows.Length;
-            correct += CountCorrect(logits, batch.Labels);
+            metricSum += objective.MetricSum(outputs, batch.Labels);
         }
-        return (lossSum / order.Length, penaltySum / order.Length, correct / order.Length);
+        return (lossSum / order.Length, penaltySum / order.Length, metricSum / order.Length);
     }
 
-    private (double Loss, double Accuracy) Evaluate(ReviewClassifier model, InputLayer inputLayer)
+    private (double Loss, double Metric) Evaluate(DenseNetwork model, InputLayer inputLayer)
     {
         model.eval();
         using var guard = no_grad();
         var validation = data.Validation;
-        var chunk = inputLayer == InputLayer.Sparse ? ValidationRowsSparse : ValidationRowsDense;
+        var objective = data.Objective;
+        var chunk = validation.EvaluationRows(inputLayer);
         var rows = Enumerable.Range(0, validation.Count).ToArray();
-        double lossSum = 0, correct = 0;
+        double lossSum = 0, metricSum = 0;
         for (var start = 0; start < rows.Length; start += chunk)
         {
             using var scope = NewDisposeScope();
             using var batch = validation.Batch(rows.AsSpan(start, Math.Min(chunk, rows.Length - start)), inputLayer, device);
-            var logits = model.call(batch);
-            lossSum += nn.functional.binary_cross_entropy_with_logits(logits, batch.Labels, reduction: nn.Reduction.Sum).item<float>();
-            correct += CountCorrect(logits, batch.Labels);
+            var outputs = model.call(batch);
+            lossSum += objective.Loss(outputs, batch.Labels, nn.Reduction.Sum).item<float>();
+            metricSum += objective.MetricSum(outputs, batch.Labels);
         }
-        return (lossSum / rows.Length, correct / rows.Length);
+        return (lossSum / rows.Length, metricSum / rows.Length);
     }
-
-    /// <summary>Keras binary accuracy: sigmoid(logit) &gt; 0.5, i.e. logit &gt; 0, compared with the label.</summary>
-    private static long CountCorrect(Tensor logits, Tensor labels) =>
-        logits.gt(TorchScalars.Zero).eq(labels.gt(TorchScalars.Zero)).sum().item<long>();
 }

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 
 namespace GridSweep.TrainerNode.Tests.Training;
 
-public sealed class ReviewClassifierSpecs
+public sealed class DenseNetworkSpecs
 {
     [Theory]
     [InlineData(new[] { 16, 16 }, 160_305)]
@@ -14,7 +14,7 @@ public sealed class ReviewClassifierSpecs
     public void The_study_models_have_the_textbook_parameter_counts(int[] hidden, long expected)
     {
         using var generator = new Generator(1);
-        using var model = new ReviewClassifier(10_000, new ModelSpec(hidden), RegularizerSpec.None, generator);
+        using var model = new DenseNetwork(10_000, 1, new ModelSpec(hidden), RegularizerSpec.None, generator);
         Assert.Equal(expected, model.parameters().Sum(p => p.numel()));
     }
 
@@ -22,7 +22,7 @@ public sealed class ReviewClassifierSpecs
     public void Kernels_are_glorot_uniform_and_biases_zero()
     {
         using var generator = new Generator(3);
-        using var model = new ReviewClassifier(10_000, new ModelSpec([16, 16]), RegularizerSpec.None, generator);
+        using var model = new DenseNetwork(10_000, 1, new ModelSpec([16, 16]), RegularizerSpec.None, generator);
         foreach (var (name, parameter) in model.named_parameters())
         {
             if (name.EndsWith("bias"))
@@ -43,7 +43,7 @@ public sealed class ReviewClassifierSpecs
     {
         var data = TrainingFixtures.Data;
         using var generator = new Generator(11);
-        using var model = new ReviewClassifier(TrainingFixtures.Words, new ModelSpec([16, 16]), RegularizerSpec.None, generator);
+        using var model = new DenseNetwork(TrainingFixtures.Words, 1, new ModelSpec([16, 16]), RegularizerSpec.None, generator);
         int[] rows = [0, 5, 17, 42, 99, 123, 512, 1000];
 
         using var sparse = data.Train.Batch(rows, InputLayer.Sparse, CPU);
@@ -56,10 +56,11 @@ public sealed class ReviewClassifierSpecs
         for (var i = 0; i < sparseGrads.Count; i++)
             Assert.True(sparseGrads[i].allclose(denseGrads[i], rtol: 1e-4, atol: 1e-6), $"gradient {i} differs");
         // The dense rows really are the textbook multi-hot vectors.
-        Assert.Equal(data.Train.Offsets[1] - data.Train.Offsets[0], (int)dense.DenseRows![0].sum().item<float>());
+        var reviews = (MultiHotReviews)data.Train;
+        Assert.Equal(reviews.Offsets[1] - reviews.Offsets[0], (int)dense.DenseRows![0].sum().item<float>());
     }
 
-    private static (Tensor Output, List<Tensor> Gradients) ForwardBackward(ReviewClassifier model, MultiHotBatch batch)
+    private static (Tensor Output, List<Tensor> Gradients) ForwardBackward(DenseNetwork model, InputBatch batch)
     {
         foreach (var p in model.parameters())
             p.grad?.zero_();
@@ -72,7 +73,7 @@ public sealed class ReviewClassifierSpecs
     public void L2_penalty_is_l2_times_the_sum_of_squares_of_the_hidden_kernels_only()
     {
         using var generator = new Generator(5);
-        using var model = new ReviewClassifier(1000, new ModelSpec([8, 8]), new RegularizerSpec(L2: 0.001), generator);
+        using var model = new DenseNetwork(1000, 1, new ModelSpec([8, 8]), new RegularizerSpec(L2: 0.001), generator);
         var expected = model.HiddenKernels().Sum(k => k.mul(k).sum().item<float>()) * 0.001;
         Assert.Equal(2, model.HiddenKernels().Count());
         Assert.Equal(expected, model.Penalty().item<float>(), 1e-6);
@@ -82,7 +83,7 @@ public sealed class ReviewClassifierSpecs
     public void L1_and_L2_penalties_add_up()
     {
         using var generator = new Generator(5);
-        using var model = new ReviewClassifier(1000, new ModelSpec([8]), new RegularizerSpec(L1: 0.01, L2: 0.001), generator);
+        using var model = new DenseNetwork(1000, 1, new ModelSpec([8]), new RegularizerSpec(L1: 0.01, L2: 0.001), generator);
         var kernel = model.HiddenKernels().Single();
         var expected = 0.01 * kernel.abs().sum().item<float>() + 0.001 * kernel.mul(kernel).sum().item<float>();
         Assert.Equal(expected, model.Penalty().item<float>(), 1e-5);
@@ -92,7 +93,7 @@ public sealed class ReviewClassifierSpecs
     public void Without_l1_or_l2_there_is_no_penalty()
     {
         using var generator = new Generator(5);
-        using var model = new ReviewClassifier(1000, new ModelSpec([8]), new RegularizerSpec(Dropout: 0.5), generator);
+        using var model = new DenseNetwork(1000, 1, new ModelSpec([8]), new RegularizerSpec(Dropout: 0.5), generator);
         Assert.Equal(0f, model.Penalty().item<float>());
     }
 
@@ -101,7 +102,7 @@ public sealed class ReviewClassifierSpecs
     {
         var data = TrainingFixtures.Data;
         using var generator = new Generator(9);
-        using var model = new ReviewClassifier(TrainingFixtures.Words, new ModelSpec([512]), new RegularizerSpec(Dropout: 0.6), generator);
+        using var model = new DenseNetwork(TrainingFixtures.Words, 1, new ModelSpec([512]), new RegularizerSpec(Dropout: 0.6), generator);
         int[] rows = Enumerable.Range(0, 256).ToArray();
         using var batch = data.Train.Batch(rows, InputLayer.Sparse, CPU);
 
@@ -122,9 +123,48 @@ public sealed class ReviewClassifierSpecs
     public void Batch_norm_adds_a_normalization_per_hidden_layer()
     {
         using var generator = new Generator(1);
-        using var plain = new ReviewClassifier(1000, new ModelSpec([16, 16]), RegularizerSpec.None, generator);
-        using var normalized = new ReviewClassifier(1000, new ModelSpec([16, 16]), new RegularizerSpec(BatchNorm: true), generator);
+        using var plain = new DenseNetwork(1000, 1, new ModelSpec([16, 16]), RegularizerSpec.None, generator);
+        using var normalized = new DenseNetwork(1000, 1, new ModelSpec([16, 16]), new RegularizerSpec(BatchNorm: true), generator);
         // Two BatchNorm1d layers, each with a scale and a shift of 16.
         Assert.Equal(plain.parameters().Sum(p => p.numel()) + 2 * 2 * 16, normalized.parameters().Sum(p => p.numel()));
+    }
+}
+
+public sealed class DenseNetworkOutputSpecs
+{
+    [Fact]
+    public void Dense_feature_rows_give_one_output_per_class_for_multiclass_and_a_vector_for_one_unit()
+    {
+        using var generator = new Generator(2);
+        using var classifier = new DenseNetwork(784, 10, new ModelSpec([32]), RegularizerSpec.None, generator);
+        using var regressor = new DenseNetwork(784, 1, new ModelSpec([32, 8]), RegularizerSpec.None, generator);
+        using var batch = InputBatch.Dense(rand(5, 784), zeros(5));
+
+        Assert.Equal([5L, 10L], classifier.call(batch).shape);
+        Assert.Equal([5L], regressor.call(batch).shape);
+        // 784 * 32 + 32 + 32 * 10 + 10
+        Assert.Equal(25_450, classifier.parameters().Sum(p => p.numel()));
+    }
+
+    [Theory]
+    [InlineData("relu", 0.0, 0.0, 2.0)]
+    [InlineData("tanh", -0.7615941559557649, 0.0, 0.9640275800758169)]
+    [InlineData("elu", -0.6321205588285577, 0.0, 2.0)] // alpha 1: e^x - 1 below zero
+    [InlineData("gelu", -0.15865525393145707, 0.0, 1.9544997361036416)] // exact: x * Phi(x)
+    [InlineData("sigmoid", 0.2689414213699951, 0.5, 0.8807970779778823)]
+    public void Each_activation_is_the_keras_function(string name, double atMinusOne, double atZero, double atTwo)
+    {
+        using var x = tensor(new[] { -1f, 0f, 2f });
+        var y = DenseNetwork.Activation(name)(x).data<float>().ToArray();
+        var expected = new[] { atMinusOne, atZero, atTwo };
+        for (var i = 0; i < 3; i++)
+            Assert.Equal(expected[i], y[i], 6);
+    }
+
+    [Fact]
+    public void An_unknown_activation_names_the_known_ones()
+    {
+        var error = Assert.Throws<ArgumentException>(() => DenseNetwork.Activation("swish"));
+        Assert.Contains("relu, tanh, elu, gelu, sigmoid", error.Message);
     }
 }

@@ -1,4 +1,5 @@
 using GridSweep.Messages.Sweeps;
+using Activations = GridSweep.Messages.Sweeps.Activations;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -7,15 +8,17 @@ using static TorchSharp.torch.nn;
 namespace GridSweep.TrainerNode.Training;
 
 /// <summary>
-/// The study's network: dense relu layers over the multi-hot review and one sigmoid unit (returned as a
-/// logit; the loss applies the sigmoid). Keras defaults: Glorot-uniform kernels, zero biases.
-/// The input is a <see cref="MultiHotBatch"/> rather than one tensor because the sparse form is a pair of
-/// tensors (word indices, bag offsets).
+/// The studies' network: dense hidden layers (relu, tanh, elu, gelu or sigmoid) over the input rows, and an
+/// output layer as wide as the task asks (<see cref="TaskObjective.OutputUnits"/>), returned raw: a logit,
+/// logits, or a value. Keras defaults: Glorot-uniform kernels, zero biases.
+/// The input is an <see cref="InputBatch"/> rather than one tensor because multi-hot rows may come in the
+/// sparse form, a pair of tensors (word indices, bag offsets); images and tables come as a dense matrix.
 /// </summary>
-public sealed class ReviewClassifier : Module<MultiHotBatch, Tensor>
+public sealed class DenseNetwork : Module<InputBatch, Tensor>
 {
-    // Layers in call order. The first hidden layer's kernel is the embedding table [words, units]:
-    // summing the rows of a review's words is the dense layer applied to its multi-hot row.
+    // Layers in call order. The first hidden layer's kernel [inputs, units] is held by an embedding bag:
+    // summing the rows of a review's words is the dense layer applied to its multi-hot row (the sparse fast
+    // path), and a dense row multiplies it like any dense layer's kernel.
     private readonly EmbeddingBag input_kernel;
     private readonly Parameter input_bias;
     private readonly ModuleList<Linear> hidden;
@@ -23,18 +26,23 @@ public sealed class ReviewClassifier : Module<MultiHotBatch, Tensor>
     private readonly Linear output;
 
     private readonly RegularizerSpec regularizer;
+    private readonly Func<Tensor, Tensor> activation;
     private readonly Generator generator;
 
-    public ReviewClassifier(int numWords, ModelSpec model, RegularizerSpec regularizer, Generator generator)
-        : base(nameof(ReviewClassifier))
+    /// <param name="inputs">Width of the input rows.</param>
+    /// <param name="outputs">Output units: 1 for binary and regression, the number of classes for multiclass.</param>
+    public DenseNetwork(int inputs, int outputs, ModelSpec model, RegularizerSpec regularizer, Generator generator)
+        : base(nameof(DenseNetwork))
     {
         if (model.Hidden.Count == 0)
             throw new ArgumentException("a model needs at least one hidden layer", nameof(model));
+        ArgumentOutOfRangeException.ThrowIfLessThan(outputs, 1);
         this.regularizer = regularizer;
         this.generator = generator;
+        activation = Activation(model.Activation);
 
         var units = model.Hidden;
-        input_kernel = EmbeddingBag(numWords, units[0], mode: EmbeddingBagMode.Sum);
+        input_kernel = EmbeddingBag(inputs, units[0], mode: EmbeddingBagMode.Sum);
         input_bias = new Parameter(zeros(units[0]));
         hidden = new ModuleList<Linear>();
         for (var i = 1; i < units.Count; i++)
@@ -46,18 +54,20 @@ public sealed class ReviewClassifier : Module<MultiHotBatch, Tensor>
             foreach (var width in units)
                 batch_norms.Add(BatchNorm1d(width, eps: 1e-3, momentum: 0.01));
         }
-        output = Linear(units[^1], 1);
+        output = Linear(units[^1], outputs);
         RegisterComponents();
 
+        // Drawn in this order from the trial's generator, so a seed gives the same weights as before the
+        // network took other tasks and activations.
         using (no_grad())
         {
-            GlorotUniform(input_kernel.weight!, fanIn: numWords, fanOut: units[0]);
+            GlorotUniform(input_kernel.weight!, fanIn: inputs, fanOut: units[0]);
             foreach (var layer in hidden)
             {
                 GlorotUniform(layer.weight!, fanIn: layer.in_features, fanOut: layer.out_features);
                 layer.bias!.zero_();
             }
-            GlorotUniform(output.weight!, fanIn: output.in_features, fanOut: 1);
+            GlorotUniform(output.weight!, fanIn: output.in_features, fanOut: outputs);
             output.bias!.zero_();
         }
     }
@@ -70,7 +80,8 @@ public sealed class ReviewClassifier : Module<MultiHotBatch, Tensor>
             yield return layer.weight!;
     }
 
-    public override Tensor forward(MultiHotBatch batch)
+    /// <summary>[rows] for one output unit, [rows, units] for more.</summary>
+    public override Tensor forward(InputBatch batch)
     {
         var x = batch.DenseRows is { } rows ? rows.matmul(input_kernel.weight!)
             : input_kernel.weight!.device_type == DeviceType.CPU ? MultiHotSum.apply(input_kernel, batch, input_kernel.weight!)
@@ -79,7 +90,8 @@ public sealed class ReviewClassifier : Module<MultiHotBatch, Tensor>
         x = Activate(x, 0);
         for (var i = 0; i < hidden.Count; i++)
             x = Activate(hidden[i].call(x), i + 1);
-        return output.call(x).squeeze(1);
+        var y = output.call(x);
+        return output.out_features == 1 ? y.squeeze(1) : y;
     }
 
     /// <summary>The L1/L2 penalty, Keras style: l1 * sum|W| + l2 * sum W^2 over the hidden kernels.</summary>
@@ -100,11 +112,22 @@ public sealed class ReviewClassifier : Module<MultiHotBatch, Tensor>
         return total;
     }
 
+    /// <summary>A hidden activation by its Keras name (elu with alpha 1, gelu exact, as Keras' defaults).</summary>
+    internal static Func<Tensor, Tensor> Activation(string name) => name switch
+    {
+        Activations.Relu => x => functional.relu(x),
+        Activations.Tanh => x => x.tanh(),
+        Activations.Elu => x => functional.elu(x, alpha: 1.0),
+        Activations.Gelu => x => functional.gelu(x),
+        Activations.Sigmoid => x => x.sigmoid(),
+        _ => throw new ArgumentException($"unknown activation '{name}'; known: {string.Join(", ", Activations.All)}", nameof(name)),
+    };
+
     private Tensor Activate(Tensor x, int layer)
     {
         if (batch_norms.Count > 0)
             x = batch_norms[layer].call(x);
-        x = functional.relu(x);
+        x = activation(x);
         return training && regularizer.Dropout > 0 ? Dropout(x) : x;
     }
 
