@@ -14,7 +14,7 @@ public sealed class TrainerOptions : IOptionsSection
     [Setting("--device", "Device of every slot: auto, cpu, cuda or cuda:N. Default: the sweep's training.device (auto) for run, cpu for a trainer node.", ValueName = "DEVICE")]
     public string? Device { get; set; }
 
-    [Setting("--data", "IMDB data: aclImdb_v1.tar.gz or its extracted folder. Default: download Stanford's archive once into the cache.", ValueName = "PATH")]
+    [Setting("--data", "The sweep's data: for imdb aclImdb_v1.tar.gz or its extracted folder, for fashion_mnist the folder of its four .gz files, for csv a table in place of dataset.path. Default: imdb and fashion_mnist download once into the cache, csv reads dataset.path.", ValueName = "PATH")]
     public string? Data { get; set; }
 
     [Setting("--word-index", "Keras imdb_word_index.json to rank words by. Default: the sweep's dataset.word_index, else train-split frequency.", ValueName = "PATH")]
