@@ -182,8 +182,10 @@ internal sealed class CsvTable
         var targetIndex = Array.IndexOf(columns, target);
         if (targetIndex < 0)
         {
+            var separator = columns.Length == 1 ? columns[0].FirstOrDefault(c => c is ';' or '\t' or '|') : default;
+            var hint = separator == default ? "" : $"; the header looks separated by '{(separator == '\t' ? "\\t" : separator.ToString())}', but tables are read comma-separated";
             throw new DataSourceException(Dataset, path,
-                $"line 1: the target column '{target}' is not in the header; its columns are {string.Join(", ", columns)}");
+                $"line 1: the target column '{target}' is not in the header; its columns are {string.Join(", ", columns)}{hint}");
         }
         if (columns.Length < 2)
             throw new DataSourceException(Dataset, path, $"line 1: '{target}' is the only column; a table needs at least one feature beside its target");
