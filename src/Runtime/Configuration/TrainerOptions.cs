@@ -1,3 +1,4 @@
+using GridSweep.Messages.Sweeps;
 namespace GridSweep.Runtime.Configuration;
 
 /// <summary>Trainer slots and their data (<c>GridSweep:Trainer</c>): a trainer node's, or those in a run's own process.</summary>
@@ -14,7 +15,7 @@ public sealed class TrainerOptions : IOptionsSection
     [Setting("--device", "Device of every slot: auto, cpu, cuda or cuda:N. Default: the sweep's training.device (auto) for run, cpu for a trainer node.", ValueName = "DEVICE")]
     public string? Device { get; set; }
 
-    [Setting("--data", "IMDB data: aclImdb_v1.tar.gz or its extracted folder. Default: download Stanford's archive once into the cache.", ValueName = "PATH")]
+    [Setting("--data", "The sweep's data: for imdb aclImdb_v1.tar.gz or its extracted folder, for fashion_mnist the folder of its four .gz files, for csv a table in place of dataset.path. Default: imdb and fashion_mnist download once into the cache, csv reads dataset.path.", ValueName = "PATH")]
     public string? Data { get; set; }
 
     [Setting("--word-index", "Keras imdb_word_index.json to rank words by. Default: the sweep's dataset.word_index, else train-split frequency.", ValueName = "PATH")]
@@ -25,6 +26,12 @@ public sealed class TrainerOptions : IOptionsSection
 
     [Setting("--node-id", "This node's name in status and metrics. Default: host name and process id (\"local\" in a run).", ValueName = "ID")]
     public string? NodeId { get; set; }
+
+    [Setting("--dataset", "Dataset a trainer node prepares before it joins: imdb (with --num-words and --word-index), fashion_mnist, or none; trials of any other dataset (csv tables among them) load theirs when they arrive. Default: imdb.", ValueName = "NAME")]
+    public string Dataset { get; set; } = DatasetNames.Imdb;
+
+    /// <summary>What <see cref="Dataset"/> takes besides the dataset names that need nothing more than their name.</summary>
+    public const string NoDataset = "none";
 
     [Setting("--num-words", "Vocabulary of the dataset a trainer node loads before it joins; trials with another one load theirs when they arrive. Default: 10000.", ValueName = "N")]
     public int NumWords { get; set; } = 10000;
@@ -44,6 +51,8 @@ public sealed class TrainerOptions : IOptionsSection
             problems.Add(this, nameof(Slots), "is negative");
         if (Devices is not null && string.IsNullOrWhiteSpace(Devices))
             problems.Add(this, nameof(Devices), "lists no device");
+        if (Dataset is not (DatasetNames.Imdb or DatasetNames.FashionMnist or NoDataset))
+            problems.Add(this, nameof(Dataset), $"is not one of {DatasetNames.Imdb}, {DatasetNames.FashionMnist}, {NoDataset} (a csv table loads when its first trial arrives)");
         if (NumWords < 4)
             problems.Add(this, nameof(NumWords), "is too small a vocabulary (4 or more: indices 0-3 are reserved)");
         if (RegisterIntervalSeconds <= 0)

@@ -58,14 +58,13 @@ public static class CsvDataset
     {
         var all = train.TargetTexts.Concat(validation.TargetTexts).ToArray();
         var numeric = all.All(text => CsvTable.TryParse(text, out _));
-        var names = numeric
-            ? all.GroupBy(text => CsvTable.Parse(text)).OrderBy(group => group.Key).Select(group => group.First()).ToList()
-            : all.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-        var index = numeric
-            ? names.Select((name, i) => (Key: CsvTable.Parse(name).ToString("R", CultureInfo.InvariantCulture), i)).ToDictionary(p => p.Key, p => p.i)
-            : names.Select((name, i) => (Key: name, i)).ToDictionary(p => p.Key, p => p.i);
-        string KeyOf(string text) => numeric ? CsvTable.Parse(text).ToString("R", CultureInfo.InvariantCulture) : text;
-
+        // Numbers are one class whatever their spelling (9 and 9.0); the first spelling seen names it.
+        Func<string, string> keyOf = numeric ? text => CsvTable.Parse(text).ToString("R", CultureInfo.InvariantCulture) : text => text;
+        var groups = all.GroupBy(keyOf, StringComparer.Ordinal);
+        var names = (numeric ? groups.OrderBy(group => CsvTable.Parse(group.Key)) : groups.OrderBy(group => group.Key, StringComparer.Ordinal))
+            .Select(group => group.First())
+            .ToList();
+        var index = names.Select((name, i) => (Key: keyOf(name), Index: i)).ToDictionary(p => p.Key, p => p.Index, StringComparer.Ordinal);
         var source = train;
         if (names.Count < 2)
         {
@@ -81,7 +80,7 @@ public static class CsvDataset
             throw new DataSourceException(Dataset, source.Path,
                 $"column '{source.TargetName}' has {names.Count} classes ({Shorten(names)}) but the task is binary; declare task: multiclass");
         }
-        float[] Map(CsvTable split) => split.TargetTexts.Select(text => (float)index[KeyOf(text)]).ToArray();
+        float[] Map(CsvTable split) => split.TargetTexts.Select(text => (float)index[keyOf(text)]).ToArray();
         return (names, Map(train), Map(validation));
     }
 
@@ -183,8 +182,10 @@ internal sealed class CsvTable
         var targetIndex = Array.IndexOf(columns, target);
         if (targetIndex < 0)
         {
+            var separator = columns.Length == 1 ? columns[0].FirstOrDefault(c => c is ';' or '\t' or '|') : default;
+            var hint = separator == default ? "" : $"; the header looks separated by '{(separator == '\t' ? "\\t" : separator.ToString())}', but tables are read comma-separated";
             throw new DataSourceException(Dataset, path,
-                $"line 1: the target column '{target}' is not in the header; its columns are {string.Join(", ", columns)}");
+                $"line 1: the target column '{target}' is not in the header; its columns are {string.Join(", ", columns)}{hint}");
         }
         if (columns.Length < 2)
             throw new DataSourceException(Dataset, path, $"line 1: '{target}' is the only column; a table needs at least one feature beside its target");

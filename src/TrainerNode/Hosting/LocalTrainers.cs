@@ -30,6 +30,11 @@ public sealed class LocalTrainers : ILocalTrainers
             var data = await datasets.GetAsync(spec.Dataset, progress, cancellationToken);
             return data.Description;
         }
+        catch (DataSourceException error) when (spec.Dataset.Name == DatasetNames.Csv && options.Data is null)
+        {
+            // The table is the sweep file's: its error names the file, line, column and value already.
+            throw new InputException(error.Message, error);
+        }
         catch (DataSourceException error)
         {
             throw new InputException($"{SettingName.Of<TrainerOptions>(nameof(TrainerOptions.Data))}: {error.Message}", error);

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Hosting;
 using GridSweep.Messages.Protocol;
+using GridSweep.Messages.Sweeps;
 using GridSweep.Runtime.Cluster;
 using GridSweep.Runtime.Configuration;
 using GridSweep.Runtime.Metrics;
@@ -45,15 +46,17 @@ public static class TrainerHosting
     }
 
     /// <summary>
-    /// Loads the node's default dataset before it joins the cluster (<see cref="NodeDatasets.PrepareAsync"/>) and
+    /// Loads the node's <c>--dataset</c> before it joins the cluster (<see cref="NodeDatasets.PrepareAsync"/>) and
     /// says so on the console. Bad data is refused here, before the node takes any trial.
     /// </summary>
     public static async Task<NodeDatasets> PrepareDataAsync(TrainerOptions options)
     {
         var datasets = Datasets(options);
+        if (options.Dataset == TrainerOptions.NoDataset)
+            return datasets;
         try
         {
-            var (data, took) = await datasets.PrepareAsync(options.NumWords);
+            var (data, took) = await datasets.PrepareAsync(new DatasetSpec(options.Dataset, options.NumWords));
             Console.WriteLine($"data: {data.Description}, ready in {took.TotalSeconds:F1} s");
             return datasets;
         }

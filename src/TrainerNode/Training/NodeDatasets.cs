@@ -20,16 +20,16 @@ public sealed class NodeDatasets(string? dataPath, string? wordIndexOverride, st
     internal Func<int, string?, Task<ReviewDataset>>? Source { get; init; }
 
     /// <summary>
-    /// Loads the default dataset (IMDB, <paramref name="numWords"/> words, this node's word index) and builds its
-    /// multi-hot rows, and returns how long that took. Call it before the node joins the cluster: it is seconds
-    /// of work on every core, which delays a member's heartbeats enough for its peers to mark it unreachable.
-    /// Trials that ask for another vocabulary or word index still load theirs when they arrive.
+    /// Loads a dataset ahead of its trials (a trainer node's <c>--dataset</c>: IMDB with its vocabulary size and this
+    /// node's word index, or Fashion-MNIST), builds its rows, and returns how long that took. Call it before the node
+    /// joins the cluster: it is seconds of work on every core, which delays a member's heartbeats enough for its
+    /// peers to mark it unreachable. Trials that ask for another dataset still load theirs when they arrive.
     /// </summary>
     /// <exception cref="DataSourceException">The data or word index is missing or unreadable.</exception>
-    public async Task<(TrainingData Data, TimeSpan Took)> PrepareAsync(int numWords)
+    public async Task<(TrainingData Data, TimeSpan Took)> PrepareAsync(DatasetSpec dataset)
     {
         var watch = Stopwatch.StartNew();
-        var data = await GetAsync(new DatasetSpec("imdb", numWords));
+        var data = await GetAsync(dataset);
         return (data, watch.Elapsed);
     }
 

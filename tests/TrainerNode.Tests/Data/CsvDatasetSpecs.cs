@@ -206,4 +206,28 @@ public sealed class CsvDatasetSpecs : IDisposable
         var error = Assert.Throws<DataSourceException>(() => Load(Csv(path, "y", LearningTask.Binary)));
         Assert.Contains($"CSV data '{path}': does not exist", error.Message);
     }
+
+    [Fact]
+    public void A_spreadsheet_export_with_a_byte_order_mark_crlf_line_ends_and_quotes_reads_like_a_plain_table()
+    {
+        var plain = Write("plain.csv", "a,b,label\n1.5,2,no\n3,4,yes\n5,6,no\n7,8,yes\n9,10,no\n");
+        var exported = temp.Combine("exported.csv");
+        File.WriteAllText(exported, "\"a\",\"b\",\"label\"\r\n\"1.5\",2,\"no\"\r\n3,4,yes\r\n5,6,no\r\n7,8,yes\r\n9,10,no\r\n\r\n",
+            new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: true));
+
+        var expected = Load(Csv(plain, "label", LearningTask.Binary));
+        var actual = Load(Csv(exported, "label", LearningTask.Binary));
+
+        Assert.Equal(expected.Train.Features, actual.Train.Features);
+        Assert.Equal(expected.Validation.Targets, actual.Validation.Targets);
+        Assert.Equal(["no", "yes"], actual.ClassNames);
+    }
+
+    [Fact]
+    public void A_semicolon_separated_table_is_told_to_be_comma_separated()
+    {
+        var path = Write("semicolons.csv", "a;b;y\n1;2;0\n");
+        var error = Assert.Throws<DataSourceException>(() => Load(Csv(path, "y", LearningTask.Binary)));
+        Assert.Contains("its columns are a;b;y; the header looks separated by ';', but tables are read comma-separated", error.Message);
+    }
 }
