@@ -1,11 +1,14 @@
 using GridSweep.Bench;
 
 // Benchmarks that compare side by side in one run. `training`: seconds per epoch and peak memory of
-// the study's models, sparse vs dense input, each configuration in its own process so peaks don't mix.
+// the study's models, sparse vs dense input, each configuration in its own process so peaks don't mix;
+// `fashion`: GridSweep against PyTorch on the Fashion-MNIST models.
 return args.FirstOrDefault() switch
 {
     "training" => await TrainingBenchmark.RunAsync(args[1..]),
     TrainingBenchmark.ChildCommand => await TrainingBenchmark.RunChildAsync(args[1..]),
+    "fashion" => await FashionBenchmark.RunAsync(args[1..]),
+    FashionBenchmark.ChildCommand => await FashionBenchmark.RunChildAsync(args[1..]),
     "coordinator" => await CoordinatorBenchmark.RunAsync(args[1..]),
     CoordinatorBenchmark.TrainersCommand => await CoordinatorBenchmark.RunTrainersAsync(args[1..]),
     "ingest" => await IngestBenchmark.RunAsync(args[1..]),
@@ -16,6 +19,10 @@ static int Usage()
 {
     Console.WriteLine("""
         usage: dotnet run --project bench/GridSweep.Bench -c Release -- training [options]
+               scripts/bench.sh fashion [--data DIR] [--epochs 3] [--rounds 1] [--threads N] [--batch 128] [--models LIST] [--out FILE]
+                 GridSweep against PyTorch (Debian's python3-torch, installed by scripts/bench.sh) on the Fashion-MNIST
+                 study's models (baseline 128, smaller 16, bigger 512-512), alternating per model and round
+                 (default data ../shared/data/fashion-mnist, table bench/results/fashion-mnist.md)
                dotnet run --project bench/GridSweep.Bench -c Release -- coordinator [--trials 100000] [--slots 1000] [--epochs 5]
                dotnet run --project bench/GridSweep.Bench -c Release -- ingest [--results 200000] [--trials 2000] [--batch 5000] [--runs 3] [--out FILE]
 
