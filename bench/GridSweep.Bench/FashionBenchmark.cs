@@ -107,6 +107,8 @@ internal static class FashionBenchmark
         var child = await ChildProcess.RunAsync(python,
             [script, "--data", options.Data, "--hidden", string.Join(',', Models[model]), "--epochs", Invariant(options.Epochs),
              "--batch", Invariant(options.Batch), "--threads", Invariant(options.Threads)],
+            // torch.set_num_threads sets PyTorch's own pool; OpenBLAS, which does its matrix products, has its own.
+            environment: new Dictionary<string, string> { ["OPENBLAS_NUM_THREADS"] = Invariant(options.Threads) },
             timeout: Timeout.InfiniteTimeSpan);
         Console.Error.Write(child.Error);
         if (child.ExitCode != 0)
