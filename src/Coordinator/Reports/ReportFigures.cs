@@ -219,7 +219,15 @@ public static class ReportFigures
         var values = (stable.Count > 0 ? stable : list)
             .SelectMany(c => c.Seeds.SelectMany(s => s.TrainLoss.Concat(s.ValLoss)))
             .Where(double.IsFinite).ToList();
-        return values.Count == 0 ? 1 : values.Max();
+        if (values.Count == 0)
+            return 1;
+        // A regression's first epochs sit far above everything after them (house prices: an MSE of 600 at
+        // epoch 1, about 10 where overfitting starts); scaled to them the part that matters is a flat line
+        // at the bottom. Four times the median best validation loss keeps every classification study whole
+        // and cuts only such a start off.
+        var bests = (stable.Count > 0 ? stable : list).Select(c => c.BestValLoss).Where(double.IsFinite).Order().ToList();
+        var max = values.Max();
+        return bests.Count == 0 ? max : Math.Min(max, 4 * bests[bests.Count / 2]);
     }
 
     private static void SetLimits(Plot plot, IEnumerable<LossCurve> curves, double top)
