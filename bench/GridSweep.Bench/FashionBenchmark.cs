@@ -67,26 +67,11 @@ internal static class FashionBenchmark
             var ours = rows.Where(r => r.Model == model && r.Program == "gridsweep").ToList();
             var theirs = rows.Where(r => r.Model == model && r.Program == "pytorch").ToList();
             var (oursSeconds, theirsSeconds) = (ours.Average(r => r.SecondsPerEpoch), theirs.Average(r => r.SecondsPerEpoch));
-            lines.Add($"| {model} ({string.Join('-', Models[model])}) | {Parameters(Models[model]):N0} | {oursSeconds:F2} | {theirsSeconds:F2} | " +
+            lines.Add($"| {model} ({string.Join('-', Models[model])}) | {TrainingBenchmark.Parameters(784, Models[model], 10):N0} | {oursSeconds:F2} | {theirsSeconds:F2} | " +
                 $"{theirsSeconds / oursSeconds:F2}x | {ours[^1].ValAccuracy:F4} | {theirs[^1].ValAccuracy:F4} |");
         }
-        var table = string.Join('\n', lines);
-        Console.WriteLine(table);
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(options.Out))!);
-        await File.WriteAllTextAsync(options.Out, table + "\n");
-        Console.Error.WriteLine($"bench fashion: table written to {options.Out}");
+        await TrainingBenchmark.WriteTableAsync(lines, options.Out, "fashion");
         return 0;
-    }
-
-    private static long Parameters(int[] hidden)
-    {
-        long total = 0, previous = 784;
-        foreach (var units in hidden.Append(10))
-        {
-            total += previous * units + units;
-            previous = units;
-        }
-        return total;
     }
 
     private static async Task<Measurement> RunGridSweepAsync(Options options, string model)

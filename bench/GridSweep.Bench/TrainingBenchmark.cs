@@ -46,26 +46,33 @@ internal static class TrainingBenchmark
         {
             var sparse = rows.Single(r => r.Model == model && r.Input == "sparse");
             var dense = rows.Single(r => r.Model == model && r.Input == "dense");
-            lines.Add($"| {model} ({string.Join('-', Models[model])}) | {Parameters(Models[model]):N0} | {sparse.SecondsPerEpoch:F2} | {dense.SecondsPerEpoch:F2} | " +
+            lines.Add($"| {model} ({string.Join('-', Models[model])}) | {Parameters(10000, Models[model], 1):N0} | {sparse.SecondsPerEpoch:F2} | {dense.SecondsPerEpoch:F2} | " +
                 $"{dense.SecondsPerEpoch / sparse.SecondsPerEpoch:F1}x | {sparse.PeakMegabytes:F0} | {dense.PeakMegabytes:F0} |");
         }
-        var table = string.Join('\n', lines);
-        Console.WriteLine(table);
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(options.Out))!);
-        await File.WriteAllTextAsync(options.Out, table + "\n");
-        Console.Error.WriteLine($"bench: table written to {options.Out}");
+        await WriteTableAsync(lines, options.Out, "training");
         return 0;
     }
 
-    private static long Parameters(int[] hidden)
+    /// <summary>Weights and biases of a dense net with these layer widths.</summary>
+    public static long Parameters(int inputs, int[] hidden, int outputs)
     {
-        long total = 0, previous = 10000;
-        foreach (var units in hidden.Append(1))
+        long total = 0, previous = inputs;
+        foreach (var units in hidden.Append(outputs))
         {
             total += previous * units + units;
             previous = units;
         }
         return total;
+    }
+
+    /// <summary>Prints a benchmark's markdown table and writes it to <paramref name="path"/>.</summary>
+    public static async Task WriteTableAsync(IEnumerable<string> lines, string path, string benchmark)
+    {
+        var table = string.Join('\n', lines);
+        Console.WriteLine(table);
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        await File.WriteAllTextAsync(path, table + "\n");
+        Console.Error.WriteLine($"bench {benchmark}: table written to {path}");
     }
 
     private static async Task<Measurement> RunChildProcessAsync(Options options, string model, string input)
