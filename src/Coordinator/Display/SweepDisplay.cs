@@ -15,13 +15,52 @@ namespace GridSweep.Coordinator.Display;
 /// </summary>
 public abstract class SweepDisplay
 {
-    public static SweepDisplay Create(bool plain)
+    private Func<TrialSpec, string> cell = trial => $"{trial.Model}/{trial.Regularizer}";
+
+    /// <param name="trials">The sweep's trials: the axes on which they differ beside model and regularizer
+    /// (optimizer and learning rate, activation, batch size, epochs) are added to every trial's label.</param>
+    public static SweepDisplay Create(bool plain, IReadOnlyList<TrialSpec> trials)
     {
+        SweepDisplay display;
         if (!plain && AnsiConsole.Profile.Capabilities.Interactive && !System.Console.IsOutputRedirected)
-            return new LiveDisplay();
-        // Logs have no width; Spectre would assume 80 columns and fold the summary table.
-        AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 160);
-        return new PlainDisplay();
+        {
+            display = new LiveDisplay();
+        }
+        else
+        {
+            // Logs have no width; Spectre would assume 80 columns and fold the summary table.
+            AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 160);
+            display = new PlainDisplay();
+        }
+        display.cell = CellLabel(trials);
+        return display;
+    }
+
+    /// <summary>
+    /// <c>model/regularizer</c>, then the labels of the other axes that the sweep varies, so two trials of one
+    /// model and regularizer that differ only in learning rate never read alike: <c>bigger/none/adam-lr0.01/tanh/batch 32</c>.
+    /// </summary>
+    internal static Func<TrialSpec, string> CellLabel(IReadOnlyList<TrialSpec> trials)
+    {
+        var axes = new (Func<TrialSpec, string> Label, HashSet<string> Seen)[]
+        {
+            (t => t.Optimizer, []),
+            (t => t.Activation, []),
+            (t => $"batch {t.BatchSize.ToString(CultureInfo.InvariantCulture)}", []),
+            (t => $"{t.Epochs.ToString(CultureInfo.InvariantCulture)} epochs", []),
+        };
+        foreach (var trial in trials)
+        {
+            foreach (var axis in axes)
+            {
+                if (axis.Seen.Count < 2)
+                    axis.Seen.Add(axis.Label(trial));
+            }
+        }
+        var varying = axes.Where(axis => axis.Seen.Count > 1).Select(axis => axis.Label).ToList();
+        return varying.Count == 0
+            ? trial => $"{trial.Model}/{trial.Regularizer}"
+            : trial => string.Join('/', varying.Select(label => label(trial)).Prepend(trial.Regularizer).Prepend(trial.Model));
     }
 
     public void Note(string markup) => AnsiConsole.MarkupLine(markup);
@@ -50,7 +89,7 @@ public abstract class SweepDisplay
             $"of {outcome.Total}; results in [bold]{Markup.Escape(folder)}[/] ({RunFolder.EpochsFile}, {RunFolder.TrialsFile})");
     }
 
-    protected static string Label(TrialSpec trial) => $"{trial.Model}/{trial.Regularizer} seed {trial.Seed}";
+    protected string Label(TrialSpec trial) => $"{cell(trial)} seed {trial.Seed}";
 
     protected static string Format(double value) => value.ToString("F4", CultureInfo.InvariantCulture);
 
@@ -138,9 +177,9 @@ public abstract class SweepDisplay
             });
 
         public override T Track<T>(Func<ISweepObserver, T> work) =>
-            Bars().Start(context => work(new Observer(context)));
+            Bars().Start(context => work(new Observer(context, Label)));
 
-        private sealed class Observer(ProgressContext context) : ISweepObserver
+        private sealed class Observer(ProgressContext context, Func<TrialSpec, string> Label) : ISweepObserver
         {
             private readonly Dictionary<string, ProgressTask> running = [];
             private ProgressTask? sweep;

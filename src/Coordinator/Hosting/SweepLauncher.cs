@@ -31,7 +31,7 @@ public sealed class SweepLauncher(SweepLaunch launch)
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
         var (spec, trials) = LoadSpec();
-        var display = SweepDisplay.Create(launch.Sweep.Plain);
+        var display = SweepDisplay.Create(launch.Sweep.Plain, trials);
         display.Note($"sweep [bold]{Markup.Escape(spec.Name)}[/]: {trials.Count} trials");
         await PrepareDataAsync(spec, display, cancellationToken);
         await using var metrics = await StartMetricsAsync(display, cancellationToken);

@@ -42,6 +42,28 @@ public sealed class DatasetRunSpecs : IDisposable
     }
 
     [Fact]
+    public void Every_trial_line_names_the_swept_axes_so_cells_of_one_model_and_regularizer_read_apart()
+    {
+        File.Copy(TestData.Table("iris.csv"), directory.Combine("iris.csv"));
+        var sweep = directory.Combine("axes.yaml");
+        File.WriteAllText(sweep, """
+            name: axes
+            dataset: {name: csv, path: iris.csv, target: species, task: multiclass}
+            training: {epochs: 1, batch_size: 32, seeds: [1]}
+            grid:
+              model: {tiny: {hidden: [4]}}
+              learning_rate: [0.001, 0.01]
+              activation: [relu, tanh]
+            """);
+
+        var result = GridSweepCli.Run("run", sweep, "--out", directory.Combine("runs"), "--plain", "--cache", directory.Combine("cache"));
+
+        Assert.True(result.ExitCode == 0, result.Report);
+        foreach (var cell in new[] { "tiny/none/adam-lr0.001/relu", "tiny/none/adam-lr0.001/tanh", "tiny/none/adam-lr0.01/relu", "tiny/none/adam-lr0.01/tanh" })
+            Assert.Contains($" {cell} seed 1 started on local", result.Output);
+    }
+
+    [Fact]
     public void Fashion_mnist_runs_from_a_local_folder_given_as_data()
     {
         var sweep = Sweep("fashion", "{name: fashion_mnist}", epochs: 1);
