@@ -42,25 +42,12 @@ public abstract class SweepDisplay
     /// </summary>
     internal static Func<TrialSpec, string> CellLabel(IReadOnlyList<TrialSpec> trials)
     {
-        var axes = new (Func<TrialSpec, string> Label, HashSet<string> Seen)[]
-        {
-            (t => t.Optimizer, []),
-            (t => t.Activation, []),
-            (t => $"batch {t.BatchSize.ToString(CultureInfo.InvariantCulture)}", []),
-            (t => $"{t.Epochs.ToString(CultureInfo.InvariantCulture)} epochs", []),
-        };
-        foreach (var trial in trials)
-        {
-            foreach (var axis in axes)
-            {
-                if (axis.Seen.Count < 2)
-                    axis.Seen.Add(axis.Label(trial));
-            }
-        }
-        var varying = axes.Where(axis => axis.Seen.Count > 1).Select(axis => axis.Label).ToList();
+        var varying = SweptAxes.Varying(trials, ("optimizer", t => t.Optimizer), ("activation", t => t.Activation),
+            ("batch size", t => $"batch {t.BatchSize.ToString(CultureInfo.InvariantCulture)}"),
+            ("epochs", t => $"{t.Epochs.ToString(CultureInfo.InvariantCulture)} epochs"));
         return varying.Count == 0
             ? trial => $"{trial.Model}/{trial.Regularizer}"
-            : trial => string.Join('/', varying.Select(label => label(trial)).Prepend(trial.Regularizer).Prepend(trial.Model));
+            : trial => string.Join('/', varying.Select(axis => axis.Label(trial)).Prepend(trial.Regularizer).Prepend(trial.Model));
     }
 
     public void Note(string markup) => AnsiConsole.MarkupLine(markup);

@@ -216,7 +216,8 @@ public static class ReportFigures
     {
         var list = curves.ToList();
         var stable = list.Where(c => !c.Seeds.Any(s => s.Diverged)).ToList();
-        var values = (stable.Count > 0 ? stable : list)
+        var scaled = stable.Count > 0 ? stable : list;
+        var values = scaled
             .SelectMany(c => c.Seeds.SelectMany(s => s.TrainLoss.Concat(s.ValLoss)))
             .Where(double.IsFinite).ToList();
         if (values.Count == 0)
@@ -225,7 +226,7 @@ public static class ReportFigures
         // epoch 1, about 10 where overfitting starts); scaled to them the part that matters is a flat line
         // at the bottom. Four times the median best validation loss keeps every classification study whole
         // and cuts only such a start off.
-        var bests = (stable.Count > 0 ? stable : list).Select(c => c.BestValLoss).Where(double.IsFinite).Order().ToList();
+        var bests = scaled.Select(c => c.BestValLoss).Where(double.IsFinite).Order().ToList();
         var max = values.Max();
         return bests.Count == 0 ? max : Math.Min(max, 4 * bests[bests.Count / 2]);
     }

@@ -92,7 +92,7 @@ public sealed record LossCurve(
 /// <summary>A sweep's run folder read back for the report: every trial, and the curves of the finished ones.</summary>
 public sealed class SweepResults
 {
-    private SweepResults(string folder, IReadOnlyList<TrialRow> trials, IReadOnlyList<LossCurve> curves)
+    private SweepResults(string folder, IReadOnlyList<TrialRow> trials, IReadOnlyList<LossCurve> curves, Func<TrialRow, string> variant)
     {
         Folder = folder;
         Name = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)));
@@ -102,7 +102,7 @@ public sealed class SweepResults
         // The unregularized cell is the reference every regularizer is compared with, so it comes first.
         Regularizers = trials.Select(t => t.Regularizer).Distinct()
             .OrderBy(r => r == NoRegularizer ? 0 : 1).ToList();
-        Variants = trials.Select(VariantOf(trials)).Distinct().ToList();
+        Variants = trials.Select(variant).Distinct().ToList();
         Task = trials.Select(t => t.Task).FirstOrDefault(t => t.Length > 0) ?? "binary";
     }
 
@@ -128,11 +128,8 @@ public sealed class SweepResults
     /// those say something in a table (a sweep that does not sweep batch size has one everywhere).
     /// </summary>
     public IReadOnlyList<(string Name, Func<TrialRow, string> Label)> SweptAxes =>
-        new (string Name, Func<TrialRow, string> Label)[]
-        {
-            ("learning rate", t => t.LearningRate), ("activation", t => t.Activation),
-            ("batch size", t => t.BatchSize), ("epochs", t => t.Epochs),
-        }.Where(axis => Trials.Select(axis.Label).Distinct().Count() > 1).ToList();
+        Sweeps.SweptAxes.Varying(Trials,
+            ("learning rate", t => t.LearningRate), ("activation", t => t.Activation), ("batch size", t => t.BatchSize), ("epochs", t => t.Epochs));
 
     public const string NoRegularizer = "none";
 
@@ -163,11 +160,7 @@ public sealed class SweepResults
     /// <summary>How <see cref="Variants"/> names a trial of these trials.</summary>
     public static Func<TrialRow, string> VariantOf(IReadOnlyList<TrialRow> trials)
     {
-        var swept = new (string Name, Func<TrialRow, string> Label)[]
-            {
-                ("activation", t => t.Activation), ("batch", t => t.BatchSize), ("epochs", t => t.Epochs),
-            }
-            .Where(axis => trials.Select(axis.Label).Distinct().Count() > 1).ToList();
+        var swept = Sweeps.SweptAxes.Varying(trials, ("activation", t => t.Activation), ("batch", t => t.BatchSize), ("epochs", t => t.Epochs));
         return trial => swept.Count == 0 ? trial.Optimizer
             : string.Join(", ", swept.Select(axis => $"{axis.Name} {axis.Label(trial)}").Prepend(trial.Optimizer));
     }
@@ -255,7 +248,7 @@ public sealed class SweepResults
         if (curves.Count == 0)
             throw new ReportException($"'{epochsPath}' has no epoch of the {finished.Count} finished trial(s) in '{trialsPath}'");
 
-        return new SweepResults(folder, trials, curves);
+        return new SweepResults(folder, trials, curves, variant);
     }
 
     private static LossCurve Average(string model, string regularizer, string variant, IReadOnlyList<SeedCurve> seeds)

@@ -317,13 +317,10 @@ public sealed partial class ReportWriterSpecs
     public void Cells_that_differ_only_in_activation_are_separate_curves_not_averaged_together()
     {
         using var directory = new TempDirectory();
-        var run = Path.Combine(directory.Path, "activations");
-        Directory.CreateDirectory(run);
-        File.WriteAllText(Path.Combine(run, "epochs.csv"),
+        var run = HandWrittenRun(directory, "activations",
             "trial_id,model,regularizer,seed,epoch,train_loss,train_penalty,val_loss,train_accuracy,val_accuracy,seconds,optimizer,learning_rate,activation,batch_size,epochs,task,train_mae,val_mae\n" +
             "r1,baseline,none,1,1,0.5,0,0.4,0.8,0.85,1,adam,0.001,relu,128,1,multiclass,,\n" +
-            "t1,baseline,none,1,1,0.7,0,0.6,0.7,0.75,1,adam,0.001,tanh,128,1,multiclass,,\n");
-        File.WriteAllText(Path.Combine(run, "trials.csv"),
+            "t1,baseline,none,1,1,0.7,0,0.6,0.7,0.75,1,adam,0.001,tanh,128,1,multiclass,,\n",
             "trial_id,model,regularizer,seed,status,best_epoch,best_val_loss,final_val_loss,final_gap,best_val_accuracy,seconds,optimizer,error,learning_rate,activation,batch_size,epochs,task,best_val_mae\n" +
             "r1,baseline,none,1,completed,1,0.4,0.4,-0.1,0.85,1,adam,,0.001,relu,128,1,multiclass,\n" +
             "t1,baseline,none,1,completed,1,0.6,0.6,-0.1,0.75,1,adam,,0.001,tanh,128,1,multiclass,\n");
@@ -338,13 +335,10 @@ public sealed partial class ReportWriterSpecs
     public void A_run_folder_written_before_the_new_columns_still_reports_with_accuracy()
     {
         using var directory = new TempDirectory();
-        var run = Path.Combine(directory.Path, "old-run");
-        Directory.CreateDirectory(run);
-        File.WriteAllText(Path.Combine(run, "epochs.csv"),
+        var run = HandWrittenRun(directory, "old-run",
             "trial_id,model,regularizer,seed,epoch,train_loss,train_penalty,val_loss,train_accuracy,val_accuracy,seconds\n" +
             "t1,baseline,none,1,1,0.5,0,0.4,0.8,0.85,1\n" +
-            "t1,baseline,none,1,2,0.3,0,0.45,0.9,0.84,1\n");
-        File.WriteAllText(Path.Combine(run, "trials.csv"),
+            "t1,baseline,none,1,2,0.3,0,0.45,0.9,0.84,1\n",
             "trial_id,model,regularizer,seed,status,best_epoch,best_val_loss,final_val_loss,final_gap,best_val_accuracy,seconds,optimizer,error\n" +
             "t1,baseline,none,1,completed,1,0.4,0.45,0.15,0.85,2,adam,\n");
 
@@ -354,6 +348,16 @@ public sealed partial class ReportWriterSpecs
         var html = File.ReadAllText(ReportWriter.Write(run));
         Assert.Contains("<th class=\"num\">best val acc</th>", html);
         Assert.Contains("<td class=\"num\">0.8500</td>", html);
+    }
+
+    /// <summary>A run folder whose two files are the given text, for layouts the sample runs do not write.</summary>
+    private static string HandWrittenRun(TempDirectory directory, string name, string epochsCsv, string trialsCsv)
+    {
+        var run = Path.Combine(directory.Path, name);
+        Directory.CreateDirectory(run);
+        File.WriteAllText(Path.Combine(run, RunFolder.EpochsFile), epochsCsv);
+        File.WriteAllText(Path.Combine(run, RunFolder.TrialsFile), trialsCsv);
+        return run;
     }
 
     [GeneratedRegex("<td class=\"num\">([^<]*)</td>")]
