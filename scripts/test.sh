@@ -72,6 +72,26 @@ for trx in "$results"/*.trx; do
     p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters"); passed=$((passed + ${p:-0}))
     f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters"); failed=$((failed + ${f:-0}))
 done
+# The failures again, last, with their messages: a log's tail is what a reader (and CI) shows first.
+if [ "$failed" != 0 ]; then
+    echo "Failed tests:"
+    for trx in "$results"/*.trx; do
+        [ -e "$trx" ] || continue
+        python3 - "$trx" <<'PY' || grep -o 'testName="[^"]*" [^>]*outcome="Failed"' "$trx" || true
+import sys, xml.etree.ElementTree as tree
+ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
+for result in tree.parse(sys.argv[1]).getroot().iterfind(".//t:UnitTestResult", ns):
+    if result.get("outcome") != "Failed":
+        continue
+    message = result.find(".//t:ErrorInfo/t:Message", ns)
+    stack = result.find(".//t:ErrorInfo/t:StackTrace", ns)
+    print("  " + result.get("testName"))
+    for text in (message, stack):
+        if text is not None and text.text:
+            print("\n".join("    " + line for line in text.text.strip().splitlines()[:25]))
+PY
+    done
+fi
 echo "$passed passed, $failed failed"
 if [ "$passed" = 0 ] && [ "$status" = 0 ]; then
     echo "no test ran" >&2
