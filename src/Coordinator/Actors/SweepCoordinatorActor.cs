@@ -64,6 +64,7 @@ public sealed class SweepCoordinatorActor : ReceiveActor, IWithTimers
 
         Receive<RegisterTrainer>(Register);
         Receive<RequestWork>(work => Offer(Sender, work.Slot));
+        Receive<TrialStarted>(Began);
         Receive<EpochCompleted>(RecordEpoch);
         Receive<TrialCompleted>(Complete);
         Receive<TrialFailed>(Fail);
@@ -137,6 +138,16 @@ public sealed class SweepCoordinatorActor : ReceiveActor, IWithTimers
     private InFlight? Current(string trialId, int attempt) =>
         inFlight.TryGetValue(trialId, out var running) && running.Attempt == attempt ? running : null;
 
+    /// <summary>The attempt's trainer says where it begins: the record is brought to exactly the epochs it resumes after.</summary>
+    private void Began(TrialStarted started)
+    {
+        if (Current(started.TrialId, started.Attempt) is not { } running)
+            return;
+        results.ResumeTrial(running.Trial, started.ResumedAfterEpoch, started.EarlierEpochs);
+        if (started.ResumedAfterEpoch > 0)
+            Context.System.EventStream.Publish(new TrialResumed(running.Trial, started.Attempt, started.NodeId, started.ResumedAfterEpoch));
+    }
+
     private void RecordEpoch(EpochCompleted epoch)
     {
         if (Current(epoch.TrialId, epoch.Attempt) is not { } running)
@@ -164,7 +175,6 @@ public sealed class SweepCoordinatorActor : ReceiveActor, IWithTimers
         if (Current(failure.TrialId, failure.Attempt) is not { } running)
             return;
         inFlight.Remove(failure.TrialId);
-        results.DropTrial(failure.TrialId);
         if (!failureReasons.TryGetValue(failure.TrialId, out var reasons))
             failureReasons[failure.TrialId] = reasons = [];
         reasons.Add($"attempt {failure.Attempt} on {failure.NodeId}: {failure.Reason}");
@@ -178,6 +188,7 @@ public sealed class SweepCoordinatorActor : ReceiveActor, IWithTimers
             DispatchToIdleSlots();
             return;
         }
+        results.DropTrial(failure.TrialId);
         Record(running, TrialSummary.From(TrialStatus.Failed, [], 0, string.Join("; ", reasons)));
         failed++;
         FinishIfDone();
@@ -208,11 +219,13 @@ public sealed class SweepCoordinatorActor : ReceiveActor, IWithTimers
         DispatchToIdleSlots();
     }
 
-    /// <summary>An abandoned attempt does not count against the retry limit: the trial goes first in the queue.</summary>
+    /// <summary>
+    /// An abandoned attempt does not count against the retry limit: the trial goes first in the queue. Its
+    /// recorded epochs stay until the next attempt says which of them its checkpoint has (<see cref="Began"/>).
+    /// </summary>
     private void Requeue(InFlight running, string reason)
     {
         inFlight.Remove(running.Trial.Id);
-        results.DropTrial(running.Trial.Id);
         queue.AddFirst(running.Trial);
         options.Metrics?.TrialStateChanged(running.Trial, TrialStatus.Queued, null, running.Attempt, "coordinator");
         Context.System.EventStream.Publish(new TrialRequeued(running.Trial, running.Attempt, running.NodeId, reason));

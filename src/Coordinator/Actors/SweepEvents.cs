@@ -7,6 +7,9 @@ namespace GridSweep.Coordinator.Actors;
 
 public sealed record TrialAssigned(TrialSpec Trial, int Attempt, string NodeId, int Number, int Total);
 
+/// <summary>An attempt resumed its trial from the checkpoint taken after <paramref name="AfterEpoch"/>.</summary>
+public sealed record TrialResumed(TrialSpec Trial, int Attempt, string NodeId, int AfterEpoch);
+
 public sealed record EpochRecorded(TrialSpec Trial, int Attempt, string NodeId, EpochMetrics Metrics);
 
 public sealed record TrialRecorded(TrialSpec Trial, TrialSummary Summary, string NodeId);

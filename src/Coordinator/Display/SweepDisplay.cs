@@ -120,6 +120,9 @@ public abstract class SweepDisplay
             System.Console.WriteLine($"{numbers[trial.Id]} {trial.Id} {Label(trial)} started on {node}");
         }
 
+        public void TrialResumed(TrialSpec trial, int afterEpoch, string node) =>
+            System.Console.WriteLine($"{numbers.GetValueOrDefault(trial.Id)} {trial.Id} {Label(trial)} resumed on {node} from its checkpoint after epoch {afterEpoch}/{trial.Epochs}");
+
         public void EpochFinished(TrialSpec trial, EpochMetrics metrics) =>
             System.Console.WriteLine($"{numbers.GetValueOrDefault(trial.Id)} {trial.Id} {Label(trial)} {Describe(trial, metrics)}");
 
@@ -178,6 +181,13 @@ public abstract class SweepDisplay
                 if (running.Remove(trial.Id, out var earlier))
                     earlier.StopTask();
                 running[trial.Id] = context.AddTask(Markup.Escape($"{Label(trial)} on {node}"), maxValue: trial.Epochs);
+            }
+
+            public void TrialResumed(TrialSpec trial, int afterEpoch, string node)
+            {
+                if (running.TryGetValue(trial.Id, out var task))
+                    task.Value = afterEpoch;
+                AnsiConsole.MarkupLine(Markup.Escape($"{trial.Id} {Label(trial)} resumed on {node} from its checkpoint after epoch {afterEpoch}/{trial.Epochs}"));
             }
 
             public void EpochFinished(TrialSpec trial, EpochMetrics metrics)

@@ -122,6 +122,7 @@ internal sealed class SweepEventsActor : ReceiveActor
     public SweepEventsActor(ISweepObserver observer, TaskCompletionSource<SweepFinished> finished)
     {
         Receive<TrialAssigned>(e => observer.TrialStarted(e.Trial, e.Number, e.Total, e.NodeId));
+        Receive<TrialResumed>(e => observer.TrialResumed(e.Trial, e.AfterEpoch, e.NodeId));
         Receive<EpochRecorded>(e => observer.EpochFinished(e.Trial, e.Metrics));
         Receive<TrialRecorded>(e => observer.TrialFinished(e.Trial, e.Summary));
         Receive<TrialRequeued>(e => observer.TrialRequeued(e.Trial, e.Reason));
@@ -133,7 +134,7 @@ internal sealed class SweepEventsActor : ReceiveActor
 
     protected override void PreStart()
     {
-        foreach (var type in new[] { typeof(TrialAssigned), typeof(EpochRecorded), typeof(TrialRecorded), typeof(TrialRequeued), typeof(SweepFinished) })
+        foreach (var type in new[] { typeof(TrialAssigned), typeof(TrialResumed), typeof(EpochRecorded), typeof(TrialRecorded), typeof(TrialRequeued), typeof(SweepFinished) })
             Context.System.EventStream.Subscribe(Self, type);
     }
 }

@@ -93,7 +93,7 @@ public sealed class SweepLauncher(SweepLaunch launch)
         var cluster = launch.Cluster ?? new ClusterNodeOptions { Host = "127.0.0.1", Port = 0, LogLevel = "ERROR" };
         var local = launch.LocalTrainers;
         var options = new SweepHostOptions(spec, trials, results, cluster,
-            local is null ? null : akka => local.AddTo(akka, spec, launch.Trainer, metrics),
+            local is null ? null : akka => local.AddTo(akka, spec, launch.Trainer, metrics, results.Path),
             launch.Sweep.MaxRetries, metrics, launch.Sweep.Stay);
         return display.Track(observer => SweepHost.RunAsync(options, observer, whenFinished, cancellationToken).GetAwaiter().GetResult());
     }

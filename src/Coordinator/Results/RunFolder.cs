@@ -40,7 +40,8 @@ public sealed class RunFolder : IDisposable
     private readonly string epochsPath;
     private StreamWriter epochs;
     private readonly StreamWriter trials;
-    private readonly HashSet<string> withEpochRows = [];
+    // The last epoch on file of each trial not finished yet: what a resumed attempt is reconciled with.
+    private readonly Dictionary<string, int> recordedThrough = [];
     private readonly HashSet<string> finished;
 
     private RunFolder(string path, HashSet<string> finished, StreamWriter epochs, StreamWriter trials)
@@ -102,22 +103,45 @@ public sealed class RunFolder : IDisposable
             .. Labels(trial),
             Metric(metrics.TrainMae, !accuracy), Metric(metrics.ValMae, !accuracy),
         ]));
-        withEpochRows.Add(trial.Id);
+        recordedThrough[trial.Id] = metrics.Epoch;
     }
 
+    /// <summary>The last epoch recorded for a trial that has not finished; 0 when none is.</summary>
+    public int RecordedThrough(string trialId) => recordedThrough.GetValueOrDefault(trialId);
+
     /// <summary>
-    /// Removes the epoch rows of an abandoned attempt (its trainer was lost, it failed, or it was handed
-    /// back), so the next attempt's curve replaces it instead of doubling it. Rewrites the file atomically;
-    /// only happens when attempts are abandoned, which is rare.
+    /// A new attempt of a trial begins after <paramref name="resumedAfterEpoch"/> (0: from scratch), carrying its
+    /// checkpoint's record of those epochs. The trial's rows end up as exactly those epochs: rows past them (an
+    /// attempt that got further than its last checkpoint) are dropped, and the ones missing here (recorded by the
+    /// trainer but never received, or dropped when this coordinator restarted) are written from the checkpoint.
     /// </summary>
-    public void DropTrial(string trialId)
+    public void ResumeTrial(TrialSpec trial, int resumedAfterEpoch, IReadOnlyList<EpochMetrics> earlierEpochs)
     {
-        if (!withEpochRows.Remove(trialId))
+        if (RecordedThrough(trial.Id) > resumedAfterEpoch)
+            TruncateTrial(trial.Id, resumedAfterEpoch);
+        var have = RecordedThrough(trial.Id);
+        foreach (var epoch in earlierEpochs.Where(e => e.Epoch > have && e.Epoch <= resumedAfterEpoch).OrderBy(e => e.Epoch))
+            AppendEpoch(trial, epoch);
+    }
+
+    /// <summary>Removes every epoch row of a trial that failed for good, so a failed trial has no curve.</summary>
+    public void DropTrial(string trialId) => TruncateTrial(trialId, 0);
+
+    /// <summary>Keeps a trial's rows up to <paramref name="lastEpoch"/> only. Rewrites the file atomically; rare (see <see cref="ResumeTrial"/>).</summary>
+    private void TruncateTrial(string trialId, int lastEpoch)
+    {
+        if (RecordedThrough(trialId) <= lastEpoch)
             return;
         epochs.Dispose();
-        var kept = ReadRows(epochsPath, EpochColumns).Where(row => row["trial_id"] != trialId).ToList();
+        var kept = ReadRows(epochsPath, EpochColumns)
+            .Where(row => row["trial_id"] != trialId || int.Parse(row["epoch"], CultureInfo.InvariantCulture) <= lastEpoch)
+            .ToList();
         Rewrite(epochsPath, EpochColumns, kept);
         epochs = AppendTo(epochsPath);
+        if (lastEpoch == 0)
+            recordedThrough.Remove(trialId);
+        else
+            recordedThrough[trialId] = lastEpoch;
     }
 
     public void AppendTrial(TrialSpec trial, TrialSummary summary)
@@ -138,6 +162,7 @@ public sealed class RunFolder : IDisposable
         trials.Flush();
         if (summary.Status is TrialStatus.Completed or TrialStatus.Diverged)
             finished.Add(trial.Id);
+        recordedThrough.Remove(trial.Id);
     }
 
     /// <summary>

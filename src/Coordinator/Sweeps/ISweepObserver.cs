@@ -7,6 +7,8 @@ namespace GridSweep.Coordinator.Sweeps;
 public interface ISweepObserver
 {
     void TrialStarted(TrialSpec trial, int number, int total, string node);
+    /// <summary>The trial's new attempt on <paramref name="node"/> goes on from its checkpoint after <paramref name="afterEpoch"/>.</summary>
+    void TrialResumed(TrialSpec trial, int afterEpoch, string node);
     void EpochFinished(TrialSpec trial, EpochMetrics metrics);
     void TrialFinished(TrialSpec trial, TrialSummary summary);
     void TrialRequeued(TrialSpec trial, string reason);

@@ -17,10 +17,33 @@ public sealed record RequestWork(string NodeId, int Slot) : IGridSweepMessage;
 
 public sealed record AssignTrial(TrialSpec Trial, int Attempt, int Slot, string CoordinatorIncarnation) : IGridSweepMessage;
 
+/// <summary>
+/// A trainer began an assigned attempt: from scratch (<paramref name="ResumedAfterEpoch"/> 0), or from the trial's
+/// checkpoint after that epoch, with the checkpoint's record of the epochs already trained. Sent before any
+/// <see cref="EpochCompleted"/> of the attempt, so the coordinator keeps exactly those earlier epochs of its
+/// record and takes only the remaining ones from this attempt.
+/// </summary>
+public sealed record TrialStarted(string TrialId, int Attempt, string NodeId, int ResumedAfterEpoch, IReadOnlyList<EpochMetrics> EarlierEpochs)
+    : IGridSweepMessage;
+
 public sealed record EpochCompleted(string TrialId, int Attempt, string NodeId, EpochMetrics Metrics) : IGridSweepMessage;
 
 /// <summary>The trial ran to its end: status completed or diverged.</summary>
 public sealed record TrialCompleted(string TrialId, int Attempt, string NodeId, TrialSummary Summary) : IGridSweepMessage;
+
+/// <summary>
+/// One piece of a file the trainer keeps for a finished trial (its best weights, <c>models/&lt;trial&gt;.safetensors</c>,
+/// and their description): pieces go one at a time, each after the previous one's <see cref="KeptFilePartReceived"/>,
+/// so a large model never floods the connection the heartbeats share. <paramref name="Last"/> closes the file.
+/// </summary>
+public sealed record KeptFilePart(string TrialId, int Attempt, string FileName, long Offset, byte[] Bytes, bool Last) : IGridSweepMessage
+{
+    /// <summary>Bytes per piece: base64 in the JSON body keeps a message well under Akka's default 128,000-byte frame.</summary>
+    public const int MaxBytes = 64 * 1024;
+}
+
+/// <summary>The coordinator wrote a <see cref="KeptFilePart"/> (or refused it: <paramref name="Error"/>); the next piece may come.</summary>
+public sealed record KeptFilePartReceived(string TrialId, int Attempt, string FileName, long NextOffset, string? Error = null) : IGridSweepMessage;
 
 public sealed record TrialFailed(string TrialId, int Attempt, string NodeId, string Reason) : IGridSweepMessage;
 

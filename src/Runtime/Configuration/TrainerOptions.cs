@@ -24,6 +24,15 @@ public sealed class TrainerOptions : IOptionsSection
     [Setting("--cache", "Download and encoded-data cache. Default: $GRIDSWEEP_CACHE, else $XDG_CACHE_HOME/gridsweep, else ~/.cache/gridsweep.", ValueName = "DIR")]
     public string? Cache { get; set; }
 
+    [Setting("--checkpoints", "Checkpoint store: every running trial's state after each epoch, so a trial whose trainer is lost, leaves or whose coordinator restarts resumes from its last epoch on whichever trainer takes it. Put it on shared storage (NFS, a ReadWriteMany volume) when trainers run on several machines. \"none\" turns checkpoints off. Default: checkpoints/ in the run folder for run and coordinator, $CACHE/checkpoints for a trainer node.", ValueName = "DIR")]
+    public string? Checkpoints { get; set; }
+
+    /// <summary>What <see cref="Checkpoints"/> takes to train without checkpoints.</summary>
+    public const string NoCheckpoints = "none";
+
+    [Setting("--checkpoints-max-gb", "Bound of the checkpoint store; past it trials go on without new checkpoints and the trainer says so. Default: 20.", ValueName = "GB")]
+    public double CheckpointsMaxGb { get; set; } = 20;
+
     [Setting("--node-id", "This node's name in status and metrics. Default: host name and process id (\"local\" in a run).", ValueName = "ID")]
     public string? NodeId { get; set; }
 
@@ -55,6 +64,10 @@ public sealed class TrainerOptions : IOptionsSection
             problems.Add(this, nameof(Dataset), $"is not one of {DatasetNames.Imdb}, {DatasetNames.FashionMnist}, {NoDataset} (a csv table loads when its first trial arrives)");
         if (NumWords < 4)
             problems.Add(this, nameof(NumWords), "is too small a vocabulary (4 or more: indices 0-3 are reserved)");
+        if (!(CheckpointsMaxGb > 0))
+            problems.Add(this, nameof(CheckpointsMaxGb), "is not a positive number of gigabytes");
+        if (Checkpoints is not null && string.IsNullOrWhiteSpace(Checkpoints))
+            problems.Add(this, nameof(Checkpoints), $"is empty (a folder, or {NoCheckpoints})");
         if (RegisterIntervalSeconds <= 0)
             problems.Add(this, nameof(RegisterIntervalSeconds), "is not a positive number of seconds");
     }

@@ -18,6 +18,6 @@ public interface ILocalTrainers
     /// <summary>Loads and prepares the sweep's data once, with progress; returns a description. Throws <see cref="InputException"/> for bad data.</summary>
     Task<string> PrepareAsync(SweepSpec spec, TrainerOptions options, IProgress<DataProgress> progress, CancellationToken cancellationToken);
 
-    /// <summary>Starts the slots in the actor system being configured.</summary>
-    void AddTo(AkkaConfigurationBuilder akka, SweepSpec spec, TrainerOptions options, MetricsWriter? metrics);
+    /// <summary>Starts the slots in the actor system being configured; their checkpoints go in the run folder unless set otherwise.</summary>
+    void AddTo(AkkaConfigurationBuilder akka, SweepSpec spec, TrainerOptions options, MetricsWriter? metrics, string runFolder);
 }

@@ -3,6 +3,7 @@ using Akka.Event;
 using GridSweep.Messages.Protocol;
 using GridSweep.Messages.Sweeps;
 using GridSweep.Messages.Trials;
+using GridSweep.TrainerNode.Checkpoints;
 using GridSweep.TrainerNode.Data;
 using GridSweep.Runtime.Metrics;
 using GridSweep.TrainerNode.Training;
@@ -18,7 +19,8 @@ namespace GridSweep.TrainerNode.Actors;
 /// </summary>
 public sealed class TrainerNodeActor : ReceiveActor, IWithTimers
 {
-    public sealed record Options(string NodeId, IReadOnlyList<string> Devices, TimeSpan RegisterInterval);
+    /// <param name="Checkpoints">Where trials are checkpointed after every epoch and resumed from; null: no checkpoints.</param>
+    public sealed record Options(string NodeId, IReadOnlyList<string> Devices, TimeSpan RegisterInterval, CheckpointStore? Checkpoints = null);
 
     /// <summary>Asks the node to hand its running trials back before it leaves; answered with <see cref="HandedBack"/>.</summary>
     public sealed class HandBack
@@ -42,6 +44,7 @@ public sealed class TrainerNodeActor : ReceiveActor, IWithTimers
     private static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(10);
 
     // Run numbers tell a slot's current trial from one it dropped (a restarted coordinator reuses attempt numbers).
+    private sealed record SlotStarted(int Slot, int Run, int ResumedAfterEpoch, IReadOnlyList<EpochMetrics> EarlierEpochs);
     private sealed record SlotEpoch(int Slot, int Run, EpochMetrics Metrics, double SamplesPerSecond);
     private sealed record SlotFinished(int Slot, int Run, TrialRun Result);
     private sealed record SlotCrashed(int Slot, int Run, Exception Error);
@@ -76,6 +79,14 @@ public sealed class TrainerNodeActor : ReceiveActor, IWithTimers
         Receive<RegisterTick>(_ => coordinator.Tell(new RegisterTrainer(options.NodeId, slots.Length, DeviceNames())));
         Receive<TrainerRegistered>(Registered);
         Receive<AssignTrial>(Start);
+        Receive<SlotStarted>(started =>
+        {
+            if (IsCurrent(started.Slot, started.Run) is not { } assignment)
+                return;
+            if (started.ResumedAfterEpoch > 0)
+                log.Info("trial {0} resumes from its checkpoint after epoch {1} of {2}", assignment.Trial.Id, started.ResumedAfterEpoch, assignment.Trial.Epochs);
+            coordinator.Tell(new TrialStarted(assignment.Trial.Id, assignment.Attempt, options.NodeId, started.ResumedAfterEpoch, started.EarlierEpochs));
+        });
         Receive<SlotEpoch>(epoch =>
         {
             if (IsCurrent(epoch.Slot, epoch.Run) is not { } assignment)
@@ -90,6 +101,8 @@ public sealed class TrainerNodeActor : ReceiveActor, IWithTimers
             {
                 coordinator.Tell(new TrialCompleted(assignment.Trial.Id, assignment.Attempt, options.NodeId, finished.Result.Summary));
                 metrics?.TrialStateChanged(assignment.Trial, finished.Result.Summary.Status, finished.Result.Summary, assignment.Attempt, options.NodeId);
+                // Told before it is removed: a checkpoint outlives its trial's report, never the other way round.
+                options.Checkpoints?.Remove(assignment.Trial.Id);
             }
             Free(finished.Slot, finished.Run);
         });
@@ -200,7 +213,9 @@ public sealed class TrainerNodeActor : ReceiveActor, IWithTimers
         var self = Self;
         var (index, run, device) = (assignment.Slot, ++slot.Run, slot.Device);
         metrics?.TrialStateChanged(assignment.Trial, TrialStatus.Running, null, assignment.Attempt, options.NodeId);
-        TrainAsync(assignment.Trial, device, (epoch, samplesPerSecond) => self.Tell(new SlotEpoch(index, run, epoch, samplesPerSecond)), token)
+        TrainAsync(assignment.Trial, device,
+                (resumedAfter, earlier) => self.Tell(new SlotStarted(index, run, resumedAfter, earlier)),
+                (epoch, samplesPerSecond) => self.Tell(new SlotEpoch(index, run, epoch, samplesPerSecond)), token)
             .PipeTo(self, success: result => new SlotFinished(index, run, result), failure: error => new SlotCrashed(index, run, error));
     }
 
@@ -208,11 +223,13 @@ public sealed class TrainerNodeActor : ReceiveActor, IWithTimers
     /// Training blocks its thread for minutes, so it gets a thread of its own: on a thread-pool thread it
     /// would starve the pool that the fused CPU kernels (Parallel.For) and the actors need (measured: epochs 3-5x slower).
     /// </summary>
-    private async Task<TrialRun> TrainAsync(TrialSpec trial, torch.Device device, Action<EpochMetrics, double> onEpoch, CancellationToken token)
+    private async Task<TrialRun> TrainAsync(TrialSpec trial, torch.Device device, Action<int, IReadOnlyList<EpochMetrics>> onStart,
+        Action<EpochMetrics, double> onEpoch, CancellationToken token)
     {
         var data = await datasets.GetAsync(trial.Dataset);
+        var trainer = new TrialTrainer(data, device) { Checkpoints = options.Checkpoints };
         return await Task.Factory.StartNew(
-            () => new TrialTrainer(data, device).Train(trial, epoch => onEpoch(epoch, data.Train.Count / epoch.Seconds), token),
+            () => trainer.Train(trial, epoch => onEpoch(epoch, data.Train.Count / epoch.Seconds), token, onStart),
             token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 

@@ -6,6 +6,7 @@ using GridSweep.Runtime.CommandLine;
 using GridSweep.Runtime.Configuration;
 using GridSweep.Runtime.Cluster;
 using GridSweep.Runtime.Metrics;
+using GridSweep.TrainerNode.Data;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 
@@ -64,13 +65,14 @@ public static class TrainerCommand
         // Data is prepared before the node joins: that work would otherwise delay its heartbeats (README, "Under full CPU load").
         var datasets = await TrainerHosting.PrepareDataAsync(trainer);
         var nodeId = trainer.NodeId ?? $"{Environment.MachineName}-{Environment.ProcessId}";
+        var checkpoints = TrainerHosting.Checkpoints(trainer, Path.Combine(trainer.Cache ?? CacheDirectory.Default(), "checkpoints"));
         while (!cancellationToken.IsCancellationRequested)
         {
             var builder = Host.CreateApplicationBuilder();
             builder.Services.AddAkka(ClusterNames.System, akka => akka
                 .WithGridSweepCluster(cluster, ClusterNames.TrainerRole)
                 .WithSingletonProxy<CoordinatorProxyKey>(ClusterNames.Coordinator, new ClusterSingletonOptions { Role = ClusterNames.CoordinatorRole })
-                .WithTrainerNode(devices, nodeId, TimeSpan.FromSeconds(trainer.RegisterIntervalSeconds), datasets, metrics));
+                .WithTrainerNode(devices, nodeId, TimeSpan.FromSeconds(trainer.RegisterIntervalSeconds), datasets, metrics, checkpoints));
             using var host = builder.Build();
             await host.RunAsync(cancellationToken);
             if (cancellationToken.IsCancellationRequested)

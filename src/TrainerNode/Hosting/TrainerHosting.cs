@@ -6,6 +6,7 @@ using GridSweep.Runtime.Cluster;
 using GridSweep.Runtime.Configuration;
 using GridSweep.Runtime.Metrics;
 using GridSweep.TrainerNode.Actors;
+using GridSweep.TrainerNode.Checkpoints;
 using GridSweep.TrainerNode.Data;
 using GridSweep.TrainerNode.Training;
 using TorchSharp;
@@ -23,7 +24,7 @@ public static class TrainerHosting
     /// before the node leaves. <paramref name="datasets"/> are shared by every slot of the node.
     /// </summary>
     public static AkkaConfigurationBuilder WithTrainerNode(this AkkaConfigurationBuilder akka, IReadOnlyList<string> devices, string nodeId,
-        TimeSpan registerInterval, NodeDatasets datasets, MetricsWriter? metrics)
+        TimeSpan registerInterval, NodeDatasets datasets, MetricsWriter? metrics, CheckpointStore? checkpoints = null)
     {
         if (devices.Count == 0)
             throw new InputException("a trainer needs at least one slot: --slots N or --devices cuda:0,...");
@@ -31,7 +32,7 @@ public static class TrainerHosting
         if (cpuSlots > 0)
             torch.set_num_threads(Math.Max(1, Environment.ProcessorCount / cpuSlots)); // Slots share the cores.
 
-        var options = new TrainerNodeActor.Options(nodeId, devices, registerInterval);
+        var options = new TrainerNodeActor.Options(nodeId, devices, registerInterval, checkpoints);
         return akka.WithActors((system, registry) =>
         {
             var coordinator = registry.Get<CoordinatorProxyKey>();
@@ -69,6 +70,19 @@ public static class TrainerHosting
     /// <summary>The node's datasets from its settings: where the data is, which word index, which cache.</summary>
     public static NodeDatasets Datasets(TrainerOptions options) =>
         new(options.Data, options.WordIndex, options.Cache ?? CacheDirectory.Default());
+
+    /// <summary>
+    /// The node's checkpoint store from its settings (<c>--checkpoints</c>), or <paramref name="defaultFolder"/>; null when
+    /// turned off. Its warnings (full, unreachable) go to standard error: they never stop a trial.
+    /// </summary>
+    public static CheckpointStore? Checkpoints(TrainerOptions options, string defaultFolder)
+    {
+        var folder = options.Checkpoints ?? defaultFolder;
+        if (folder == TrainerOptions.NoCheckpoints)
+            return null;
+        return new CheckpointStore(folder, (long)(options.CheckpointsMaxGb * (1L << 30)),
+            warning => Console.Error.WriteLine($"checkpoints: {warning}"));
+    }
 
     /// <summary>Every device of the list resolved once, so a bad one is refused at start, not by the first trial.</summary>
     public static void CheckDevices(IReadOnlyList<string> devices)

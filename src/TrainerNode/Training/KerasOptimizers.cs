@@ -31,6 +31,25 @@ public abstract class KerasOptimizer : IDisposable
     /// <summary>Number of steps taken.</summary>
     public long Iterations { get; private set; }
 
+    /// <summary>The optimizer's moments and velocities by slot, for a checkpoint; with <see cref="Iterations"/> its whole state.</summary>
+    public IEnumerable<(int Slot, Tensor Tensor)> Slots() =>
+        state.Select((tensor, slot) => (slot, tensor)).Where(pair => pair.tensor is not null);
+
+    /// <summary>Continues from a checkpoint: the slots <see cref="Slots"/> gave, copied in, and the steps taken so far.</summary>
+    public void Restore(IReadOnlyDictionary<int, Tensor> slots, long iterations)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(iterations);
+        using var guard = no_grad();
+        foreach (var (slot, saved) in slots)
+        {
+            var parameter = parameters[slot / 2];
+            if (!saved.shape.SequenceEqual(parameter.shape))
+                throw new InvalidDataException($"optimizer slot {slot} has shape [{string.Join(", ", saved.shape)}], its parameter [{string.Join(", ", parameter.shape)}]");
+            Slot(slot / 2, slot % 2, parameter).copy_(saved);
+        }
+        Iterations = iterations;
+    }
+
     /// <summary>Drops the gradients (PyTorch's set_to_none): backward then writes fresh ones instead of adding to zeros.</summary>
     public void ZeroGrad()
     {

@@ -1,28 +1,40 @@
 using System.Diagnostics;
+using System.Globalization;
 using GridSweep.Messages.Sweeps;
 using GridSweep.Messages.Trials;
+using GridSweep.TrainerNode.Checkpoints;
 using GridSweep.TrainerNode.Data;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace GridSweep.TrainerNode.Training;
 
-/// <summary>The result of training one trial: its per-epoch curve and how it ended.</summary>
-public sealed record TrialRun(TrialSpec Trial, IReadOnlyList<EpochMetrics> Epochs, TrialSummary Summary);
+/// <summary>The result of training one trial: its per-epoch curve (from epoch 1, resumed or not) and how it ended.</summary>
+public sealed record TrialRun(TrialSpec Trial, IReadOnlyList<EpochMetrics> Epochs, TrialSummary Summary)
+{
+    /// <summary>The epoch of the checkpoint this run resumed from; 0 when it trained from scratch.</summary>
+    public int ResumedAfterEpoch { get; init; }
+}
 
 /// <summary>
 /// Trains one trial the Keras way: shuffle each epoch, mini-batches of <c>batch_size</c>, the task's loss
 /// (<see cref="TaskObjective"/>) plus the regularization penalty, validation on the whole validation split
 /// after each epoch.
 /// Same seed, same numbers: the seed drives the initial weights, dropout masks and shuffling, all
-/// from the trial's own generators.
+/// from the trial's own generators. With a <see cref="Checkpoints"/> store the trial's whole state is saved
+/// after every epoch and a run resumes from it, continuing the curve exactly where it stopped.
 /// </summary>
 public sealed class TrialTrainer(TrainingData data, Device device)
 {
     /// <summary>Tests set this to train with the optimizers' tensor-op form (the GPU path) on CPU.</summary>
     internal bool UseTensorOps { get; init; }
 
-    public TrialRun Train(TrialSpec trial, Action<EpochMetrics>? onEpoch = null, CancellationToken cancellationToken = default)
+    /// <summary>Where the trial's checkpoints are kept and found; none means every run starts from scratch.</summary>
+    public CheckpointStore? Checkpoints { get; init; }
+
+    /// <param name="onStart">Called once before training: the epoch a checkpoint resumed after (0 from scratch) and the epochs it had.</param>
+    public TrialRun Train(TrialSpec trial, Action<EpochMetrics>? onEpoch = null, CancellationToken cancellationToken = default,
+        Action<int, IReadOnlyList<EpochMetrics>>? onStart = null)
     {
         if (trial.Task != data.Task)
             throw new ArgumentException($"trial {trial.Id} is a {trial.Task} task but its data is {data.Task}: {data.Description}", nameof(trial));
@@ -33,9 +45,18 @@ public sealed class TrialTrainer(TrainingData data, Device device)
         using var model = new DenseNetwork(data.Inputs, data.Objective.OutputUnits, trial.ModelConfig, trial.RegularizerConfig, generator);
         model.to(device);
         using var optimizer = KerasOptimizer.Create(trial.OptimizerConfig, model.parameters(), UseTensorOps);
-
         var order = Enumerable.Range(0, data.Train.Count).ToArray();
-        for (var epoch = 1; epoch <= trial.Epochs; epoch++)
+
+        var resumedAfter = Resume(trial, model, optimizer, generator, epochs);
+        // The shuffle's state is its seed and how often it shuffled: replaying the epochs done puts both the
+        // generator and the order where an uninterrupted run has them (a few milliseconds an epoch).
+        for (var done = 0; done < resumedAfter; done++)
+            shuffle.Shuffle(order);
+        onStart?.Invoke(resumedAfter, epochs.ToList());
+        if (epochs.Count > 0 && epochs[^1].IsDiverged)
+            return Diverged(trial, epochs, clock, resumedAfter);
+
+        for (var epoch = resumedAfter + 1; epoch <= trial.Epochs; epoch++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var epochClock = Stopwatch.StartNew();
@@ -44,12 +65,63 @@ public sealed class TrialTrainer(TrainingData data, Device device)
             var (valLoss, valMetric) = Evaluate(model, trial.InputLayer);
             var metrics = data.Objective.Epoch(epoch, trainLoss, trainPenalty, valLoss, trainMetric, valMetric, epochClock.Elapsed.TotalSeconds);
             epochs.Add(metrics);
+            // Saved before the epoch is reported: a checkpoint is never behind what the coordinator has recorded.
+            SaveCheckpoint(trial, model, optimizer, generator, epochs);
             onEpoch?.Invoke(metrics);
             if (metrics.IsDiverged)
-                return new TrialRun(trial, epochs, TrialSummary.From(TrialStatus.Diverged, epochs, clock.Elapsed.TotalSeconds,
-                    $"loss became {(double.IsNaN(trainLoss) || double.IsNaN(valLoss) ? "NaN" : "infinite")} at epoch {epoch}"));
+                return Diverged(trial, epochs, clock, resumedAfter);
         }
-        return new TrialRun(trial, epochs, TrialSummary.From(TrialStatus.Completed, epochs, clock.Elapsed.TotalSeconds));
+        return new TrialRun(trial, epochs, TrialSummary.From(TrialStatus.Completed, epochs, clock.Elapsed.TotalSeconds)) { ResumedAfterEpoch = resumedAfter };
+    }
+
+    private static TrialRun Diverged(TrialSpec trial, List<EpochMetrics> epochs, Stopwatch clock, int resumedAfter)
+    {
+        var last = epochs[^1];
+        return new TrialRun(trial, epochs, TrialSummary.From(TrialStatus.Diverged, epochs, clock.Elapsed.TotalSeconds,
+            $"loss became {(double.IsNaN(last.TrainLoss) || double.IsNaN(last.ValLoss) ? "NaN" : "infinite")} at epoch {last.Epoch}")) { ResumedAfterEpoch = resumedAfter };
+    }
+
+    /// <summary>What a checkpoint must match to be resumed: the trial, and the data it trains on.</summary>
+    private string Identity(TrialSpec trial) => $"{trial.Id} on {data.Description}";
+
+    /// <summary>Loads the trial's checkpoint into the fresh model, optimizer and generator; returns its epoch (0: none).</summary>
+    private int Resume(TrialSpec trial, DenseNetwork model, KerasOptimizer optimizer, Generator generator, List<EpochMetrics> epochs)
+    {
+        if (Checkpoints?.TryLoad(trial.Id, Identity(trial)) is not { } checkpoint)
+            return 0;
+        using (checkpoint)
+        {
+            if (checkpoint.Epoch > trial.Epochs)
+                return 0;
+            using (no_grad())
+            {
+                var state = model.state_dict();
+                foreach (var (name, tensor) in state)
+                {
+                    if (!checkpoint.Tensors.TryGetValue(name, out var saved) || !saved.shape.SequenceEqual(tensor.shape))
+                        throw new InvalidDataException($"checkpoint of trial {trial.Id} lacks {name} or has it in another shape");
+                    tensor.copy_(saved);
+                }
+            }
+            optimizer.Restore(checkpoint.Tensors
+                    .Where(t => t.Key.StartsWith(TrialCheckpoint.OptimizerPrefix, StringComparison.Ordinal))
+                    .ToDictionary(t => int.Parse(t.Key[TrialCheckpoint.OptimizerPrefix.Length..], CultureInfo.InvariantCulture), t => t.Value),
+                checkpoint.Info.OptimizerIterations);
+            generator.set_state(checkpoint.Tensors[TrialCheckpoint.GeneratorTensor]);
+            epochs.AddRange(checkpoint.Info.Epochs);
+            return checkpoint.Epoch;
+        }
+    }
+
+    private void SaveCheckpoint(TrialSpec trial, DenseNetwork model, KerasOptimizer optimizer, Generator generator, List<EpochMetrics> epochs)
+    {
+        if (Checkpoints is null)
+            return;
+        using var scope = NewDisposeScope();
+        List<(string, Tensor)> tensors = [.. model.state_dict().Select(pair => (pair.Key, pair.Value))];
+        tensors.AddRange(optimizer.Slots().Select(slot => (TrialCheckpoint.OptimizerPrefix + slot.Slot.ToString(CultureInfo.InvariantCulture), slot.Tensor)));
+        tensors.Add((TrialCheckpoint.GeneratorTensor, generator.get_state()));
+        Checkpoints.TrySave(trial.Id, new TrialCheckpoint.Header(Identity(trial), optimizer.Iterations, epochs.ToList(), []), tensors);
     }
 
     /// <returns>The epoch's means over its samples: data loss, penalty, and the task's metric.</returns>

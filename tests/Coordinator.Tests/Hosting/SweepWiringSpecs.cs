@@ -145,6 +145,10 @@ public sealed class SweepWiringSpecs : IAsyncLifetime
                 started.Add(trial.Id);
         }
 
+        public void TrialResumed(TrialSpec trial, int afterEpoch, string node)
+        {
+        }
+
         public void EpochFinished(TrialSpec trial, EpochMetrics metrics) => Interlocked.Increment(ref epochs);
 
         public void TrialFinished(TrialSpec trial, TrialSummary summary)

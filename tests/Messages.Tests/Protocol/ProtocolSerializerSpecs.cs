@@ -21,11 +21,16 @@ public sealed class ProtocolSerializerSpecs : IDisposable
         new TrainerRegistered("a1b2c3d4e5f6", "imdb-overfitting"),
         new RequestWork("gpu-node-1", 2),
         new AssignTrial(Trial, 2, 1, "a1b2c3d4e5f6"),
+        new TrialStarted(Trial.Id, 1, "gpu-node-1", 0, []),
+        new TrialStarted(Trial.Id, 2, "gpu-node-2", 3, [Epoch with { Epoch = 1 }, Epoch with { Epoch = 2 }, Epoch]),
         new EpochCompleted(Trial.Id, 1, "gpu-node-1", Epoch),
         new EpochCompleted(Trial.Id, 1, "gpu-node-1", Epoch with { TrainLoss = double.NaN, ValLoss = double.PositiveInfinity }),
         new TrialCompleted(Trial.Id, 1, "gpu-node-1", TrialSummary.From(TrialStatus.Completed, [Epoch], 12.5)),
         new TrialFailed(Trial.Id, 3, "gpu-node-1", "CUDA out of memory"),
         new TrialReturned(Trial.Id, 1, "gpu-node-1"),
+        new KeptFilePart(Trial.Id, 1, Trial.Id + ".safetensors", 65536, [0, 1, 2, 254, 255], Last: false),
+        new KeptFilePartReceived(Trial.Id, 1, Trial.Id + ".safetensors", 65541),
+        new KeptFilePartReceived(Trial.Id, 1, Trial.Id + ".json", 0, "disk full"),
         GetSweepStatus.Instance,
         new SweepStatusResponse("imdb-overfitting", 9, 3, 2, 4, 0, 0, [new NodeStatus("gpu-node-1", "cuda:0", 1, 1, 4, 0)]),
         new SweepStatusResponse("boston-housing-overfitting", 9, 3, 2, 4, 0, 0, [],
@@ -82,6 +87,19 @@ public sealed class ProtocolSerializerSpecs : IDisposable
         var serializer = configured.Serialization.FindSerializerFor(Samples[0]);
         Assert.IsType<ProtocolSerializer>(serializer);
         Assert.Equal(ProtocolSerializer.Id, serializer.Identifier);
+    }
+
+    [Fact]
+    public void The_largest_piece_of_a_kept_file_fits_akkas_default_frame()
+    {
+        var serializer = new ProtocolSerializer((ExtendedActorSystem)system);
+        var piece = new KeptFilePart(new string('f', 12), int.MaxValue, new string('f', 12) + ".safetensors", long.MaxValue,
+            Enumerable.Range(0, KeptFilePart.MaxBytes).Select(i => (byte)i).ToArray(), Last: true);
+
+        var bytes = serializer.ToBinary(piece);
+
+        Assert.InRange(bytes.Length, KeptFilePart.MaxBytes, 128_000 - 1_000); // Room left for the envelope.
+        Assert.Equal(piece.Bytes, ((KeptFilePart)serializer.FromBinary(bytes, serializer.Manifest(piece))).Bytes);
     }
 
     [Fact]
