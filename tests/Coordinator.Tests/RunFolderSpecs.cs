@@ -212,6 +212,78 @@ public sealed class RunFolderSpecs
         Assert.Equal(["done"], reopened.Finished);
     }
 
+    private static List<(string Trial, int Epoch, string TrainLoss)> EpochRows(string folder) =>
+        RunFolder.ReadRows(Path.Combine(folder, RunFolder.EpochsFile), RunFolder.EpochColumns)
+            .Select(row => (row["trial_id"], int.Parse(row["epoch"]), row["train_loss"])).ToList();
+
+    [Fact]
+    public void A_resumed_attempt_keeps_the_epochs_its_checkpoint_has_and_adds_the_ones_never_received()
+    {
+        using var directory = new TempDirectory();
+        using var folder = RunFolder.Open(directory.Path);
+        folder.AppendEpoch(Trial("other"), Epoch(1));
+        folder.AppendEpoch(Trial("lost"), Epoch(1));
+        folder.AppendEpoch(Trial("lost"), Epoch(2));
+
+        // The lost trainer checkpointed epoch 3 but died before its report arrived.
+        folder.ResumeTrial(Trial("lost"), 3, [Epoch(1), Epoch(2), Epoch(3)]);
+        folder.AppendEpoch(Trial("lost"), Epoch(4));
+        folder.Flush();
+
+        Assert.Equal([("other", 1, "0.5"), ("lost", 1, "0.5"), ("lost", 2, "0.25"), ("lost", 3, "0.16666666666666666"), ("lost", 4, "0.125")],
+            EpochRows(directory.Path));
+        Assert.Equal(4, folder.RecordedThrough("lost"));
+    }
+
+    [Fact]
+    public void A_resumed_attempt_drops_the_recorded_epochs_past_its_checkpoint()
+    {
+        using var directory = new TempDirectory();
+        using var folder = RunFolder.Open(directory.Path);
+        foreach (var epoch in new[] { 1, 2, 3 })
+            folder.AppendEpoch(Trial("lost"), Epoch(epoch));
+        folder.AppendEpoch(Trial("other"), Epoch(1));
+
+        folder.ResumeTrial(Trial("lost"), 1, [Epoch(1)]);
+        folder.AppendEpoch(Trial("lost"), Epoch(2) with { TrainLoss = 0.3 });
+        folder.Flush();
+
+        Assert.Equal([("lost", 1, "0.5"), ("other", 1, "0.5"), ("lost", 2, "0.3")], EpochRows(directory.Path));
+    }
+
+    [Fact]
+    public void An_attempt_that_starts_from_scratch_replaces_the_whole_earlier_curve()
+    {
+        using var directory = new TempDirectory();
+        using var folder = RunFolder.Open(directory.Path);
+        folder.AppendEpoch(Trial("lost"), Epoch(1));
+        folder.AppendEpoch(Trial("lost"), Epoch(2));
+
+        folder.ResumeTrial(Trial("lost"), 0, []);
+        folder.Flush();
+
+        Assert.Empty(EpochRows(directory.Path));
+        Assert.Equal(0, folder.RecordedThrough("lost"));
+    }
+
+    [Fact]
+    public void A_reopened_folder_gets_an_unfinished_trials_epochs_back_from_its_checkpoint()
+    {
+        using var directory = new TempDirectory();
+        using (var folder = RunFolder.Open(directory.Path))
+        {
+            folder.AppendEpoch(Trial("running"), Epoch(1));
+            folder.AppendEpoch(Trial("running"), Epoch(2));
+        }
+        using var reopened = RunFolder.Open(directory.Path);
+        Assert.Empty(EpochRows(directory.Path)); // An unfinished attempt's rows are not trusted on their own...
+
+        reopened.ResumeTrial(Trial("running"), 2, [Epoch(1), Epoch(2)]); // ...its checkpoint brings them back.
+        reopened.Flush();
+
+        Assert.Equal([("running", 1, "0.5"), ("running", 2, "0.25")], EpochRows(directory.Path));
+    }
+
     [Fact]
     public void Non_finite_numbers_are_written_the_way_pandas_reads_them()
     {

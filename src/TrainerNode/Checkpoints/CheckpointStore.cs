@@ -84,6 +84,11 @@ public sealed class CheckpointStore(string folder, long maxBytes, Action<string>
             var trialFolder = TrialFolder(trialId);
             if (Directory.Exists(trialFolder))
                 Directory.Delete(trialFolder, recursive: true);
+            if (!Directory.EnumerateFileSystemEntries(Folder).Any())
+                Directory.Delete(Folder); // No empty checkpoints/ left in a finished run folder; a trainer creating one now recreates it.
+        }
+        catch (DirectoryNotFoundException)
+        {
         }
         catch (Exception error) when (error is IOException or UnauthorizedAccessException)
         {

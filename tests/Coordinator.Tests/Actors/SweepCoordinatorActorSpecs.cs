@@ -42,6 +42,7 @@ public sealed class SweepCoordinatorActorSpecs : Akka.TestKit.Xunit2.TestKit
 
     private void Finish(IActorRef coordinator, Akka.TestKit.TestProbe trainer, AssignTrial assignment, TrialStatus status = TrialStatus.Completed)
     {
+        coordinator.Tell(new TrialStarted(assignment.Trial.Id, assignment.Attempt, "n", 0, []), trainer);
         foreach (var epoch in Curve)
             coordinator.Tell(new EpochCompleted(assignment.Trial.Id, assignment.Attempt, "n", epoch), trainer);
         coordinator.Tell(new TrialCompleted(assignment.Trial.Id, assignment.Attempt, "n", TrialSummary.From(status, Curve, 2)), trainer);
@@ -116,6 +117,31 @@ public sealed class SweepCoordinatorActorSpecs : Akka.TestKit.Xunit2.TestKit
         results.Flush();
         var epochs = RunFolder.ReadRows(Path.Combine(directory.Path, RunFolder.EpochsFile), RunFolder.EpochColumns);
         Assert.Equal(["1", "2"], epochs.Select(e => e["epoch"]));
+    }
+
+    [Fact]
+    public void A_lost_trainers_trial_resumed_elsewhere_keeps_the_epochs_its_checkpoint_has_and_records_only_the_rest()
+    {
+        var coordinator = Coordinator(ids: ["t1"]);
+        var doomed = CreateTestProbe();
+        var survivor = CreateTestProbe();
+        var assignment = Register(coordinator, doomed, "doomed");
+        coordinator.Tell(new TrialStarted("t1", assignment.Attempt, "doomed", 0, []), doomed);
+        coordinator.Tell(new EpochCompleted("t1", assignment.Attempt, "doomed", Curve[0]), doomed);
+        Sys.Stop(doomed.Ref);
+        var again = Register(coordinator, survivor, "survivor");
+        Sys.EventStream.Subscribe(TestActor, typeof(TrialResumed));
+        Sys.EventStream.Subscribe(TestActor, typeof(TrialRecorded));
+
+        coordinator.Tell(new TrialStarted("t1", again.Attempt, "survivor", 1, [Curve[0]]), survivor);
+        coordinator.Tell(new EpochCompleted("t1", again.Attempt, "survivor", Curve[1]), survivor);
+        coordinator.Tell(new TrialCompleted("t1", again.Attempt, "survivor", TrialSummary.From(TrialStatus.Completed, Curve, 2)), survivor);
+
+        Assert.Equal(("t1", "survivor", 1), ExpectMsg<TrialResumed>() is var r ? (r.Trial.Id, r.NodeId, r.AfterEpoch) : default);
+        ExpectMsg<TrialRecorded>();
+        results.Flush();
+        var epochs = RunFolder.ReadRows(Path.Combine(directory.Path, RunFolder.EpochsFile), RunFolder.EpochColumns);
+        Assert.Equal([("1", "0.5"), ("2", "0.3")], epochs.Select(e => (e["epoch"], e["train_loss"])));
     }
 
     [Fact]
