@@ -39,6 +39,6 @@ public static class CommandFlags
     private static readonly string[] LocalTrainerSettings =
     [
         nameof(TrainerOptions.Slots), nameof(TrainerOptions.Device), nameof(TrainerOptions.Data),
-        nameof(TrainerOptions.WordIndex), nameof(TrainerOptions.Cache),
+        nameof(TrainerOptions.WordIndex), nameof(TrainerOptions.Cache), nameof(TrainerOptions.Checkpoints), nameof(TrainerOptions.CheckpointsMaxGb),
     ];
 }

@@ -121,6 +121,8 @@ public sealed class ClusterSpecs : IClassFixture<InfluxServerFixture>, IDisposab
 
         var restarted = StartCoordinator();
         var restartedAt = DateTime.UtcNow;
+        // The trial in flight goes on from the trainer's checkpoint of it (taken after epoch 2 or later).
+        restarted.WaitFor(@"\[\d/4\] .* resumed on trainer-a from its checkpoint after epoch ([2-9]|1[0-2])/12", HangGuard);
         Assert.Equal(0, restarted.WaitForExit(HangGuard));
         report.WriteLine($"the restarted coordinator finished the remaining trials in {(DateTime.UtcNow - restartedAt).TotalSeconds:F1} s");
 

@@ -12,7 +12,7 @@ public sealed class InterruptSpecs(ITestOutputHelper report) : IDisposable
     public void Dispose() => directory.Dispose();
 
     [Fact]
-    public void An_interrupted_run_keeps_its_finished_trials_and_the_same_command_resumes_it()
+    public void An_interrupted_run_keeps_its_finished_trials_and_the_same_command_resumes_it_from_the_interrupted_trials_checkpoint()
     {
         var spec = directory.Combine("interrupt.yaml");
         File.WriteAllText(spec, """
@@ -29,6 +29,7 @@ public sealed class InterruptSpecs(ITestOutputHelper report) : IDisposable
         using (var run = NodeProcess.Cli("run", arguments))
         {
             run.WaitFor(@"completed: best epoch", NodeProcess.HangGuard);
+            run.WaitFor(@"\[2/4\] .* epoch 2/4", NodeProcess.HangGuard); // The second trial is checkpointed after epoch 2 by now.
             run.Terminate();
             var terminatedAt = DateTime.UtcNow;
             Assert.Equal(130, run.WaitForExit(NodeProcess.HangGuard));
@@ -43,6 +44,8 @@ public sealed class InterruptSpecs(ITestOutputHelper report) : IDisposable
 
         Assert.True(resumed.ExitCode == 0, resumed.All);
         Assert.Contains($"{finishedBefore} already done of 4", resumed.Output);
+        Assert.Matches(@"resumed on local from its checkpoint after epoch [234]/4", resumed.Output);
+        Assert.False(Directory.Exists(Path.Combine(directory.Path, "runs", "interrupt", "checkpoints")), "the finished run still has checkpoints");
         var rows = RunFolder.ReadRows(trials, RunFolder.TrialColumns);
         Assert.Equal(4, rows.Select(r => r["trial_id"]).Distinct().Count());
         Assert.Equal(4, rows.Count);
