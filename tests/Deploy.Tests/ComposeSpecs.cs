@@ -34,6 +34,19 @@ public sealed class ComposeSpecs : IDisposable
     }
 
     [Fact]
+    public void Every_trainer_checkpoints_into_the_one_volume_they_share()
+    {
+        var trainers = ComposeFile.Services(Repository.ComposeFile).Where(s => s.Name.StartsWith("trainer", StringComparison.Ordinal)).ToList();
+
+        Assert.Equal(3, trainers.Count);
+        Assert.All(trainers, trainer =>
+        {
+            Assert.Equal("/checkpoints", trainer.Flag("--checkpoints"));
+            Assert.Contains("checkpoints:/checkpoints", trainer.Volumes);
+        });
+    }
+
+    [Fact]
     public void Docker_compose_refuses_to_start_without_a_secret()
     {
         var result = Compose(EnvFile(line => !line.StartsWith("INFLUX_TOKEN=", StringComparison.Ordinal)), "config", "-q");

@@ -86,6 +86,23 @@ public sealed class KubernetesSpecs : IDisposable
     }
 
     [Fact]
+    public void Every_trainer_pod_checkpoints_into_one_shared_read_write_many_claim()
+    {
+        var objects = KubernetesManifests.Objects().Select(o => o.Object).ToList();
+        var claim = objects.Single(o => o.Str("kind") == "PersistentVolumeClaim" && o.Str("metadata", "name") == "gridsweep-checkpoints");
+        var set = objects.Single(o => o.Str("kind") == "StatefulSet" && o.Str("metadata", "name") == "gridsweep-trainer");
+        var pod = set.Get("spec", "template", "spec");
+        var container = pod.Get("containers").List().Single();
+        var store = container.Get("env").List().Single(e => e.Str("name") == "GridSweep__Trainer__Checkpoints").Str("value");
+        var mount = container.Get("volumeMounts").List().Single(m => m.Str("mountPath") == store);
+        var volume = pod.Get("volumes").List().Single(v => v.Str("name") == mount.Str("name"));
+
+        Assert.Equal(["ReadWriteMany"], claim.Get("spec", "accessModes").List().OfType<string>());
+        // A pod template's claim, not a volumeClaimTemplate: one volume for every replica.
+        Assert.Equal("gridsweep-checkpoints", volume.Str("persistentVolumeClaim", "claimName"));
+    }
+
+    [Fact]
     public void No_pod_gets_access_to_the_kubernetes_api()
     {
         var objects = KubernetesManifests.Objects().Select(o => o.Object).ToList();
