@@ -51,6 +51,7 @@ public sealed class SweepCoordinatorActor : ReceiveActor, IWithTimers
     private readonly int skipped;
     private int completed, diverged, failed, started;
     private BestTrial? best;
+    private IActorRef keptFiles = ActorRefs.Nobody;
     private bool done;
 
     public SweepCoordinatorActor(string sweep, IReadOnlyList<TrialSpec> allTrials, RunFolder results, Options options)
@@ -66,6 +67,13 @@ public sealed class SweepCoordinatorActor : ReceiveActor, IWithTimers
         Receive<RequestWork>(work => Offer(Sender, work.Slot));
         Receive<TrialStarted>(Began);
         Receive<EpochCompleted>(RecordEpoch);
+        Receive<KeptFilePart>(part =>
+        {
+            if (Current(part.TrialId, part.Attempt) is null)
+                Sender.Tell(new KeptFilePartReceived(part.TrialId, part.Attempt, part.FileName, part.Offset, $"attempt {part.Attempt} of trial {part.TrialId} is not running here"));
+            else
+                keptFiles.Forward(part);
+        });
         Receive<TrialCompleted>(Complete);
         Receive<TrialFailed>(Fail);
         Receive<TrialReturned>(returned => Abandon(returned.TrialId, returned.Attempt, Sender, "handed back by a leaving trainer"));
@@ -83,6 +91,7 @@ public sealed class SweepCoordinatorActor : ReceiveActor, IWithTimers
     {
         log.Info("sweep {0}: {1} trials, {2} already finished in {3}, incarnation {4}", sweep, trials.Count, skipped, results.Path, incarnation);
         Timers.StartPeriodicTimer("flush", FlushTick.Instance, TimeSpan.FromSeconds(1));
+        keptFiles = Context.ActorOf(KeptFilesActor.Props(results.ModelsPath), "kept-files");
         foreach (var trial in queue)
             options.Metrics?.TrialStateChanged(trial, TrialStatus.Queued, null, 0, "coordinator");
         FinishIfDone();

@@ -56,6 +56,9 @@ public sealed class TrainerNodeActor : ReceiveActor, IWithTimers
         public CancellationTokenSource? Cancel { get; set; }
         public bool Asked { get; set; }
         public int Run { get; set; }
+
+        /// <summary>The finished run whose kept files are on their way, before it is reported.</summary>
+        public TrialRun? Finished { get; set; }
     }
 
     private readonly ILoggingAdapter log = Context.GetLogger();
@@ -97,14 +100,24 @@ public sealed class TrainerNodeActor : ReceiveActor, IWithTimers
         });
         Receive<SlotFinished>(finished =>
         {
-            if (IsCurrent(finished.Slot, finished.Run) is { } assignment)
+            if (IsCurrent(finished.Slot, finished.Run) is not { } assignment)
+                return;
+            if (finished.Result.KeptFiles.Count == 0)
             {
-                coordinator.Tell(new TrialCompleted(assignment.Trial.Id, assignment.Attempt, options.NodeId, finished.Result.Summary));
-                metrics?.TrialStateChanged(assignment.Trial, finished.Result.Summary.Status, finished.Result.Summary, assignment.Attempt, options.NodeId);
-                // Told before it is removed: a checkpoint outlives its trial's report, never the other way round.
-                options.Checkpoints?.Remove(assignment.Trial.Id);
+                Report(finished.Slot, finished.Run, finished.Result);
+                return;
             }
-            Free(finished.Slot, finished.Run);
+            // The trial is reported once its kept files are in the run folder: a completed trial has its model there.
+            slots[finished.Slot].Finished = finished.Result;
+            Context.ActorOf(KeptFilesSender.Props(coordinator, assignment.Trial.Id, assignment.Attempt, finished.Result.KeptFiles, finished.Slot, finished.Run));
+        });
+        Receive<KeptFilesSender.Sent>(sent =>
+        {
+            if (IsCurrent(sent.Slot, sent.Run) is not { } assignment || slots[sent.Slot].Finished is not { } result)
+                return;
+            if (sent.Error is not null)
+                log.Warning("trial {0}: its kept files did not reach the run folder ({1}); the trial is reported without them", assignment.Trial.Id, sent.Error);
+            Report(sent.Slot, sent.Run, result);
         });
         Receive<SlotCrashed>(crash =>
         {
@@ -233,6 +246,16 @@ public sealed class TrainerNodeActor : ReceiveActor, IWithTimers
             token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
+    /// <summary>Reports a finished trial, then removes its checkpoint: a checkpoint outlives its trial's report, never the other way round.</summary>
+    private void Report(int slot, int run, TrialRun result)
+    {
+        var assignment = slots[slot].Assignment!;
+        coordinator.Tell(new TrialCompleted(assignment.Trial.Id, assignment.Attempt, options.NodeId, result.Summary));
+        metrics?.TrialStateChanged(assignment.Trial, result.Summary.Status, result.Summary, assignment.Attempt, options.NodeId);
+        options.Checkpoints?.Remove(assignment.Trial.Id);
+        Free(slot, run);
+    }
+
     private AssignTrial? IsCurrent(int slot, int run) =>
         slots[slot].Assignment is { } assignment && slots[slot].Run == run ? assignment : null;
 
@@ -241,6 +264,7 @@ public sealed class TrainerNodeActor : ReceiveActor, IWithTimers
         if (IsCurrent(slot, run) is null)
             return;
         slots[slot].Assignment = null;
+        slots[slot].Finished = null;
         slots[slot].Cancel?.Dispose();
         slots[slot].Cancel = null;
         AskForWork();

@@ -14,6 +14,9 @@ public sealed record TrialRun(TrialSpec Trial, IReadOnlyList<EpochMetrics> Epoch
 {
     /// <summary>The epoch of the checkpoint this run resumed from; 0 when it trained from scratch.</summary>
     public int ResumedAfterEpoch { get; init; }
+
+    /// <summary>Files kept for the trial (its best weights and their description), to be delivered to the run folder.</summary>
+    public IReadOnlyList<string> KeptFiles { get; init; } = [];
 }
 
 /// <summary>

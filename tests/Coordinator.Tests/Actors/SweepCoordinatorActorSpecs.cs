@@ -145,6 +145,59 @@ public sealed class SweepCoordinatorActorSpecs : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public void A_running_trials_kept_file_arrives_piece_by_piece_and_takes_its_name_only_when_whole()
+    {
+        var coordinator = Coordinator(ids: ["t1"]);
+        var trainer = CreateTestProbe();
+        var assignment = Register(coordinator, trainer, "n");
+        var bytes = Enumerable.Range(0, 150_000).Select(i => (byte)(i * 7)).ToArray();
+        var models = Path.Combine(directory.Path, RunFolder.ModelsFolder);
+
+        coordinator.Tell(new KeptFilePart("t1", assignment.Attempt, "t1.safetensors", 0, bytes[..100_000], Last: false), trainer);
+        Assert.Equal(100_000, trainer.ExpectMsg<KeptFilePartReceived>().NextOffset);
+        Assert.False(File.Exists(Path.Combine(models, "t1.safetensors")), "a partial file took the kept file's name");
+        // A piece sent again (its answer lost) is written once.
+        coordinator.Tell(new KeptFilePart("t1", assignment.Attempt, "t1.safetensors", 0, bytes[..100_000], Last: false), trainer);
+        Assert.Equal(100_000, trainer.ExpectMsg<KeptFilePartReceived>().NextOffset);
+        coordinator.Tell(new KeptFilePart("t1", assignment.Attempt, "t1.safetensors", 100_000, bytes[100_000..], Last: true), trainer);
+
+        var last = trainer.ExpectMsg<KeptFilePartReceived>();
+        Assert.Equal((150_000L, (string?)null), (last.NextOffset, last.Error));
+        Assert.Equal(bytes, File.ReadAllBytes(Path.Combine(models, "t1.safetensors")));
+        Assert.Equal(["t1.safetensors"], Directory.GetFiles(models).Select(Path.GetFileName));
+    }
+
+    [Theory]
+    [InlineData("../../escape.json", "not a kept file name")]
+    [InlineData("t2.safetensors", "not a kept file name")]
+    [InlineData("t1.exe", "not a kept file name")]
+    public void A_kept_file_whose_name_is_not_its_trials_is_refused(string fileName, string error)
+    {
+        var coordinator = Coordinator(ids: ["t1"]);
+        var trainer = CreateTestProbe();
+        var assignment = Register(coordinator, trainer, "n");
+
+        coordinator.Tell(new KeptFilePart("t1", assignment.Attempt, fileName, 0, [1, 2, 3], Last: true), trainer);
+
+        Assert.Contains(error, trainer.ExpectMsg<KeptFilePartReceived>().Error);
+        Assert.False(Directory.Exists(Path.Combine(directory.Path, RunFolder.ModelsFolder)) &&
+            Directory.EnumerateFileSystemEntries(Path.Combine(directory.Path, RunFolder.ModelsFolder)).Any());
+    }
+
+    [Fact]
+    public void Kept_files_of_an_attempt_that_is_not_running_and_pieces_after_a_gap_are_refused()
+    {
+        var coordinator = Coordinator(ids: ["t1"]);
+        var trainer = CreateTestProbe();
+        var assignment = Register(coordinator, trainer, "n");
+
+        coordinator.Tell(new KeptFilePart("t1", assignment.Attempt + 1, "t1.json", 0, [1], Last: true), trainer);
+        Assert.Contains("is not running here", trainer.ExpectMsg<KeptFilePartReceived>().Error);
+        coordinator.Tell(new KeptFilePart("t1", assignment.Attempt, "t1.json", 10, [1], Last: true), trainer);
+        Assert.Contains("follows a gap", trainer.ExpectMsg<KeptFilePartReceived>().Error);
+    }
+
+    [Fact]
     public void A_trial_handed_back_runs_again_first()
     {
         var coordinator = Coordinator(ids: ["t1", "t2"]);
