@@ -35,6 +35,7 @@ public sealed class TrialTrainer(TrainingData data, Device device)
         using var optimizer = KerasOptimizer.Create(trial.OptimizerConfig, model.parameters(), UseTensorOps);
 
         var order = Enumerable.Range(0, data.Train.Count).ToArray();
+        var stopping = trial.EarlyStopping is { } criterion ? new EarlyStopping(criterion) : null;
         for (var epoch = 1; epoch <= trial.Epochs; epoch++)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -48,6 +49,14 @@ public sealed class TrialTrainer(TrainingData data, Device device)
             if (metrics.IsDiverged)
                 return new TrialRun(trial, epochs, TrialSummary.From(TrialStatus.Diverged, epochs, clock.Elapsed.TotalSeconds,
                     $"loss became {(double.IsNaN(trainLoss) || double.IsNaN(valLoss) ? "NaN" : "infinite")} at epoch {epoch}"));
+            // Stopped only when it cuts the run short: a criterion met at the last epoch changes nothing.
+            stopping = stopping?.After(metrics);
+            if (stopping is { ShouldStop: true } && epoch < trial.Epochs)
+                return new TrialRun(trial, epochs, TrialSummary.From(TrialStatus.Completed, epochs, clock.Elapsed.TotalSeconds) with
+                {
+                    StoppedEpoch = epoch,
+                    StopReason = stopping.StopReason,
+                });
         }
         return new TrialRun(trial, epochs, TrialSummary.From(TrialStatus.Completed, epochs, clock.Elapsed.TotalSeconds));
     }
