@@ -32,9 +32,9 @@ public sealed class RunFolderSpecs
     {
         using var directory = new TempDirectory();
         using (RunFolder.Open(directory.Path)) { }
-        Assert.Equal(OldEpochHeader + ",optimizer,learning_rate,activation,batch_size,epochs,task,train_mae,val_mae",
+        Assert.Equal(OldEpochHeader + ",optimizer,learning_rate,activation,batch_size,epochs,task,train_mae,val_mae,early_stopping",
             File.ReadLines(Path.Combine(directory.Path, "epochs.csv")).First());
-        Assert.Equal(OldTrialHeader + ",learning_rate,activation,batch_size,epochs,task,best_val_mae",
+        Assert.Equal(OldTrialHeader + ",learning_rate,activation,batch_size,epochs,task,best_val_mae,early_stopping,stopped_epoch,stop_reason",
             File.ReadLines(Path.Combine(directory.Path, "trials.csv")).First());
     }
 
@@ -46,7 +46,7 @@ public sealed class RunFolderSpecs
         folder.AppendEpoch(Trial("aaa"), Epoch(1));
         folder.Flush();
         var lines = ReadShared(Path.Combine(directory.Path, "epochs.csv"));
-        Assert.Equal("aaa,baseline,none,1,1,0.5,0.01,0.4,0.8,0.85,1.5,adam,0.001,relu,512,2,binary,,", lines[1]);
+        Assert.Equal("aaa,baseline,none,1,1,0.5,0.01,0.4,0.8,0.85,1.5,adam,0.001,relu,512,2,binary,,,none", lines[1]);
     }
 
     [Fact]
@@ -56,7 +56,7 @@ public sealed class RunFolderSpecs
         using var folder = RunFolder.Open(directory.Path);
         folder.AppendEpoch(RegressionTrial("reg"), RegressionEpoch(1));
         folder.Flush();
-        Assert.Equal("reg,baseline,none,1,1,20,0,25,,,0.5,sgd-lr0.01,0.01,tanh,32,200,regression,3.5,4.25",
+        Assert.Equal("reg,baseline,none,1,1,20,0,25,,,0.5,sgd-lr0.01,0.01,tanh,32,200,regression,3.5,4.25,none",
             ReadShared(Path.Combine(directory.Path, "epochs.csv"))[1]);
     }
 
@@ -83,6 +83,36 @@ public sealed class RunFolderSpecs
         Assert.Equal("0.85", row["best_val_accuracy"]);
         Assert.Equal("", row["best_val_mae"]);
         Assert.Equal("binary", row["task"]);
+    }
+
+    [Fact]
+    public void A_stopped_trial_is_completed_with_its_stopped_epoch_its_reason_and_its_early_stopping_label()
+    {
+        using var directory = new TempDirectory();
+        var trial = Trial("stop") with { EarlyStopping = new EarlyStoppingSpec(Patience: 1), EarlyStoppingLabel = "patient" };
+        const string reason = "val_loss did not improve by more than 0 for 1 epoch after epoch 1 (best 0.4)";
+        using (var folder = RunFolder.Open(directory.Path))
+        {
+            folder.AppendEpoch(trial, Epoch(1));
+            folder.AppendEpoch(trial, Epoch(2));
+            folder.AppendTrial(trial, TrialSummary.From(TrialStatus.Completed, [Epoch(1), Epoch(2)], 3) with { StoppedEpoch = 2, StopReason = reason });
+        }
+
+        using var reopened = RunFolder.Open(directory.Path);
+        Assert.Equal(["stop"], reopened.Finished);
+        var row = Assert.Single(RunFolder.ReadRows(Path.Combine(directory.Path, "trials.csv"), RunFolder.TrialColumns));
+        Assert.Equal(("completed", "patient", "2", reason), (row["status"], row["early_stopping"], row["stopped_epoch"], row["stop_reason"]));
+        Assert.All(RunFolder.ReadRows(Path.Combine(directory.Path, "epochs.csv"), RunFolder.EpochColumns), epoch => Assert.Equal("patient", epoch["early_stopping"]));
+    }
+
+    [Fact]
+    public void A_trial_that_ran_every_epoch_leaves_stopped_epoch_and_reason_empty()
+    {
+        using var directory = new TempDirectory();
+        using var folder = RunFolder.Open(directory.Path);
+        folder.AppendTrial(Trial("full"), TrialSummary.From(TrialStatus.Completed, [Epoch(1), Epoch(2)], 3));
+        var row = Assert.Single(RunFolder.ReadRows(Path.Combine(directory.Path, "trials.csv"), RunFolder.TrialColumns));
+        Assert.Equal(("none", "", ""), (row["early_stopping"], row["stopped_epoch"], row["stop_reason"]));
     }
 
     [Fact]
@@ -134,6 +164,9 @@ public sealed class RunFolderSpecs
             (epochs[0]["optimizer"], epochs[0]["learning_rate"], epochs[0]["activation"], epochs[0]["batch_size"], epochs[0]["epochs"], epochs[0]["task"], epochs[0]["val_mae"]));
         var trial = Assert.Single(RunFolder.ReadRows(Path.Combine(directory.Path, "trials.csv"), RunFolder.TrialColumns));
         Assert.Equal(("completed", "0.85", "adam", "binary", ""), (trial["status"], trial["best_val_accuracy"], trial["optimizer"], trial["task"], trial["best_val_mae"]));
+        // It ran before early stopping: its label says none, and it did not stop.
+        Assert.Equal(("none", "", ""), (trial["early_stopping"], trial["stopped_epoch"], trial["stop_reason"]));
+        Assert.Equal("none", epochs[0]["early_stopping"]);
     }
 
     [Fact]

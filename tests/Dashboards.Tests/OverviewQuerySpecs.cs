@@ -107,6 +107,19 @@ public sealed class OverviewQuerySpecs : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task The_stopped_early_count_is_the_number_of_trials_early_stopping_ended_and_they_stay_completed()
+    {
+        var panel = DashboardFiles.Panel(_dashboard, "Stopped early");
+        var result = await _grafana.RunTargetAsync(panel, DashboardFiles.Targets(panel).Single());
+        var stopped = SmallSweep.InSweep.Where(t => t.Summary is { StoppedEarly: true }).ToList();
+        Assert.Equal("aaaa00000005", Assert.Single(stopped).Spec.Id);
+        Assert.Equal(stopped.Count, Assert.Single(result.Rows).Number("stopped_early"));
+        Assert.Equal(TrialStatus.Completed, stopped[0].LatestStatus);
+        var attention = DashboardFiles.Panel(_dashboard, "Running, failed and diverged trials");
+        Assert.DoesNotContain((await _grafana.RunTargetAsync(attention, DashboardFiles.Targets(attention).Single())).Rows, r => r.Text("trial_id") == "aaaa00000005");
+    }
+
+    [Fact]
     public async Task The_best_validation_loss_grid_holds_each_cells_mean_of_its_trials_minimum()
     {
         var result = await RunGridAsync("Best validation loss");
@@ -156,11 +169,16 @@ public sealed class OverviewQuerySpecs : IAsyncLifetime, IDisposable
             Assert.Equal(("adam", "0.001", "binary"), (row.Text("optimizer"), row.Text("learning_rate"), row.Text("task")));
             Expected.Near(summary.BestValAccuracy, row.Number("best_val_accuracy"), trial.Spec.Id);
             Assert.False(row.Has("best_val_mae"), "a classification trial has no MAE");
+            if (summary.StoppedEarly)
+                Assert.Equal(summary.StoppedEpoch, row.Number("stopped_epoch"));
+            else
+                Assert.False(row.Has("stopped_epoch"), "a trial that ran every epoch has no stopped epoch");
             if (double.IsFinite(summary.FinalGap))
                 Expected.Near(summary.FinalGap, row.Number("final_gap"), trial.Spec.Id);
             else
                 Assert.False(row.Has("final_gap"), "a diverged trial's final gap is not a number and is not written");
         }
+        Assert.Equal(3, result.Single(("trial_id", "aaaa00000005")).Number("stopped_epoch"));
         // The retried trial shows its second attempt; the best trial of the sweep is baseline/dropout seed 1.
         Assert.Equal(2, result.Single(("trial_id", "aaaa00000002")).Number("attempt"));
         Assert.Equal("aaaa00000003", expected[0].Spec.Id);
@@ -205,7 +223,7 @@ public sealed class OverviewQuerySpecs : IAsyncLifetime, IDisposable
             "Trials", "Queued", "Running", "Completed", "Failed", "Diverged", "Best validation loss",
             "Overfitting onset (best epoch)", "Final train/validation gap", "Best validation accuracy", "Best validation mean absolute error (regression)",
             "Ranked trials (best 100 by best validation loss)",
-            "Running, failed and diverged trials",
+            "Running, failed and diverged trials", "Stopped early",
         };
         Assert.Equal(checkedTitles.Order(), DashboardFiles.DataPanels(_dashboard).Select(p => (string)p["title"]!).Order());
     }

@@ -10,7 +10,8 @@ namespace GridSweep.Dashboards.Tests;
 public sealed record EpochRow(string TrialId, string Model, string Regularizer, string Seed, int Epoch, double TrainLoss, double ValLoss, double ValAccuracy);
 
 /// <summary>A row of the run folder's <c>trials.csv</c>.</summary>
-public sealed record TrialRow(string TrialId, string Model, string Regularizer, string Seed, string Status, int BestEpoch, double BestValLoss, double FinalGap);
+public sealed record TrialRow(string TrialId, string Model, string Regularizer, string Seed, string Status, int BestEpoch, double BestValLoss, double FinalGap,
+    string StoppedEpoch = "");
 
 /// <summary>
 /// A real sweep, run once by the real <c>gridsweep run</c> CLI on the IMDB archive into a fresh database of
@@ -73,7 +74,7 @@ public sealed class RealSweepFixture : IAsyncLifetime
             .ToList();
         TrialRows = RunFolder.ReadRows(Path.Combine(RunFolderPath, RunFolder.TrialsFile), RunFolder.TrialColumns)
             .Select(r => new TrialRow(r["trial_id"], r["model"], r["regularizer"], r["seed"], r["status"], int.Parse(r["best_epoch"]),
-                CsvFormat.ParseNumber(r["best_val_loss"]), CsvFormat.ParseNumber(r["final_gap"])))
+                CsvFormat.ParseNumber(r["best_val_loss"]), CsvFormat.ParseNumber(r["final_gap"]), r["stopped_epoch"]))
             .ToList();
     }
 
@@ -125,7 +126,7 @@ public sealed class RealSweepPanelSpecs : IClassFixture<RealSweepFixture>, IAsyn
     /// <summary>Each dashboard's panels that the facts below check; a panel added without a check fails <see cref="Every_panel_of_every_dashboard_is_checked_on_the_real_sweep"/>.</summary>
     private static readonly IReadOnlyDictionary<string, string[]> Checked = new Dictionary<string, string[]>
     {
-        [Overview] = ["Trials", "Queued", "Running", "Completed", "Failed", "Diverged", BestValLoss, BestEpoch, FinalGap, BestValAccuracy, BestValMae, Ranked, Attention],
+        [Overview] = ["Trials", "Queued", "Running", "Completed", "Failed", "Diverged", "Stopped early", BestValLoss, BestEpoch, FinalGap, BestValAccuracy, BestValMae, Ranked, Attention],
         [Curves] = [Overlay, CellCurves, MetricCurves],
         [Cluster] = [ClusterNow, NodeTable, "Busy slots", "Epochs per minute", "Samples per second per device"],
     };
@@ -191,12 +192,16 @@ public sealed class RealSweepPanelSpecs : IClassFixture<RealSweepFixture>, IAsyn
     [InlineData("Completed", "completed", "completed", 4)]
     [InlineData("Failed", "failed", "failed", 0)]
     [InlineData("Diverged", "diverged", "diverged", 0)]
+    [InlineData("Stopped early", "stopped_early", "stopped", 0)]
     public async Task A_progress_count_shows_the_trials_whose_latest_state_is_that(string title, string column, string? status, int expected)
     {
         var (grafana, dashboard) = await OpenAsync(Overview);
         var panel = DashboardFiles.Panel(dashboard, title);
         var result = await grafana.RunTargetAsync(panel, DashboardFiles.Targets(panel).Single());
-        Assert.Equal(expected, _run.TrialRows.Count(t => status is null || t.Status == status));
+        // The run has no early stopping: no trial of trials.csv has a stopped epoch.
+        Assert.Equal(expected, status == "stopped"
+            ? _run.TrialRows.Count(t => t.StoppedEpoch.Length > 0)
+            : _run.TrialRows.Count(t => status is null || t.Status == status));
         // InfluxDB counts nothing as no row at all; the stat then shows its noValue, "0".
         var noValue = (string?)panel["fieldConfig"]?["defaults"]?["noValue"] ?? "(none)";
         Assert.Equal("0", noValue);
@@ -286,7 +291,7 @@ public sealed class RealSweepPanelSpecs : IClassFixture<RealSweepFixture>, IAsyn
         var (grafana, dashboard) = await OpenAsync(Overview);
         var panel = DashboardFiles.Panel(dashboard, Ranked);
         var result = await grafana.RunTargetAsync(panel, DashboardFiles.Targets(panel).Single());
-        Assert.Equal(["Time", "best_val_loss", "trial_id", "model", "regularizer", "seed", "status", "best_epoch", "final_gap", "attempt", "node",
+        Assert.Equal(["Time", "best_val_loss", "trial_id", "model", "regularizer", "seed", "status", "best_epoch", "stopped_epoch", "final_gap", "attempt", "node",
             "optimizer", "learning_rate", "activation", "batch_size", "epochs", "task", "best_val_accuracy", "best_val_mae"], result.Columns);
         // The table panel sorts by its sortBy, best_val_loss ascending; that is the order a user reads.
         var sortBy = Assert.Single(panel["options"]!["sortBy"]!.AsArray())!;
@@ -299,6 +304,7 @@ public sealed class RealSweepPanelSpecs : IClassFixture<RealSweepFixture>, IAsyn
             Assert.Equal((trial.Model, trial.Regularizer, trial.Seed, trial.Status), (row.Text("model"), row.Text("regularizer"), row.Text("seed"), row.Text("status")));
             Expected.Near(trial.BestValLoss, row.Number("best_val_loss"), $"{trial.TrialId} best_val_loss");
             Assert.Equal(trial.BestEpoch, row.Number("best_epoch"));
+            Assert.False(row.Has("stopped_epoch"), $"{trial.TrialId} ran every epoch");
             Expected.Near(trial.FinalGap, row.Number("final_gap"), $"{trial.TrialId} final_gap");
             Assert.Equal(1, row.Number("attempt"));
             Assert.Equal("local", row.Text("node"));

@@ -5,8 +5,9 @@ using GridSweep.TestKit;
 
 namespace GridSweep.Dashboards.Tests;
 
-/// <summary>One state change of a trial as a node reports it; <see cref="Summary"/> for the final states.</summary>
-public sealed record TrialState(TrialStatus Status, int Attempt, string Node, bool Summary = false, string? Error = null);
+/// <summary>One state change of a trial as a node reports it; <see cref="Summary"/> for the final states, a
+/// <see cref="StoppedEpoch"/> for a trial early stopping ended.</summary>
+public sealed record TrialState(TrialStatus Status, int Attempt, string Node, bool Summary = false, string? Error = null, int StoppedEpoch = 0);
 
 /// <summary>A trial of the simulated sweep: its epochs (as the trainer measured them) and its state changes in order.</summary>
 public sealed record SimulatedTrial(TrialSpec Spec, IReadOnlyList<EpochMetrics> Epochs, IReadOnlyList<TrialState> States)
@@ -16,7 +17,11 @@ public sealed record SimulatedTrial(TrialSpec Spec, IReadOnlyList<EpochMetrics> 
     public IReadOnlyList<EpochMetrics> FiniteEpochs => Epochs.Where(e => double.IsFinite(e.ValLoss) && double.IsFinite(e.TrainLoss)).ToList();
 
     public TrialSummary? Summary => States.LastOrDefault(s => s.Summary) is { } final
-        ? TrialSummary.From(final.Status, Epochs, 1.0, final.Error)
+        ? TrialSummary.From(final.Status, Epochs, 1.0, final.Error) with
+        {
+            StoppedEpoch = final.StoppedEpoch,
+            StopReason = final.StoppedEpoch > 0 ? $"val_loss did not improve by more than 0 for {final.StoppedEpoch - 1} epochs after epoch 1" : null,
+        }
         : null;
 }
 
@@ -25,7 +30,7 @@ public sealed record Heartbeat(string Node, string Device, int Slots, int BusySl
 
 /// <summary>
 /// A small sweep, 2 models x 2 regularizers x 2 seeds x up to 5 epochs, with every kind of trial state
-/// (completed, a retried trial, failed, diverged, running, queued), a second sweep that the dashboards must
+/// (completed, one stopped early, a retried trial, failed, diverged, running, queued), a second sweep that the dashboards must
 /// not mix in, and heartbeats of two trainer nodes. The numbers are made so that every cell has a different
 /// best epoch and best validation loss.
 /// </summary>
@@ -112,7 +117,9 @@ public static class SmallSweep
             new(Spec("aaaa00000004", Name, "baseline", "dropout", 2), Curve(2, 0.290, 4, 0.76),
                 [new(TrialStatus.Queued, 1, c), new(TrialStatus.Running, 1, b),
                  new(TrialStatus.Failed, 1, b, Summary: true, Error: "CUDA out of memory")]),
-            new(Spec("aaaa00000005", Name, "bigger", "none", 1), Curve(5, 0.350, 1, 0.50), Completed(a)),
+            // Early stopping with patience 2 ended it 2 epochs after its best: completed, at epoch 3 of 5.
+            new(Spec("aaaa00000005", Name, "bigger", "none", 1), Curve(3, 0.350, 1, 0.50),
+                [new(TrialStatus.Queued, 1, c), new(TrialStatus.Running, 1, a), new(TrialStatus.Completed, 1, a, Summary: true, StoppedEpoch: 3)]),
             new(Spec("aaaa00000006", Name, "bigger", "none", 2), Curve(4, 0.360, 2, 0.52, divergeAt: 4),
                 [new(TrialStatus.Queued, 1, c), new(TrialStatus.Running, 1, a), new(TrialStatus.Diverged, 1, a, Summary: true)]),
             new(Spec("aaaa00000007", Name, "bigger", "dropout", 1), Curve(3, 0.310, 5, 0.54),

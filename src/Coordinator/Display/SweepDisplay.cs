@@ -18,7 +18,7 @@ public abstract class SweepDisplay
     private Func<TrialSpec, string> cell = trial => $"{trial.Model}/{trial.Regularizer}";
 
     /// <param name="trials">The sweep's trials: the axes on which they differ beside model and regularizer
-    /// (optimizer and learning rate, activation, batch size, epochs) are added to every trial's label.</param>
+    /// (optimizer and learning rate, activation, batch size, epochs, early stopping) are added to every trial's label.</param>
     public static SweepDisplay Create(bool plain, IReadOnlyList<TrialSpec> trials)
     {
         SweepDisplay display;
@@ -44,7 +44,8 @@ public abstract class SweepDisplay
     {
         var varying = SweptAxes.Varying(trials, ("optimizer", t => t.Optimizer), ("activation", t => t.Activation),
             ("batch size", t => $"batch {t.BatchSize.ToString(CultureInfo.InvariantCulture)}"),
-            ("epochs", t => $"{t.Epochs.ToString(CultureInfo.InvariantCulture)} epochs"));
+            ("epochs", t => $"{t.Epochs.ToString(CultureInfo.InvariantCulture)} epochs"),
+            ("early stopping", t => $"early stopping {t.EarlyStoppingLabel}"));
         return varying.Count == 0
             ? trial => $"{trial.Model}/{trial.Regularizer}"
             : trial => string.Join('/', varying.Select(axis => axis.Label(trial)).Prepend(trial.Regularizer).Prepend(trial.Model));
@@ -59,15 +60,22 @@ public abstract class SweepDisplay
     public void Summary(SweepFinished outcome, string folder)
     {
         var regression = outcome.Finished.Any(f => f.Trial.Task == LearningTask.Regression);
+        var anyStopped = outcome.Finished.Any(f => f.Summary.StoppedEarly);
         var table = new Table().Border(TableBorder.Simple)
             .AddColumns("trial", "model", "regularizer", "seed", "status", "best epoch", "best val loss", "final val loss", "final gap",
                 regression ? "best val MAE" : "best val acc", "seconds");
+        if (anyStopped)
+            table.AddColumn("stopped epoch");
         foreach (var (trial, summary) in outcome.Finished.OrderBy(f => double.IsNaN(f.Summary.BestValLoss) ? double.MaxValue : f.Summary.BestValLoss))
         {
-            table.AddRow(trial.Id, Markup.Escape(trial.Model), Markup.Escape(trial.Regularizer), trial.Seed.ToString(CultureInfo.InvariantCulture),
+            string[] cells =
+            [
+                trial.Id, Markup.Escape(trial.Model), Markup.Escape(trial.Regularizer), trial.Seed.ToString(CultureInfo.InvariantCulture),
                 RunFolder.StatusName(summary.Status), summary.BestEpoch.ToString(CultureInfo.InvariantCulture),
                 Format(summary.BestValLoss), Format(summary.FinalValLoss), Format(summary.FinalGap), Format(BestMetric(trial, summary)),
-                summary.Seconds.ToString("F1", CultureInfo.InvariantCulture));
+                summary.Seconds.ToString("F1", CultureInfo.InvariantCulture),
+            ];
+            table.AddRow(anyStopped ? [.. cells, summary.StoppedEarly ? summary.StoppedEpoch.ToString(CultureInfo.InvariantCulture) : ""] : cells);
         }
         if (outcome.Finished.Count > 0)
             AnsiConsole.Write(table);
@@ -92,6 +100,10 @@ public abstract class SweepDisplay
 
     protected static string DescribeBest(TrialSpec trial, TrialSummary summary) =>
         $"best val_loss {Format(summary.BestValLoss)}, best {(trial.Task == LearningTask.Regression ? "val_mae" : "val_acc")} {Format(BestMetric(trial, summary))}";
+
+    /// <summary>", stopped early at epoch 5: val_loss did not improve ..." for a trial early stopping ended; empty otherwise.</summary>
+    protected static string DescribeStop(TrialSummary summary) =>
+        summary.StoppedEarly ? $", stopped early at epoch {summary.StoppedEpoch}: {summary.StopReason}" : "";
 
     private sealed class PlainDisplay : SweepDisplay, ISweepObserver
     {
@@ -128,7 +140,7 @@ public abstract class SweepDisplay
 
         public void TrialFinished(TrialSpec trial, TrialSummary summary) =>
             System.Console.WriteLine($"{numbers.GetValueOrDefault(trial.Id)} {trial.Id} {Label(trial)} {RunFolder.StatusName(summary.Status)}: " +
-                $"best epoch {summary.BestEpoch}, {DescribeBest(trial, summary)}" +
+                $"best epoch {summary.BestEpoch}, {DescribeBest(trial, summary)}{DescribeStop(summary)}" +
                 (summary.Error is null ? "" : $" ({summary.Error})"));
 
         public void TrialRequeued(TrialSpec trial, string reason) =>
@@ -213,7 +225,7 @@ public abstract class SweepDisplay
                 var colour = summary.Status switch { TrialStatus.Completed => "green", TrialStatus.Diverged => "yellow", _ => "red" };
                 AnsiConsole.MarkupLine(Markup.Escape($"{trial.Id} {Label(trial)}: ") +
                     $"[{colour}]{RunFolder.StatusName(summary.Status)}[/]" +
-                    Markup.Escape($", best epoch {summary.BestEpoch}, {DescribeBest(trial, summary)}, final gap {Format(summary.FinalGap)}" +
+                    Markup.Escape($", best epoch {summary.BestEpoch}, {DescribeBest(trial, summary)}, final gap {Format(summary.FinalGap)}{DescribeStop(summary)}" +
                         (summary.Error is null ? "" : $" ({summary.Error})")));
             }
         }

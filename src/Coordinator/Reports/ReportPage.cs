@@ -104,8 +104,10 @@ public static class ReportPage
             + $"({Encode(string.Join(", ", results.Models))}) x {results.Regularizers.Count} regularizer(s) "
             + $"({Encode(string.Join(", ", results.Regularizers))})";
         if (results.Variants.Count > 1)
-            text += $" x {results.Variants.Count} variants of optimizer, activation, batch size or epochs ({Encode(string.Join(", ", results.Variants))})";
+            text += $" x {results.Variants.Count} variants of optimizer, activation, batch size, epochs or early stopping ({Encode(string.Join(", ", results.Variants))})";
         text += $", {seeds} seed(s).";
+        if (results.Trials.Count(t => t.StoppedEpoch > 0) is var stopped and > 0)
+            text += $" {stopped} trial(s) stopped early (completed, before their last epoch).";
         var best = results.Ranked[0];
         if (double.IsFinite(best.BestValLoss))
         {
@@ -145,12 +147,21 @@ public static class ReportPage
         if (results.Variants.Count > 1)
             columns.Add(("optimizer", false, t => Encode(t.Optimizer)));
         foreach (var (axis, label) in results.SweptAxes)
-            columns.Add((axis, axis != "activation", t => Encode(label(t))));
+            columns.Add((axis, axis is not ("activation" or "early stopping"), t => Encode(label(t))));
         if (results.Trials.Select(t => t.Seed).Distinct().Count() > 1)
             columns.Add(("seed", true, t => t.Seed.ToString(CultureInfo.InvariantCulture)));
         columns.AddRange([
             ("status", false, t => $"<span class=\"status-{Encode(t.Status)}\">{Encode(t.Status)}</span>"),
             ("best epoch", true, t => t.BestEpoch > 0 ? t.BestEpoch.ToString(CultureInfo.InvariantCulture) : ""),
+        ]);
+        // Only a run where early stopping ended a trial has something to say here; the reason shows on hover.
+        if (results.Trials.Any(t => t.StoppedEpoch > 0))
+        {
+            columns.Add(("stopped epoch", true, t => t.StoppedEpoch > 0
+                ? $"<span title=\"{Encode(t.StopReason)}\">{t.StoppedEpoch.ToString(CultureInfo.InvariantCulture)}</span>"
+                : ""));
+        }
+        columns.AddRange([
             ("best val loss", true, t => Number(t.BestValLoss, "0.0000")),
             ("final val loss", true, t => Number(t.FinalValLoss, "0.0000")),
             ("final gap", true, t => Number(t.FinalGap, "0.000")),

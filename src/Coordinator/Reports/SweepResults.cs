@@ -34,6 +34,15 @@ public sealed record TrialRow(
     /// <summary>Lowest validation mean absolute error; NaN for classification.</summary>
     public double BestValMae { get; init; } = double.NaN;
 
+    /// <summary>The label on the early-stopping axis; empty in a folder written before early stopping.</summary>
+    public string EarlyStopping { get; init; } = "";
+
+    /// <summary>The last epoch of a trial that early stopping ended before its budget; 0 when it ran every epoch.</summary>
+    public int StoppedEpoch { get; init; }
+
+    /// <summary>Why early stopping ended it; empty when it did not.</summary>
+    public string StopReason { get; init; } = "";
+
     /// <summary>The task's metric at its best: the highest accuracy, or the lowest MAE for regression.</summary>
     public double BestValMetric(bool regression) => regression ? BestValMae : BestValAccuracy;
 }
@@ -124,12 +133,13 @@ public sealed class SweepResults
     };
 
     /// <summary>
-    /// The axes added with issue 9 that take more than one value in this run, with each trial's label: only
-    /// those say something in a table (a sweep that does not sweep batch size has one everywhere).
+    /// The axes added with issue 9 (and early stopping, issue 10) that take more than one value in this run, with each
+    /// trial's label: only those say something in a table (a sweep that does not sweep batch size has one everywhere).
     /// </summary>
     public IReadOnlyList<(string Name, Func<TrialRow, string> Label)> SweptAxes =>
         Sweeps.SweptAxes.Varying(Trials,
-            ("learning rate", t => t.LearningRate), ("activation", t => t.Activation), ("batch size", t => t.BatchSize), ("epochs", t => t.Epochs));
+            ("learning rate", t => t.LearningRate), ("activation", t => t.Activation), ("batch size", t => t.BatchSize), ("epochs", t => t.Epochs),
+            ("early stopping", t => t.EarlyStopping));
 
     public const string NoRegularizer = "none";
 
@@ -152,15 +162,16 @@ public sealed class SweepResults
 
     /// <summary>
     /// The cells' labels on every axis but model and regularizer: the optimizer label (which carries the learning
-    /// rate when that is swept), then the activation, batch size and epochs when the sweep has more than one of
-    /// them, so cells that differ only there are never averaged together. One figure is drawn per variant.
+    /// rate when that is swept), then the activation, batch size, epochs and early stopping when the sweep has more than
+    /// one of them, so cells that differ only there are never averaged together. One figure is drawn per variant.
     /// </summary>
     public IReadOnlyList<string> Variants { get; }
 
     /// <summary>How <see cref="Variants"/> names a trial of these trials.</summary>
     public static Func<TrialRow, string> VariantOf(IReadOnlyList<TrialRow> trials)
     {
-        var swept = Sweeps.SweptAxes.Varying(trials, ("activation", t => t.Activation), ("batch", t => t.BatchSize), ("epochs", t => t.Epochs));
+        var swept = Sweeps.SweptAxes.Varying(trials, ("activation", t => t.Activation), ("batch", t => t.BatchSize), ("epochs", t => t.Epochs),
+            ("early stopping", t => t.EarlyStopping));
         return trial => swept.Count == 0 ? trial.Optimizer
             : string.Join(", ", swept.Select(axis => $"{axis.Name} {axis.Label(trial)}").Prepend(trial.Optimizer));
     }
@@ -312,6 +323,9 @@ public sealed class SweepResults
         Epochs = row.GetValueOrDefault("epochs", ""),
         Task = row.GetValueOrDefault("task", ""),
         BestValMae = Optional(row, "best_val_mae", file),
+        EarlyStopping = row.GetValueOrDefault("early_stopping", ""),
+        StoppedEpoch = row.GetValueOrDefault("stopped_epoch", "") is { Length: > 0 } ? Integer<int>(row, "stopped_epoch", file) : 0,
+        StopReason = row.GetValueOrDefault("stop_reason", ""),
     };
 
     /// <summary>A number of a column added since the first version: NaN when the file has no such column.</summary>

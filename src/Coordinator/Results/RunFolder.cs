@@ -18,24 +18,27 @@ public sealed class RunFolder : IDisposable
 
     /// <summary>
     /// The first columns, in order, then what was added since at the end, so a reader that picks columns by
-    /// position keeps working: the trial's label on every grid axis, its task, and the regression metric.
+    /// position keeps working: the trial's label on every grid axis, its task, the regression metric, and its label
+    /// on the early-stopping axis.
     /// </summary>
     public static readonly string[] EpochColumns =
     [
         "trial_id", "model", "regularizer", "seed", "epoch", "train_loss", "train_penalty", "val_loss", "train_accuracy", "val_accuracy", "seconds",
         "optimizer", "learning_rate", "activation", "batch_size", "epochs", "task", "train_mae", "val_mae",
+        GridAxes.EarlyStopping,
     ];
 
-    /// <summary>The columns first, in order; what was added since comes after them.</summary>
+    /// <summary>
+    /// The columns first, in order; what was added since comes after them. <c>stopped_epoch</c> is the last
+    /// epoch of a trial that early stopping ended before its epoch budget, <c>stop_reason</c> why; both are empty for
+    /// a trial that ran every epoch (and in folders written before early stopping).
+    /// </summary>
     public static readonly string[] TrialColumns =
     [
         "trial_id", "model", "regularizer", "seed", "status", "best_epoch", "best_val_loss", "final_val_loss", "final_gap", "best_val_accuracy", "seconds", "optimizer", "error",
         "learning_rate", "activation", "batch_size", "epochs", "task", "best_val_mae",
+        GridAxes.EarlyStopping, "stopped_epoch", "stop_reason",
     ];
-
-    /// <summary>Columns that name the trial's cell: filled in from the sweep on resume when a folder of an older version lacks them.</summary>
-    private static readonly string[] LabelColumns =
-        [GridAxes.Optimizer, GridAxes.LearningRate, GridAxes.Activation, GridAxes.BatchSize, GridAxes.Epochs, TrialLabels.TaskColumn];
 
     private readonly string epochsPath;
     private StreamWriter epochs;
@@ -114,6 +117,7 @@ public sealed class RunFolder : IDisposable
             Metric(metrics.TrainAccuracy, accuracy), Metric(metrics.ValAccuracy, accuracy), CsvFormat.Number(metrics.Seconds),
             .. Labels(trial),
             Metric(metrics.TrainMae, !accuracy), Metric(metrics.ValMae, !accuracy),
+            CsvFormat.Field(trial.EarlyStoppingLabel),
         ]));
         recordedThrough[trial.Id] = metrics.Epoch;
     }
@@ -168,6 +172,9 @@ public sealed class RunFolder : IDisposable
             CsvFormat.Field(trial.Optimizer), CsvFormat.Field(summary.Error ?? ""),
             .. Labels(trial).Skip(1), // optimizer has its column already
             Metric(summary.BestValMae, !accuracy),
+            CsvFormat.Field(trial.EarlyStoppingLabel),
+            summary.StoppedEarly ? summary.StoppedEpoch.ToString(CultureInfo.InvariantCulture) : "",
+            CsvFormat.Field(summary.StopReason ?? ""),
         ]));
         // A finished trial is on disk with its whole curve before anyone hears of it.
         epochs.Flush();
@@ -199,7 +206,7 @@ public sealed class RunFolder : IDisposable
         {
             if (!trials.TryGetValue(row["trial_id"], out var trial))
                 continue;
-            foreach (var (column, label) in TrialLabels.NewAxes(trial))
+            foreach (var (column, label) in TrialLabels.NewAxes(trial).Append(TrialLabels.EarlyStopping(trial)))
             {
                 if (string.IsNullOrEmpty(row.GetValueOrDefault(column)))
                     row[column] = label;

@@ -6,10 +6,10 @@ namespace GridSweep.Messages.Sweeps;
 public static class SweepGrid
 {
     /// <summary>
-    /// The cartesian product model × regularizer × optimizer × activation × batch size × epochs × seed in declaration
+    /// The cartesian product model × regularizer × optimizer × activation × batch size × epochs × early stopping × seed in declaration
     /// order, model outermost and seed innermost, so the trials of one cell run next to each other. A learning-rate
     /// axis and entries whose settings list several values are already expanded by the parser. An axis the grid does
-    /// not sweep has one value: the model's own activation, the training section's batch size and epochs. Then the
+    /// not sweep has one value: the model's own activation, the training section's batch size, epochs and early stopping. Then the
     /// cells matching an <see cref="SweepSpec.Exclude"/> pattern are left out and the
     /// <see cref="SweepSpec.Include"/> cells appended, each pattern in order, those already present once.
     /// </summary>
@@ -32,6 +32,7 @@ public static class SweepGrid
         for (var a = 0; a < grid.Activations.Count; a++)
         for (var b = 0; b < grid.BatchSizes.Count; b++)
         for (var e = 0; e < grid.EpochCounts.Count; e++)
+        for (var x = 0; x < grid.EarlyStopping.Count; x++)
         for (var s = 0; s < grid.Seeds.Count; s++)
         {
             var excluded = false;
@@ -39,7 +40,7 @@ public static class SweepGrid
             {
                 // Once a cell is out, a pattern is still tried if it has not matched yet, so that a pattern
                 // covered by an earlier one is not taken for a typo.
-                if ((excluded && hits[p] > 0) || !excludes[p].Matches(m, r, o, a, b, e, s))
+                if ((excluded && hits[p] > 0) || !excludes[p].Matches(m, r, o, a, b, e, x, s))
                     continue;
                 hits[p]++;
                 excluded = true;
@@ -48,7 +49,8 @@ public static class SweepGrid
             if (!excluded)
             {
                 cells.Add(grid.Models[m], grid.Regularizers[r], grid.Optimizers[o],
-                    grid.Activations[a] ?? grid.Models[m].Value.Activation, grid.BatchSizes[b], grid.EpochCounts[e], grid.Seeds[s], included: false);
+                    grid.Activations[a] ?? grid.Models[m].Value.Activation, grid.BatchSizes[b], grid.EpochCounts[e], grid.EarlyStopping[x],
+                    grid.Seeds[s], included: false);
             }
         }
 
@@ -77,6 +79,11 @@ public static class SweepGrid
         public IReadOnlyList<string?> Activations { get; } = spec.Activations.Count > 0 ? [.. spec.Activations] : [null];
         public IReadOnlyList<int> BatchSizes { get; } = spec.BatchSizes.Count > 0 ? spec.BatchSizes : [spec.Training.BatchSize];
         public IReadOnlyList<int> EpochCounts { get; } = spec.EpochCounts.Count > 0 ? spec.EpochCounts : [spec.Training.Epochs];
+
+        public IReadOnlyList<GridEntry<EarlyStoppingSpec?>> EarlyStopping { get; } = spec.EarlyStopping.Count > 0
+            ? spec.EarlyStopping
+            : [new(EarlyStoppingLabels.For(spec.Training.EarlyStopping), spec.Training.EarlyStopping)];
+
         public IReadOnlyList<long> Seeds { get; } = spec.Training.Seeds;
     }
 
@@ -92,7 +99,7 @@ public static class SweepGrid
 
         public void Add(
             GridEntry<ModelSpec> model, GridEntry<RegularizerSpec> regularizer, GridEntry<OptimizerSpec> optimizer,
-            string activation, int batchSize, int epochs, long seed, bool included)
+            string activation, int batchSize, int epochs, GridEntry<EarlyStoppingSpec?> earlyStopping, long seed, bool included)
         {
             var trial = new TrialSpec(
                 Id: "",
@@ -107,7 +114,11 @@ public static class SweepGrid
                 Epochs: epochs,
                 BatchSize: batchSize,
                 InputLayer: spec.Training.InputLayer,
-                Dataset: spec.Dataset);
+                Dataset: spec.Dataset)
+            {
+                EarlyStopping = earlyStopping.Value,
+                EarlyStoppingLabel = earlyStopping.Name,
+            };
             trial = trial with { Id = TrialId.For(trial) };
 
             if (byId.TryAdd(trial.Id, trial))
@@ -138,6 +149,8 @@ public static class SweepGrid
                 label += $"/batch {trial.BatchSize}";
             if (trial.Epochs != spec.Training.Epochs)
                 label += $"/epochs {trial.Epochs}";
+            if (trial.EarlyStoppingLabel != EarlyStoppingLabels.For(spec.Training.EarlyStopping))
+                label += $"/early stopping {trial.EarlyStoppingLabel}";
             return label;
         }
 
@@ -146,11 +159,11 @@ public static class SweepGrid
 
     /// <summary>An exclude pattern as one set of admitted indices per axis it names; null admits the whole axis.</summary>
     private sealed record Compiled(CellPattern Pattern, bool[]? Models, bool[]? Regularizers, bool[]? Optimizers,
-        bool[]? Activations, bool[]? BatchSizes, bool[]? EpochCounts, bool[]? Seeds)
+        bool[]? Activations, bool[]? BatchSizes, bool[]? EpochCounts, bool[]? EarlyStopping, bool[]? Seeds)
     {
-        public bool Matches(int m, int r, int o, int a, int b, int e, int s) =>
+        public bool Matches(int m, int r, int o, int a, int b, int e, int x, int s) =>
             (Models?[m] ?? true) && (Regularizers?[r] ?? true) && (Optimizers?[o] ?? true) && (Activations?[a] ?? true) &&
-            (BatchSizes?[b] ?? true) && (EpochCounts?[e] ?? true) && (Seeds?[s] ?? true);
+            (BatchSizes?[b] ?? true) && (EpochCounts?[e] ?? true) && (EarlyStopping?[x] ?? true) && (Seeds?[s] ?? true);
     }
 
     private static Compiled Compile(CellPattern pattern, Grid grid, List<SpecError> errors)
@@ -182,6 +195,7 @@ public static class SweepGrid
             grid.Spec.Activations.Count > 0 ? Admit(pattern, GridAxes.Activation, grid.Activations, (value, label) => value == label) : null,
             AdmitNumber(GridAxes.BatchSize, grid.BatchSizes.Select(value => (double)value)),
             AdmitNumber(GridAxes.Epochs, grid.EpochCounts.Select(value => (double)value)),
+            Admit(pattern, GridAxes.EarlyStopping, grid.EarlyStopping, (entry, label) => entry.Name == label),
             Seed(pattern, grid.Spec, errors) is { } seed ? [.. grid.Seeds.Select(value => value == seed)] : null);
 
         bool[]? AdmitNumber(string axis, IEnumerable<double> values) =>
@@ -228,7 +242,7 @@ public static class SweepGrid
     private static readonly string[] Axes =
     [
         GridAxes.Model, GridAxes.Regularizer, GridAxes.Optimizer, GridAxes.LearningRate,
-        GridAxes.Activation, GridAxes.BatchSize, GridAxes.Epochs, GridAxes.Seed,
+        GridAxes.Activation, GridAxes.BatchSize, GridAxes.Epochs, GridAxes.EarlyStopping, GridAxes.Seed,
     ];
 
     /// <summary>
@@ -279,22 +293,24 @@ public static class SweepGrid
             return;
         }
 
-        foreach (var (models, regularizers, optimizers, activations, batchSizes, epochCounts, seeds) in resolved.OfType<IncludeAxes>())
+        foreach (var (models, regularizers, optimizers, activations, batchSizes, epochCounts, earlyStopping, seeds) in resolved.OfType<IncludeAxes>())
         foreach (var model in models)
         foreach (var regularizer in regularizers)
         foreach (var optimizer in optimizers)
         foreach (var activation in activations)
         foreach (var batchSize in batchSizes)
         foreach (var epochs in epochCounts)
+        foreach (var stopping in earlyStopping)
         foreach (var seed in seeds)
-            cells.Add(model, regularizer, optimizer, activation ?? model.Value.Activation, batchSize, epochs, seed, included: true);
+            cells.Add(model, regularizer, optimizer, activation ?? model.Value.Activation, batchSize, epochs, stopping, seed, included: true);
     }
 
     /// <summary>The values an include pattern gives or leaves to the grid, axis by axis; null when it gives nothing to add.</summary>
     private sealed record IncludeAxes(
         IReadOnlyList<GridEntry<ModelSpec>> Models, IReadOnlyList<GridEntry<RegularizerSpec>> Regularizers,
         IReadOnlyList<GridEntry<OptimizerSpec>> Optimizers, IReadOnlyList<string?> Activations,
-        IReadOnlyList<int> BatchSizes, IReadOnlyList<int> EpochCounts, IReadOnlyList<long> Seeds);
+        IReadOnlyList<int> BatchSizes, IReadOnlyList<int> EpochCounts, IReadOnlyList<GridEntry<EarlyStoppingSpec?>> EarlyStopping,
+        IReadOnlyList<long> Seeds);
 
     private static IncludeAxes? Resolve(CellPattern pattern, Grid grid, List<SpecError> errors)
     {
@@ -304,6 +320,7 @@ public static class SweepGrid
         var models = Pick(grid.Models, Label(pattern, GridAxes.Model), entry => entry.Name);
         var regularizers = Pick(grid.Regularizers, Label(pattern, GridAxes.Regularizer), entry => entry.Name);
         var optimizers = Pick(grid.Optimizers, Label(pattern, GridAxes.Optimizer), entry => entry.Name);
+        var earlyStopping = Pick(grid.EarlyStopping, Label(pattern, GridAxes.EarlyStopping), entry => entry.Name);
         if (Number(pattern, GridAxes.LearningRate, spec, errors) is { } rate)
             optimizers = [.. optimizers.Where(entry => entry.Value.LearningRate == rate)];
 
@@ -321,8 +338,8 @@ public static class SweepGrid
         if (Seed(pattern, spec, errors) is { } seed)
             seeds = [seed];
 
-        return errors.Count == errorsBefore && models.Count > 0 && regularizers.Count > 0 && optimizers.Count > 0
-            ? new IncludeAxes(models, regularizers, optimizers, activations, batchSizes, epochCounts, seeds)
+        return errors.Count == errorsBefore && models.Count > 0 && regularizers.Count > 0 && optimizers.Count > 0 && earlyStopping.Count > 0
+            ? new IncludeAxes(models, regularizers, optimizers, activations, batchSizes, epochCounts, earlyStopping, seeds)
             : null;
 
         IReadOnlyList<int> Count(string axis, IReadOnlyList<int> values)

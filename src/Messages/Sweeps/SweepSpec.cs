@@ -20,6 +20,12 @@ public sealed record SweepSpec(
     public IReadOnlyList<int> BatchSizes { get; init; } = [];
     public IReadOnlyList<int> EpochCounts { get; init; } = [];
 
+    /// <summary>
+    /// <c>grid.early_stopping</c>: named settings, a null value for an entry that turns early stopping off; empty
+    /// when the grid does not sweep it, every cell then taking <see cref="TrainingSpec.EarlyStopping"/>.
+    /// </summary>
+    public IReadOnlyList<GridEntry<EarlyStoppingSpec?>> EarlyStopping { get; init; } = [];
+
     /// <summary>Cells matching any of these partial assignments are left out of the product.</summary>
     public IReadOnlyList<CellPattern> Exclude { get; init; } = [];
 
@@ -52,6 +58,7 @@ public static class GridAxes
     public const string Activation = "activation";
     public const string BatchSize = "batch_size";
     public const string Epochs = "epochs";
+    public const string EarlyStopping = "early_stopping";
     public const string Seed = "seed";
 }
 
@@ -121,7 +128,62 @@ public sealed record TrainingSpec(
     OptimizerSpec Optimizer,
     InputLayer InputLayer,
     IReadOnlyList<long> Seeds,
-    string Device = "auto");
+    string Device = "auto",
+    EarlyStoppingSpec? EarlyStopping = null);
+
+/// <summary>
+/// Keras' <c>EarlyStopping</c> callback: stop a trial once <paramref name="Monitor"/> has not improved by more than
+/// <paramref name="MinDelta"/> for <paramref name="Patience"/> epochs (0: at the first epoch that does not improve).
+/// Keras' defaults, except <paramref name="RestoreBestWeights"/>, which Keras leaves off.
+/// </summary>
+/// <param name="Monitor">One of <see cref="EarlyStoppingMonitors"/>, a metric the trial's task records.</param>
+/// <param name="MinDelta">How much better than the best so far a value must be to count as an improvement; >= 0.</param>
+/// <param name="Mode"><c>min</c>, <c>max</c>, or <c>auto</c>: maximize accuracies, minimize the rest.</param>
+/// <param name="RestoreBestWeights">Keep the weights of the best epoch under the monitor rather than the last.</param>
+/// <param name="StartFromEpoch">Epochs left unmonitored at the start (warm-up): monitoring begins with the next one.</param>
+public sealed record EarlyStoppingSpec(
+    string Monitor = EarlyStoppingMonitors.ValLoss,
+    double MinDelta = 0,
+    int Patience = 0,
+    string Mode = EarlyStoppingModes.Auto,
+    bool RestoreBestWeights = true,
+    int StartFromEpoch = 0)
+{
+    /// <summary>True when a higher value is better: <c>max</c>, or <c>auto</c> on an accuracy.</summary>
+    [JsonIgnore]
+    public bool Maximizes => Mode == EarlyStoppingModes.Max ||
+        (Mode == EarlyStoppingModes.Auto && Monitor is EarlyStoppingMonitors.ValAccuracy or EarlyStoppingMonitors.TrainAccuracy);
+}
+
+/// <summary>What early stopping may watch: the per-epoch figures of <c>epochs.csv</c>, and the train/validation gap.</summary>
+public static class EarlyStoppingMonitors
+{
+    public const string ValLoss = "val_loss";
+    public const string TrainLoss = "train_loss";
+    public const string ValAccuracy = "val_accuracy";
+    public const string TrainAccuracy = "train_accuracy";
+    public const string ValMae = "val_mae";
+    public const string TrainMae = "train_mae";
+
+    /// <summary>val_loss - train_loss, as <c>trials.csv</c>'s final_gap and the InfluxDB <c>gap</c> field; minimized.</summary>
+    public const string Gap = "gap";
+
+    public static readonly IReadOnlyList<string> All = [ValLoss, TrainLoss, ValAccuracy, TrainAccuracy, ValMae, TrainMae, Gap];
+
+    /// <summary>The monitors a task records: accuracies for classification, mean absolute errors for regression.</summary>
+    public static IReadOnlyList<string> For(LearningTask task) => task == LearningTask.Regression
+        ? [ValLoss, TrainLoss, ValMae, TrainMae, Gap]
+        : [ValLoss, TrainLoss, ValAccuracy, TrainAccuracy, Gap];
+}
+
+public static class EarlyStoppingModes
+{
+    public const string Auto = "auto";
+    public const string Min = "min";
+    public const string Max = "max";
+
+    public static readonly IReadOnlyList<string> All = [Auto, Min, Max];
+}
 
 /// <summary>Dense hidden layers and the output layer the task asks for (<see cref="LearningTask"/>).</summary>
 /// <param name="Activation">Of the hidden layers: relu, tanh, elu, gelu or sigmoid (<see cref="Activations"/>).</param>
@@ -184,4 +246,24 @@ public sealed record TrialSpec(
 
     [JsonIgnore]
     public LearningTask Task => Dataset.Task;
+
+    /// <summary>When to stop before <see cref="Epochs"/>; null trains every epoch.</summary>
+    public EarlyStoppingSpec? EarlyStopping { get; init; }
+
+    /// <summary>The cell's label on the early-stopping axis: a <c>grid.early_stopping</c> entry's name, or
+    /// <see cref="EarlyStoppingLabels.On"/> / <see cref="EarlyStoppingLabels.None"/> when the grid does not sweep it.</summary>
+    public string EarlyStoppingLabel { get; init; } = EarlyStoppingLabels.None;
+}
+
+/// <summary>The labels of trials whose grid does not sweep early stopping.</summary>
+public static class EarlyStoppingLabels
+{
+    /// <summary>No early stopping: the label of every trial of a sweep that does not use it.</summary>
+    public const string None = "none";
+
+    /// <summary>Early stopping from <c>training.early_stopping</c>, the same for every cell.</summary>
+    public const string On = "on";
+
+    /// <summary>The label of a trial of a grid without <c>grid.early_stopping</c>.</summary>
+    public static string For(EarlyStoppingSpec? training) => training is null ? None : On;
 }

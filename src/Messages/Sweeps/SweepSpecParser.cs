@@ -18,23 +18,25 @@ public static partial class SweepSpecParser
     private static readonly string[] ImdbOnlyKeys = ["num_words", "word_index"];
     private static readonly string[] CsvOnlyKeys = ["target", "task", "validation", "split_seed", "standardize"];
     private static readonly string[] Tasks = ["binary", "multiclass", "regression"];
-    private static readonly string[] TrainingKeys = ["epochs", "batch_size", "optimizer", "input_layer", "seeds", "device"];
+    private static readonly string[] TrainingKeys = ["epochs", "batch_size", "optimizer", "input_layer", "seeds", "device", "early_stopping"];
     private static readonly string[] OptimizerKeys = ["name", "learning_rate", "beta_1", "beta_2", "epsilon", "momentum", "rho"];
     private static readonly string[] GridKeys =
-        ["model", "regularizer", "optimizer", "learning_rate", "activation", "batch_size", "epochs", "exclude", "include"];
+        ["model", "regularizer", "optimizer", "learning_rate", "activation", "batch_size", "epochs", "early_stopping", "exclude", "include"];
     private static readonly string[] ModelKeys = ["hidden", "activation"];
     private static readonly string[] RegularizerKeys = ["l1", "l2", "dropout", "batch_norm"];
+    private static readonly string[] EarlyStoppingKeys = ["monitor", "min_delta", "patience", "mode", "restore_best_weights", "start_from_epoch"];
 
     private static readonly string[] PatternKeys =
     [
         GridAxes.Model, GridAxes.Regularizer, GridAxes.Optimizer, GridAxes.LearningRate,
-        GridAxes.Activation, GridAxes.BatchSize, GridAxes.Epochs, GridAxes.Seed,
+        GridAxes.Activation, GridAxes.BatchSize, GridAxes.Epochs, GridAxes.EarlyStopping, GridAxes.Seed,
     ];
 
     private static readonly string[] OptimizerNames = ["adam", "sgd", "rmsprop"];
     private static readonly string[] InputLayers = ["sparse", "dense"];
 
     private static readonly Bounds<long> Count = new(v => v is >= 1 and <= int.MaxValue, $"1 to {int.MaxValue}");
+    private static readonly Bounds<long> EpochsOrNone = new(v => v is >= 0 and <= int.MaxValue, $"0 to {int.MaxValue}");
     private static readonly Bounds<long> Vocabulary = new(v => v is >= 100 and <= 1_000_000, "100 to 1000000");
     private static readonly Bounds<long> AnySeed = new(_ => true, "any 64-bit integer");
     private static readonly Bounds<double> Positive = new(v => v > 0, "> 0");
@@ -79,7 +81,7 @@ public static partial class SweepSpecParser
 
         var name = r.Name(sweep, "name", required: true);
         var dataset = ReadDataset(r, r.Mapping(sweep, "dataset", DatasetKeys, required: true), sourceFile);
-        var training = ReadTraining(r, r.Mapping(sweep, "training", TrainingKeys), dataset.Name);
+        var training = ReadTraining(r, r.Mapping(sweep, "training", TrainingKeys), dataset);
         var grid = r.Mapping(sweep, "grid", GridKeys, required: true);
         var activations = ReadActivations(r, grid);
         var models = ReadModels(r, grid);
@@ -87,11 +89,13 @@ public static partial class SweepSpecParser
         var optimizers = ReadOptimizers(r, grid, training.Optimizer);
         var batchSizes = ReadCounts(r, grid, GridAxes.BatchSize, "batch size");
         var epochCounts = ReadCounts(r, grid, GridAxes.Epochs, "epoch count");
+        var earlyStopping = ReadEarlyStoppingAxis(r, grid, dataset, training.EarlyStopping);
         var families = new Dictionary<string, Dictionary<string, List<string>>>
         {
             [GridAxes.Model] = Families(models),
             [GridAxes.Regularizer] = Families(regularizers),
             [GridAxes.Optimizer] = Families(optimizers),
+            [GridAxes.EarlyStopping] = Families(earlyStopping.Count > 0 ? earlyStopping : [Unswept(training.EarlyStopping)]),
         };
         return new SweepSpec(
             name ?? "",
@@ -105,6 +109,7 @@ public static partial class SweepSpecParser
             Activations = activations,
             BatchSizes = batchSizes,
             EpochCounts = epochCounts,
+            EarlyStopping = RejectRepeats(r, earlyStopping),
             Exclude = ReadPatterns(r, grid, "exclude", families),
             Include = ReadPatterns(r, grid, "include", families),
         };
@@ -156,13 +161,106 @@ public static partial class SweepSpecParser
         return Path.GetFullPath(Path.Combine(folder, path));
     }
 
-    private static TrainingSpec ReadTraining(SpecReader r, Section? training, string dataset) => new(
+    private static TrainingSpec ReadTraining(SpecReader r, Section? training, DatasetSpec dataset) => new(
         Epochs: r.Integer(training, "epochs", Count) ?? 20,
         BatchSize: r.Integer(training, "batch_size", Count) ?? 512,
         Optimizer: ReadOptimizer(r, r.Mapping(training, "optimizer", OptimizerKeys), DefaultOptimizer),
-        InputLayer: ReadInputLayer(r, training, dataset),
+        InputLayer: ReadInputLayer(r, training, dataset.Name),
         Seeds: ReadSeeds(r, training) ?? [1],
-        Device: r.Choice(training, "device", DevicePattern().IsMatch, "auto, cpu, cuda, cuda:N (N = GPU index)") ?? "auto");
+        Device: r.Choice(training, "device", DevicePattern().IsMatch, "auto, cpu, cuda, cuda:N (N = GPU index)") ?? "auto",
+        EarlyStopping: ReadEarlyStopping(r, r.Mapping(training, "early_stopping", EarlyStoppingKeys), dataset));
+
+    /// <summary>
+    /// <c>training.early_stopping</c>, Keras' defaults for what it leaves out. On when it sets at least one key, as an
+    /// early-stopping grid entry is, and as a regularizer entry regularizes: <c>{patience: 0}</c> is Keras' default callback.
+    /// </summary>
+    private static EarlyStoppingSpec? ReadEarlyStopping(SpecReader r, Section? settings, DatasetSpec dataset)
+    {
+        if (settings is null || settings.Values.Count == 0)
+            return null;
+        var fallback = new EarlyStoppingSpec();
+        return new EarlyStoppingSpec(
+            Monitor: ReadMonitor(r, settings, dataset) ?? fallback.Monitor,
+            MinDelta: r.Number(settings, "min_delta", NonNegative) ?? fallback.MinDelta,
+            Patience: r.Integer(settings, "patience", EpochsOrNone) ?? fallback.Patience,
+            Mode: r.OneOf(settings, "mode", EarlyStoppingModes.All) ?? fallback.Mode,
+            RestoreBestWeights: r.Flag(settings, "restore_best_weights") ?? fallback.RestoreBestWeights,
+            StartFromEpoch: r.Integer(settings, "start_from_epoch", EpochsOrNone) ?? fallback.StartFromEpoch);
+    }
+
+    /// <summary>
+    /// <c>grid.early_stopping</c>: named entries, each falling back to <c>training.early_stopping</c> (or Keras'
+    /// defaults) for what it leaves out; an empty entry (<c>off: {}</c>) turns early stopping off. <c>min_delta</c>,
+    /// <c>patience</c> and <c>start_from_epoch</c> may list values, which expands the entry as a regularizer's lists do
+    /// (<c>patient: {patience: [2, 5]}</c> gives <c>patient-2</c> and <c>patient-5</c>). Empty when not swept.
+    /// </summary>
+    private static List<Located<EarlyStoppingSpec?>> ReadEarlyStoppingAxis(SpecReader r, Section? grid, DatasetSpec dataset, EarlyStoppingSpec? training)
+    {
+        if (r.Entries(grid, GridAxes.EarlyStopping) is not { } entries)
+            return [];
+
+        var fallback = training ?? new EarlyStoppingSpec();
+        var stoppings = new List<Located<EarlyStoppingSpec?>>();
+        foreach (var (name, key, value) in entries)
+        {
+            var path = $"grid.early_stopping.{name}";
+            var errorsBefore = r.ErrorCount;
+            if (r.Mapping(value, path, EarlyStoppingKeys) is not { } settings)
+                continue;
+            if (settings.Values.Count == 0)
+            {
+                stoppings.Add(new(new(name, null), key.Start, path, name));
+                continue;
+            }
+
+            var monitor = ReadMonitor(r, settings, dataset) ?? fallback.Monitor;
+            var mode = r.OneOf(settings, "mode", EarlyStoppingModes.All) ?? fallback.Mode;
+            var restore = r.Flag(settings, "restore_best_weights") ?? fallback.RestoreBestWeights;
+            Setting?[] numbers =
+            [
+                ReadSetting(r, settings, "min_delta", NonNegative),
+                ReadSetting(r, settings, "patience", EpochsOrNone),
+                ReadSetting(r, settings, "start_from_epoch", EpochsOrNone),
+            ];
+            if (r.ErrorCount != errorsBefore)
+                continue;
+            foreach (var (variant, values) in Variants(name, numbers))
+            {
+                var stopping = new EarlyStoppingSpec(
+                    Monitor: monitor,
+                    MinDelta: values.GetValueOrDefault("min_delta", fallback.MinDelta),
+                    Patience: (int)values.GetValueOrDefault("patience", fallback.Patience),
+                    Mode: mode,
+                    RestoreBestWeights: restore,
+                    StartFromEpoch: (int)values.GetValueOrDefault("start_from_epoch", fallback.StartFromEpoch));
+                stoppings.Add(new(new(variant, stopping), key.Start, path, name));
+            }
+        }
+
+        RejectCollisions(r, stoppings);
+        return stoppings;
+    }
+
+    /// <summary>The one entry of a grid that does not sweep early stopping: <c>training.early_stopping</c>, or none.</summary>
+    private static Located<EarlyStoppingSpec?> Unswept(EarlyStoppingSpec? training)
+    {
+        var label = EarlyStoppingLabels.For(training);
+        return new(new(label, training), Mark.Empty, "grid.early_stopping", label);
+    }
+
+    /// <summary>A monitor the trial's task records: no accuracy for regression, no mean absolute error for classification.</summary>
+    private static string? ReadMonitor(SpecReader r, Section settings, DatasetSpec dataset)
+    {
+        if (r.OneOf(settings, "monitor", EarlyStoppingMonitors.All) is not { } monitor)
+            return null;
+        var recorded = EarlyStoppingMonitors.For(dataset.Task);
+        if (recorded.Contains(monitor))
+            return monitor;
+        r.Error(settings["monitor"]!, YamlPath.Join(settings.Path, "monitor"),
+            $"'{monitor}' is not recorded for dataset '{dataset.Name}' ({dataset.Task.ToString().ToLowerInvariant()} task); " +
+            $"allowed values: {string.Join(", ", recorded)}");
+        return null;
+    }
 
     /// <summary>Sparse or dense multi-hot rows are an IMDB matter; the other datasets feed dense rows as they are.</summary>
     private static InputLayer ReadInputLayer(SpecReader r, Section? training, string dataset)
@@ -404,6 +502,19 @@ public static partial class SweepSpecParser
             : null;
     }
 
+    /// <summary>An integer setting of an early-stopping entry, one value or a list of them, as <see cref="ReadSetting(SpecReader, Section?, string, Bounds{double})"/>.</summary>
+    private static Setting? ReadSetting(SpecReader r, Section? settings, string key, Bounds<long> bounds)
+    {
+        if (settings?[key] is not { } node)
+            return null;
+        if (node is not YamlSequenceNode)
+            return r.Integer(node, YamlPath.Join(settings.Path, key), bounds) is { } value ? new(key, [value], Swept: false) : null;
+        return r.List(settings, key) is { } items
+            ? new(key, Distinct(r, items, (item, path) => r.Integer(item, path, bounds) is { } value ? (double)value : (double?)null,
+                value => $"duplicate value {Format(value)}; list each value once"), Swept: true)
+            : null;
+    }
+
     /// <summary>
     /// The entries one declared entry stands for: the product of its listed settings, first listed setting outermost.
     /// One list names them <c>entry-value</c> (<c>l2-0.001</c>); several name each value after its key
@@ -447,12 +558,13 @@ public static partial class SweepSpecParser
     /// mistakes of their own were left out before, so they cannot show up here as repeats of the defaults.
     /// </summary>
     private static List<GridEntry<T>> RejectRepeats<T>(SpecReader r, List<Located<T>> entries)
-        where T : notnull
     {
-        var first = new Dictionary<T, Located<T>>();
+        // Keyed through a one-element tuple: an early-stopping entry that turns it off has the value null.
+        var first = new Dictionary<ValueTuple<T>, Located<T>>();
         foreach (var entry in entries)
         {
-            if (!first.TryAdd(entry.Entry.Value, entry) && first[entry.Entry.Value] is var earlier && earlier.Entry.Name != entry.Entry.Name)
+            var key = new ValueTuple<T>(entry.Entry.Value);
+            if (!first.TryAdd(key, entry) && first[key] is var earlier && earlier.Entry.Name != entry.Entry.Name)
             {
                 r.Error(entry.At, entry.Path,
                     $"'{entry.Entry.Name}' has the same settings as '{earlier.Entry.Name}' (line {earlier.At.Line}); their trials would be identical");
@@ -507,7 +619,7 @@ public static partial class SweepSpecParser
             {
                 IReadOnlyList<string>? labels = axis switch
                 {
-                    GridAxes.Model or GridAxes.Regularizer or GridAxes.Optimizer => EntryNames(r, grid!, pattern, axis, families[axis]),
+                    GridAxes.Model or GridAxes.Regularizer or GridAxes.Optimizer or GridAxes.EarlyStopping => EntryNames(r, grid!, pattern, axis, families[axis]),
                     GridAxes.Activation => r.OneOf(pattern, axis, Activations.All) is { } activation ? [activation] : null,
                     GridAxes.BatchSize or GridAxes.Epochs => r.Integer(pattern, axis, Count) is { } count ? [Format(count)] : null,
                     GridAxes.LearningRate => r.Number(pattern, axis, Positive) is { } rate ? [Format(rate)] : null,

@@ -16,7 +16,8 @@ public static class TrialId
 
     /// <summary>The id of an expanded trial; its own <see cref="TrialSpec.Id"/> and labels are ignored.</summary>
     public static string For(TrialSpec trial) =>
-        For(trial.Dataset, trial.ModelConfig, trial.RegularizerConfig, trial.OptimizerConfig, trial.Epochs, trial.BatchSize, trial.Seed);
+        For(trial.Dataset, trial.ModelConfig, trial.RegularizerConfig, trial.OptimizerConfig, trial.Epochs, trial.BatchSize, trial.Seed,
+            trial.EarlyStopping);
 
     public static string For(
         DatasetSpec dataset,
@@ -25,17 +26,19 @@ public static class TrialId
         OptimizerSpec optimizer,
         int epochs,
         int batchSize,
-        long seed)
+        long seed,
+        EarlyStoppingSpec? earlyStopping = null)
     {
-        var text = CanonicalText(dataset, model, regularizer, optimizer, epochs, batchSize, seed);
+        var text = CanonicalText(dataset, model, regularizer, optimizer, epochs, batchSize, seed, earlyStopping);
         var hash = SHA256.HashData(Encoding.UTF8.GetBytes(text));
         return Convert.ToHexStringLower(hash)[..Length];
     }
 
     /// <summary>
     /// One <c>key=value</c> line per setting, in a fixed order, numbers in invariant round-trip form. Settings added
-    /// after version 1 (the activation, datasets other than IMDB) add their lines only when they differ from what
-    /// version 1 implied (relu, IMDB), so the ids of sweep files written before them stay as they were.
+    /// after version 1 (the activation, datasets other than IMDB, early stopping) add their lines only when they differ
+    /// from what version 1 implied (relu, IMDB, every epoch trained), so the ids of sweep files written before them stay
+    /// as they were.
     /// </summary>
     internal static string CanonicalText(
         DatasetSpec dataset,
@@ -44,8 +47,29 @@ public static class TrialId
         OptimizerSpec optimizer,
         int epochs,
         int batchSize,
-        long seed) =>
-        string.Join('\n', [.. Version1Lines(dataset, model, regularizer, optimizer, epochs, batchSize, seed), .. LaterLines(dataset, model)]);
+        long seed,
+        EarlyStoppingSpec? earlyStopping = null) =>
+        string.Join('\n', [
+            .. Version1Lines(dataset, model, regularizer, optimizer, epochs, batchSize, seed),
+            .. LaterLines(dataset, model),
+            .. EarlyStoppingLines(earlyStopping),
+        ]);
+
+    /// <summary>
+    /// Where a trial stops changes its curve, and which weights it keeps changes its model: every setting counts,
+    /// the mode as resolved (<c>auto</c> on val_loss is <c>min</c>), so two spellings of one criterion share an id.
+    /// </summary>
+    private static IEnumerable<string> EarlyStoppingLines(EarlyStoppingSpec? stopping)
+    {
+        if (stopping is null)
+            yield break;
+        yield return $"early_stopping.monitor={stopping.Monitor}";
+        yield return $"early_stopping.mode={(stopping.Maximizes ? EarlyStoppingModes.Max : EarlyStoppingModes.Min)}";
+        yield return $"early_stopping.min_delta={Format(stopping.MinDelta)}";
+        yield return $"early_stopping.patience={Format(stopping.Patience)}";
+        yield return $"early_stopping.start_from_epoch={Format(stopping.StartFromEpoch)}";
+        yield return $"early_stopping.restore_best_weights={(stopping.RestoreBestWeights ? "true" : "false")}";
+    }
 
     private static IEnumerable<string> LaterLines(DatasetSpec dataset, ModelSpec model)
     {

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace GridSweep.Messages.Trials;
 
 /// <summary>
@@ -29,6 +31,9 @@ public enum TrialStatus { Queued, Running, Completed, Failed, Diverged }
 /// <param name="FinalGap">Validation loss minus train loss at the last epoch.</param>
 /// <param name="BestValAccuracy">Highest validation accuracy of any epoch; NaN for regression.</param>
 /// <param name="BestValMae">Lowest validation mean absolute error of any epoch; NaN for classification.</param>
+/// <param name="StoppedEpoch">The last epoch of a trial that early stopping ended before its epoch budget; 0 for a
+/// trial that ran every epoch (or diverged, or failed), even when its criterion held at the last one.</param>
+/// <param name="StopReason">Why early stopping ended it (<see cref="EarlyStopping.StopReason"/>); null when it did not.</param>
 public sealed record TrialSummary(
     TrialStatus Status,
     int BestEpoch,
@@ -38,8 +43,14 @@ public sealed record TrialSummary(
     double BestValAccuracy,
     double Seconds,
     string? Error = null,
-    double BestValMae = double.NaN)
+    double BestValMae = double.NaN,
+    int StoppedEpoch = 0,
+    string? StopReason = null)
 {
+    /// <summary>Early stopping ended the trial before its last epoch; it is still <see cref="TrialStatus.Completed"/>.</summary>
+    [JsonIgnore]
+    public bool StoppedEarly => StoppedEpoch > 0;
+
     public static TrialSummary From(TrialStatus status, IReadOnlyList<EpochMetrics> epochs, double seconds, string? error = null)
     {
         var finite = epochs.Where(e => double.IsFinite(e.ValLoss)).ToList();

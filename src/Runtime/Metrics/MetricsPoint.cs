@@ -87,6 +87,12 @@ internal readonly struct MetricsPoint
                         .Field(Schema.Fields.FinalGap, summary.FinalGap)
                         .Field(Schema.Fields.BestValAccuracy, summary.BestValAccuracy)
                         .Field(Schema.Fields.BestValMae, summary.BestValMae);
+                    if (summary.StoppedEarly)
+                    {
+                        lines.Field(Schema.Fields.StoppedEpoch, summary.StoppedEpoch);
+                        if (!string.IsNullOrEmpty(summary.StopReason))
+                            lines.Field(Schema.Fields.StopReason, summary.StopReason);
+                    }
                     if (!string.IsNullOrEmpty(summary.Error))
                         lines.Field(Schema.Fields.Error, summary.Error.Length <= MaxErrorLength ? summary.Error : summary.Error[..MaxErrorLength]);
                 }
@@ -108,10 +114,12 @@ internal readonly struct MetricsPoint
         }
     }
 
-    /// <summary>The trial's label on every grid axis, its task and its identity.</summary>
+    /// <summary>The trial's label on every grid axis (early stopping only when it has one), its task and its identity.</summary>
     private static LineProtocolBuffer TrialTags(LineProtocolBuffer lines, TrialSpec trial) =>
         lines.Tag(Schema.Tags.Activation, trial.Activation)
             .Tag(Schema.Tags.BatchSize, trial.BatchSize)
+            // Only a sweep that uses early stopping labels it, so the series of sweeps without it are as they were.
+            .Tag(Schema.Tags.EarlyStopping, trial.EarlyStoppingLabel == EarlyStoppingLabels.None ? null : trial.EarlyStoppingLabel)
             .Tag(Schema.Tags.Epochs, trial.Epochs)
             .Tag(Schema.Tags.LearningRate, TrialLabels.LearningRate(trial))
             .Tag(Schema.Tags.Model, trial.Model)

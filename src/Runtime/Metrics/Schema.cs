@@ -8,7 +8,9 @@ namespace GridSweep.Runtime.Metrics;
 /// <b>gridsweep_epoch</b>, one point per finished epoch of a trial. Tags <c>sweep</c>, <c>trial_id</c>,
 /// <c>model</c>, <c>regularizer</c>, <c>seed</c>, and since issue 9 the rest of the trial's labels, one per grid
 /// axis, and its task: <c>optimizer</c>, <c>learning_rate</c>, <c>activation</c>, <c>batch_size</c>,
-/// <c>epochs</c>, <c>task</c> (binary, multiclass, regression), so that no query averages two cells together.
+/// <c>epochs</c>, <c>task</c> (binary, multiclass, regression), so that no query averages two cells together; since
+/// issue 10 <c>early_stopping</c>, the trial's label on that axis, only on the points of a sweep that uses early
+/// stopping (a trial labelled <c>none</c> has no such tag, so the series of earlier sweeps stay as they were).
 /// Fields <c>epoch</c> (integer), <c>train_loss</c>, <c>train_penalty</c>, <c>val_loss</c>,
 /// <c>train_accuracy</c>, <c>val_accuracy</c> (classification), <c>train_mae</c>, <c>val_mae</c>
 /// (regression), <c>gap</c> (val_loss - train_loss), <c>seconds</c>, <c>samples_per_second</c> (floats) and
@@ -28,7 +30,9 @@ namespace GridSweep.Runtime.Metrics;
 /// fields <c>status</c> (string: queued, running, completed, failed, diverged), <c>attempt</c> (integer),
 /// <c>node</c> (string), and when a summary is known <c>best_epoch</c> (integer), <c>best_val_loss</c>,
 /// <c>final_gap</c>, <c>best_val_accuracy</c> (classification), <c>best_val_mae</c> (regression) (floats)
-/// and <c>error</c> (string, failed trials). <c>status</c> is a field, not a tag,
+/// and <c>error</c> (string, failed trials), and for a trial early stopping ended before its last epoch (a completed
+/// trial, not a failed one) <c>stopped_epoch</c> (integer, its last epoch) and <c>stop_reason</c> (string); a trial
+/// that ran every epoch has neither. <c>status</c> is a field, not a tag,
 /// so each trial stays one series and <c>last(status) ... GROUP BY trial_id</c> gives its current state.
 /// </para>
 /// <para>
@@ -60,6 +64,7 @@ public static class Schema
         public const string Activation = "activation";
         public const string BatchSize = "batch_size";
         public const string Epochs = "epochs";
+        public const string EarlyStopping = "early_stopping";
         public const string Task = "task";
         public const string Node = "node";
         public const string Device = "device";
@@ -89,6 +94,8 @@ public static class Schema
         public const string BestValMae = "best_val_mae";
         public const string Attempt = "attempt";
         public const string Error = "error";
+        public const string StoppedEpoch = "stopped_epoch";
+        public const string StopReason = "stop_reason";
 
         public const string Slots = "slots";
         public const string BusySlots = "busy_slots";

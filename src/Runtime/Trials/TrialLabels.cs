@@ -38,6 +38,12 @@ public static class TrialLabels
         (TaskColumn, Task(trial.Task)),
     ];
 
+    /// <summary>
+    /// The trial's label on the early-stopping axis, as a column of its own after the metrics (added with issue 10):
+    /// a <c>grid.early_stopping</c> entry's name, <c>on</c> for <c>training.early_stopping</c>, <c>none</c> without.
+    /// </summary>
+    public static (string Name, string Label) EarlyStopping(TrialSpec trial) => (GridAxes.EarlyStopping, trial.EarlyStoppingLabel);
+
     /// <summary>True when the task's metric is accuracy (classification); false when it is mean absolute error.</summary>
     public static bool MeasuresAccuracy(LearningTask task) => task != LearningTask.Regression;
 }

@@ -58,6 +58,10 @@ public sealed class TrialTrainer(TrainingData data, Device device)
         onStart?.Invoke(resumedAfter, epochs.ToList());
         if (epochs.Count > 0 && epochs[^1].IsDiverged)
             return Diverged(trial, epochs, clock, resumedAfter);
+        // Early stopping is a fold over the epochs: the epochs a checkpoint brings put it where it was.
+        var stopping = trial.EarlyStopping is { } criterion ? EarlyStopping.Replay(criterion, epochs) : null;
+        if (stopping is { ShouldStop: true } && resumedAfter < trial.Epochs)
+            return Stopped(trial, epochs, clock, resumedAfter, stopping);
 
         for (var epoch = resumedAfter + 1; epoch <= trial.Epochs; epoch++)
         {
@@ -73,9 +77,20 @@ public sealed class TrialTrainer(TrainingData data, Device device)
             onEpoch?.Invoke(metrics);
             if (metrics.IsDiverged)
                 return Diverged(trial, epochs, clock, resumedAfter);
+            // Stopped only when it cuts the run short: a criterion met at the last epoch changes nothing.
+            stopping = stopping?.After(metrics);
+            if (stopping is { ShouldStop: true } && epoch < trial.Epochs)
+                return Stopped(trial, epochs, clock, resumedAfter, stopping);
         }
         return new TrialRun(trial, epochs, TrialSummary.From(TrialStatus.Completed, epochs, clock.Elapsed.TotalSeconds)) { ResumedAfterEpoch = resumedAfter };
     }
+
+    private static TrialRun Stopped(TrialSpec trial, List<EpochMetrics> epochs, Stopwatch clock, int resumedAfter, EarlyStopping stopping) =>
+        new(trial, epochs, TrialSummary.From(TrialStatus.Completed, epochs, clock.Elapsed.TotalSeconds) with
+        {
+            StoppedEpoch = epochs[^1].Epoch,
+            StopReason = stopping.StopReason,
+        }) { ResumedAfterEpoch = resumedAfter };
 
     private static TrialRun Diverged(TrialSpec trial, List<EpochMetrics> epochs, Stopwatch clock, int resumedAfter)
     {

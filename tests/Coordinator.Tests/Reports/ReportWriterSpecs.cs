@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using GridSweep.Coordinator.Reports;
 using GridSweep.Coordinator.Results;
+using GridSweep.Messages.Sweeps;
+using GridSweep.Messages.Trials;
 using GridSweep.TestKit;
 using SkiaSharp;
 
@@ -271,6 +273,8 @@ public sealed partial class ReportWriterSpecs
         Assert.DoesNotContain("best val MAE", html);
         Assert.DoesNotContain("<th class=\"num\">learning rate</th>", html);
         Assert.DoesNotContain("<th class=\"num\">batch size</th>", html);
+        Assert.DoesNotContain("stopped epoch", html);
+        Assert.DoesNotContain("early stopping", html);
         Assert.Contains("binary cross-entropy", html);
         Assert.Contains("Validation accuracy by epoch", html);
     }
@@ -329,6 +333,39 @@ public sealed partial class ReportWriterSpecs
         Assert.Equal(["adam, activation relu", "adam, activation tanh"], results.Variants);
         Assert.Equal([0.4], Assert.Single(results.Curves, c => c.Variant == "adam, activation relu").ValLoss);
         Assert.Equal([0.6], Assert.Single(results.Curves, c => c.Variant == "adam, activation tanh").ValLoss);
+    }
+
+    [Fact]
+    public void A_stopped_trial_shows_its_stopped_epoch_and_reason_and_cells_differing_in_early_stopping_stay_apart()
+    {
+        using var directory = new TempDirectory();
+        var folder = Path.Combine(directory.Path, "stopping");
+        const string reason = "val_loss did not improve by more than 0 for 2 epochs after epoch 2 (best 0.3)";
+        using (var run = RunFolder.Open(folder))
+        {
+            var off = new TrialSpec("off-1", "stopping", "baseline", "none", "adam", 1, new ModelSpec([16]), RegularizerSpec.None,
+                new OptimizerSpec("adam", 0.001), 6, 512, InputLayer.Sparse, new DatasetSpec("imdb", 10000)) { EarlyStoppingLabel = "off" };
+            var patient = off with { Id = "patient-1", EarlyStopping = new EarlyStoppingSpec(Patience: 2), EarlyStoppingLabel = "patient" };
+            double[] losses = [0.4, 0.3, 0.35, 0.38, 0.42, 0.47];
+            var epochs = losses.Select((loss, i) => new EpochMetrics(i + 1, 0.5 / (i + 1), 0, loss, 0.8, 0.85, 1)).ToList();
+            foreach (var epoch in epochs)
+                run.AppendEpoch(off, epoch);
+            run.AppendTrial(off, TrialSummary.From(TrialStatus.Completed, epochs, 6));
+            foreach (var epoch in epochs.Take(4))
+                run.AppendEpoch(patient, epoch);
+            run.AppendTrial(patient, TrialSummary.From(TrialStatus.Completed, epochs[..4], 4) with { StoppedEpoch = 4, StopReason = reason });
+        }
+
+        var results = SweepResults.Load(folder);
+        Assert.Equal(["adam, early stopping off", "adam, early stopping patient"], results.Variants);
+        Assert.Equal(4, Assert.Single(results.Curves, c => c.Variant == "adam, early stopping patient").Epochs.Length);
+        Assert.Equal((4, reason), (results.Trials.Single(t => t.TrialId == "patient-1").StoppedEpoch, results.Trials.Single(t => t.TrialId == "patient-1").StopReason));
+
+        var html = File.ReadAllText(ReportWriter.Write(folder));
+        Assert.Contains("<th>early stopping</th>", html);
+        Assert.Contains("<th class=\"num\">stopped epoch</th>", html);
+        Assert.Contains($"<span title=\"{reason}\">4</span>", RowOf(html, "patient-1"));
+        Assert.Contains("1 trial(s) stopped early", html);
     }
 
     [Fact]

@@ -21,11 +21,16 @@ public sealed class ProtocolSerializerSpecs : IDisposable
         new TrainerRegistered("a1b2c3d4e5f6", "imdb-overfitting"),
         new RequestWork("gpu-node-1", 2),
         new AssignTrial(Trial, 2, 1, "a1b2c3d4e5f6"),
+        new AssignTrial(Trial with { EarlyStopping = new(EarlyStoppingMonitors.Gap, 0.001, 2, StartFromEpoch: 1), EarlyStoppingLabel = "patient" }, 1, 0, "a1b2c3d4e5f6"),
         new TrialStarted(Trial.Id, 1, "gpu-node-1", 0, []),
         new TrialStarted(Trial.Id, 2, "gpu-node-2", 3, [Epoch with { Epoch = 1 }, Epoch with { Epoch = 2 }, Epoch]),
         new EpochCompleted(Trial.Id, 1, "gpu-node-1", Epoch),
         new EpochCompleted(Trial.Id, 1, "gpu-node-1", Epoch with { TrainLoss = double.NaN, ValLoss = double.PositiveInfinity }),
         new TrialCompleted(Trial.Id, 1, "gpu-node-1", TrialSummary.From(TrialStatus.Completed, [Epoch], 12.5)),
+        new TrialCompleted(Trial.Id, 1, "gpu-node-1", TrialSummary.From(TrialStatus.Completed, [Epoch], 12.5) with
+        {
+            StoppedEpoch = 3, StopReason = "val_loss did not improve by more than 0 for 2 epochs after epoch 1 (best 0.29)",
+        }),
         new TrialFailed(Trial.Id, 3, "gpu-node-1", "CUDA out of memory"),
         new TrialReturned(Trial.Id, 1, "gpu-node-1"),
         new KeptFilePart(Trial.Id, 1, Trial.Id + ".safetensors", 65536, [0, 1, 2, 254, 255], Last: false),

@@ -334,7 +334,7 @@ public sealed class CellPatternSpecs
 
         Assert.Equal(
             new SpecError(TestSweeps.File, 6, 18, "grid.exclude[0].optimiser",
-                "unknown key 'optimiser'; allowed keys: model, regularizer, optimizer, learning_rate, activation, batch_size, epochs, seed"),
+                "unknown key 'optimiser'; allowed keys: model, regularizer, optimizer, learning_rate, activation, batch_size, epochs, early_stopping, seed"),
             error);
     }
 
@@ -387,7 +387,7 @@ public sealed class CellPatternSpecs
 
         Assert.Equal(
             new SpecError(TestSweeps.File, 6, 7, "grid.include[0]",
-                "a pattern names at least one axis (model, regularizer, optimizer, learning_rate, activation, batch_size, epochs, seed)"),
+                "a pattern names at least one axis (model, regularizer, optimizer, learning_rate, activation, batch_size, epochs, early_stopping, seed)"),
             error);
     }
 

@@ -31,6 +31,19 @@ public sealed class ShippedStudySpecs
     }
 
     [Fact]
+    public void Imdb_early_stopping_crosses_the_models_with_four_ways_to_stop_keeping_the_ids_of_the_cells_without_it()
+    {
+        var trials = SweepGrid.Expand(SweepSpecParser.Load(Path.Combine(Sweeps, "imdb-early-stopping.yaml")));
+        var plain = SweepGrid.Expand(SweepSpecParser.Load(Path.Combine(Sweeps, "imdb-overfitting.yaml")));
+
+        Assert.Equal(3 * 4, trials.Count);
+        Assert.Equal(["off", "patient-2", "patient-5", "gap"], trials.Take(4).Select(t => t.EarlyStoppingLabel));
+        Assert.Equal([null, new(Patience: 2), new(Patience: 5), new(EarlyStoppingMonitors.Gap, Patience: 2)], trials.Take(4).Select(t => t.EarlyStopping));
+        // Without early stopping a cell is the study's unregularized cell, under the same id.
+        Assert.Equal(plain.Where(t => t.Regularizer == "none").Select(t => t.Id), trials.Where(t => t.EarlyStopping is null).Select(t => t.Id));
+    }
+
+    [Fact]
     public void Boston_housing_is_the_regression_study_on_the_table_shipped_beside_it()
     {
         var spec = SweepSpecParser.Load(Path.Combine(Sweeps, "boston-housing-overfitting.yaml"));

@@ -12,7 +12,7 @@ public sealed class SweepSpecErrorSpecs
 
         Assert.Equal(
             new SpecError(TestSweeps.File, 4, 3, "training.epoch",
-                "unknown key 'epoch'; allowed keys: epochs, batch_size, optimizer, input_layer, seeds, device"),
+                "unknown key 'epoch'; allowed keys: epochs, batch_size, optimizer, input_layer, seeds, device, early_stopping"),
             error);
     }
 
@@ -67,7 +67,7 @@ public sealed class SweepSpecErrorSpecs
 
         Assert.Equal(
             new SpecError(TestSweeps.File, 5, 3, "grid.batch_sizes",
-                "unknown key 'batch_sizes'; allowed keys: model, regularizer, optimizer, learning_rate, activation, batch_size, epochs, exclude, include"),
+                "unknown key 'batch_sizes'; allowed keys: model, regularizer, optimizer, learning_rate, activation, batch_size, epochs, early_stopping, exclude, include"),
             error);
     }
 

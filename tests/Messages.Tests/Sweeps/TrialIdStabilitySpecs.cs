@@ -139,6 +139,38 @@ public sealed class TrialIdStabilitySpecs
         Assert.Equal(Sha256Prefix(MinimalCanonical), relu.Id);
     }
 
+    [Fact]
+    public void An_early_stopping_axis_entry_that_turns_it_off_keeps_the_ids()
+    {
+        var withAxis = File.ReadAllText(ShippedFile).TrimEnd() + """
+
+              early_stopping: {off: {}}
+            """;
+
+        Assert.Equal(
+            SweepGrid.Expand(SweepSpecParser.Load(ShippedFile)).Select(t => t.Id),
+            SweepGrid.Expand(SweepSpecParser.Parse(withAxis, ShippedFile)).Select(t => t.Id));
+    }
+
+    [Fact]
+    public void Early_stopping_enters_the_id_with_every_setting_and_the_mode_as_resolved()
+    {
+        var trials = Expand(TestSweeps.Sweep(model: "{a: {hidden: [4]}}", grid: """
+            early_stopping: {off: {}, on: {patience: 2, min_delta: 0.001}}
+            """));
+
+        Assert.Equal("e5a269d69230", trials[0].Id);
+        Assert.Equal(Sha256Prefix(MinimalCanonical + """
+
+            early_stopping.monitor=val_loss
+            early_stopping.mode=min
+            early_stopping.min_delta=0.001
+            early_stopping.patience=2
+            early_stopping.start_from_epoch=0
+            early_stopping.restore_best_weights=true
+            """), trials[1].Id);
+    }
+
     /// <summary>The version-1 canonical text of <see cref="TestSweeps.Minimal"/>'s one trial.</summary>
     private const string MinimalCanonical = """
         gridsweep-trial/1

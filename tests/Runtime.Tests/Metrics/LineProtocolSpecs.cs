@@ -1,3 +1,4 @@
+using GridSweep.Messages.Sweeps;
 using GridSweep.Messages.Trials;
 using GridSweep.Runtime.Metrics;
 
@@ -79,6 +80,33 @@ public class LineProtocolSpecs
         Assert.Equal("gridsweep_trial,activation=relu,batch_size=512,epochs=20,learning_rate=0.001,model=baseline,optimizer=adam,regularizer=none,seed=1,sweep=imdb-overfitting,task=binary,trial_id=abc status=\"running\",attempt=2i,node=\"node-1\" 10", written[0]);
         Assert.Equal("gridsweep_trial,activation=relu,batch_size=512,epochs=20,learning_rate=0.001,model=baseline,optimizer=adam,regularizer=none,seed=1,sweep=imdb-overfitting,task=binary,trial_id=abc " +
             "status=\"failed\",attempt=2i,node=\"node-1\",best_epoch=3i,best_val_loss=0.28,final_gap=0.1,best_val_accuracy=0.88,error=\"out of memory\" 11", written[1]);
+    }
+
+    [Fact]
+    public void A_stopped_trial_is_completed_with_its_stopped_epoch_and_reason_and_its_early_stopping_tag()
+    {
+        var lines = new LineProtocolBuffer();
+        var trial = MetricsKit.Trial("es1") with { EarlyStopping = new EarlyStoppingSpec(Patience: 2), EarlyStoppingLabel = "patient" };
+        var summary = new TrialSummary(TrialStatus.Completed, 3, 0.28, 0.3, 0.1, 0.88, 9,
+            StoppedEpoch: 5, StopReason: "val_loss did not improve by more than 0 for 2 epochs after epoch 3 (best 0.28)");
+
+        MetricsPoint.Trial(trial, TrialStatus.Completed, summary, 1, "node-1", 12).WriteTo(lines);
+
+        Assert.Equal("gridsweep_trial,activation=relu,batch_size=512,early_stopping=patient,epochs=20,learning_rate=0.001,model=baseline,optimizer=adam,regularizer=none,seed=1,sweep=imdb-overfitting,task=binary,trial_id=es1 " +
+            "status=\"completed\",attempt=1i,node=\"node-1\",best_epoch=3i,best_val_loss=0.28,final_gap=0.1,best_val_accuracy=0.88," +
+            "stopped_epoch=5i,stop_reason=\"val_loss did not improve by more than 0 for 2 epochs after epoch 3 (best 0.28)\" 12\n", lines.ToString());
+    }
+
+    [Fact]
+    public void A_trial_that_ran_every_epoch_has_no_stop_fields_and_without_early_stopping_no_tag()
+    {
+        var lines = new LineProtocolBuffer();
+
+        MetricsPoint.Trial(MetricsKit.Trial("full"), TrialStatus.Completed, new TrialSummary(TrialStatus.Completed, 3, 0.28, 0.3, 0.1, 0.88, 9), 1, "node-1", 12)
+            .WriteTo(lines);
+
+        Assert.DoesNotContain("stop", lines.ToString());
+        Assert.DoesNotContain("early_stopping", lines.ToString());
     }
 
     [Fact]

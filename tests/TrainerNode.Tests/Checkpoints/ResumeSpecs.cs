@@ -94,6 +94,22 @@ public sealed class ResumeSpecs : IDisposable
     }
 
     [Fact]
+    public void An_early_stopping_trial_resumed_before_its_stop_stops_where_the_uninterrupted_one_does()
+    {
+        var trial = TrainingFixtures.Trial(hidden: [64, 64], epochs: 10) with { Id = "resume-stopping", EarlyStopping = new EarlyStoppingSpec(Patience: 2) };
+        var uninterrupted = new TrialTrainer(TrainingFixtures.Data, CPU).Train(trial);
+        Assert.InRange(uninterrupted.Summary.StoppedEpoch, 4, 9); // The fixture's 64-64 net overfits after a few epochs.
+
+        // Stopped after the best epoch, while the patience is counting down: the resumed run counts on.
+        TrainAndStop(new TrialTrainer(TrainingFixtures.Data, CPU) { Checkpoints = Store() }, trial, stopAfter: uninterrupted.Summary.StoppedEpoch - 1);
+        var resumed = new TrialTrainer(TrainingFixtures.Data, CPU) { Checkpoints = Store() }.Train(trial);
+
+        Assert.Equal(uninterrupted.Summary.StoppedEpoch - 1, resumed.ResumedAfterEpoch);
+        Assert.Equal((uninterrupted.Summary.StoppedEpoch, uninterrupted.Summary.StopReason), (resumed.Summary.StoppedEpoch, resumed.Summary.StopReason));
+        AssertSameCurve(uninterrupted.Epochs, resumed.Epochs);
+    }
+
+    [Fact]
     public void A_trial_whose_checkpoint_has_every_epoch_trains_nothing_more()
     {
         var trial = TrialFor("adam") with { Id = "resume-finished", Epochs = 2 };
