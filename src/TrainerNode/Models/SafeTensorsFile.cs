@@ -225,7 +225,8 @@ public static class SafeTensorsFile
         }
     }
 
-    private static string DTypeName(ScalarType type, string name) => type switch
+    /// <summary>The format's name of a tensor type: F32, I64, ...</summary>
+    internal static string DTypeName(ScalarType type, string name) => type switch
     {
         ScalarType.Float64 => "F64",
         ScalarType.Float32 => "F32",

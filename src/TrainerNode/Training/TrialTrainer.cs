@@ -22,6 +22,12 @@ public sealed class TrialTrainer(TrainingData data, Device device)
     /// <summary>Tests set this to train with the optimizers' tensor-op form (the GPU path) on CPU.</summary>
     internal bool UseTensorOps { get; init; }
 
+    /// <summary>
+    /// Called after each epoch's validation with the model as validated (eval mode, on the device), before the next
+    /// epoch trains it further: where a caller keeps the weights of its best epoch (<see cref="Models.BestWeights"/>).
+    /// </summary>
+    public Action<EpochMetrics, DenseNetwork>? OnValidated { get; init; }
+
     public TrialRun Train(TrialSpec trial, Action<EpochMetrics>? onEpoch = null, CancellationToken cancellationToken = default)
     {
         if (trial.Task != data.Task)
@@ -44,6 +50,7 @@ public sealed class TrialTrainer(TrainingData data, Device device)
             var (valLoss, valMetric) = Evaluate(model, trial.InputLayer);
             var metrics = data.Objective.Epoch(epoch, trainLoss, trainPenalty, valLoss, trainMetric, valMetric, epochClock.Elapsed.TotalSeconds);
             epochs.Add(metrics);
+            OnValidated?.Invoke(metrics, model);
             onEpoch?.Invoke(metrics);
             if (metrics.IsDiverged)
                 return new TrialRun(trial, epochs, TrialSummary.From(TrialStatus.Diverged, epochs, clock.Elapsed.TotalSeconds,
@@ -79,6 +86,9 @@ public sealed class TrialTrainer(TrainingData data, Device device)
         }
         return (lossSum / order.Length, penaltySum / order.Length, metricSum / order.Length);
     }
+
+    /// <summary>The validation loss and metric of <paramref name="model"/>, computed exactly as after each epoch of training.</summary>
+    public (double Loss, double Metric) Validate(DenseNetwork model, InputLayer inputLayer) => Evaluate(model, inputLayer);
 
     private (double Loss, double Metric) Evaluate(DenseNetwork model, InputLayer inputLayer)
     {
