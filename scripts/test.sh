@@ -39,6 +39,12 @@ if ! command -v chromium >/dev/null; then
     if [ "$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
     else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi
 fi
+# PyTorch (Debian's python3-torch, for the system interpreter) loads a kept IMDB model as a Python user would
+# (tests/python/imdb_kept_model.py). Debian has no python3-safetensors; the script reads the format by hand then.
+if ! /usr/bin/python3 -c 'import torch' 2>/dev/null; then
+    if [ "$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-torch >/dev/null
+    else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-torch >/dev/null; fi
+fi
 # Node.js checks the dashboards' JSON Schema against Grafana's published @grafana/schema package, pinned in
 # dashboards/schema/package-lock.json (npm ci installs exactly that).
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then

@@ -95,6 +95,17 @@ public sealed class RunCommandSpecs
         }
         Assert.All(epochs.Where(e => e["regularizer"] == "l2"), e => Assert.True(CsvFormat.ParseNumber(e["train_penalty"]) > 0));
         Assert.Contains("4 completed", first.Output);
+        // Every trial's best weights are in models/, and evaluate reproduces the recorded best epoch from them.
+        foreach (var trial in trials)
+        {
+            Assert.True(File.Exists(Path.Combine(folder, "models", trial["trial_id"] + ".safetensors")), $"no kept model of {trial["trial_id"]}");
+            Assert.Contains($"\"epoch\": {trial["best_epoch"]},", File.ReadAllText(Path.Combine(folder, "models", trial["trial_id"] + ".json")));
+        }
+        Assert.Equal(8, Directory.GetFiles(Path.Combine(folder, "models")).Length);
+        Assert.False(Directory.Exists(Path.Combine(folder, "checkpoints")), "a finished run keeps checkpoints");
+        var evaluated = GridSweepCli.Run("evaluate", folder, trials[0]["trial_id"], "--data", TestData.ImdbArchive, "--word-index", TestData.KerasWordIndex,
+            "--cache", Path.Combine(directory.Path, "cache"));
+        Assert.True(evaluated.ExitCode == 0, evaluated.Report);
 
         var epochsBefore = File.ReadAllText(Path.Combine(folder, "epochs.csv"));
         var second = GridSweepCli.Run(arguments);

@@ -9,8 +9,8 @@ public static class GridSweepCommands
     public const string ProgramName = "gridsweep";
 
     /// <param name="localTrainers">Trainer slots for this process, or null in the coordinator's program (no TorchSharp).</param>
-    /// <param name="trainer"><c>gridsweep trainer</c>, where this program can train.</param>
-    public static RootCommand Create(ILocalTrainers? localTrainers, Command? trainer)
+    /// <param name="trainerCommands">Where this program can train: <c>gridsweep trainer</c> and <c>gridsweep evaluate</c>.</param>
+    public static RootCommand Create(ILocalTrainers? localTrainers, IReadOnlyList<Command> trainerCommands)
     {
         var root = new RootCommand(
             "Distributed hyperparameter sweeps that show where every model of a grid starts to overfit. " +
@@ -23,8 +23,8 @@ public static class GridSweepCommands
             StatusCommand.Create(),
             ReportCommand.Create(),
         };
-        if (trainer is not null)
-            root.Subcommands.Add(trainer);
+        foreach (var command in trainerCommands)
+            root.Subcommands.Add(command);
         return root;
     }
 }

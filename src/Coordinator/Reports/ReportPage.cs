@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using GridSweep.Runtime.Files;
 
 namespace GridSweep.Coordinator.Reports;
 
@@ -72,7 +73,7 @@ public static class ReportPage
             The best epoch is the one of lowest validation loss, where the trial starts to overfit; the final gap is
             validation minus train loss at the last epoch. {{(results.IsRegression
                 ? "The metric is the mean absolute error (best: the lowest of any epoch)."
-                : "The metric is accuracy (best: the highest of any epoch).")}} Source: <code>trials.csv</code> and <code>epochs.csv</code> beside this folder.</p>
+                : "The metric is accuracy (best: the highest of any epoch).")}} Source: <code>trials.csv</code> and <code>epochs.csv</code> beside this folder; a kept model is the best epoch's weights in <code>models/</code> (safetensors, with a JSON of how to load and feed them).</p>
             <script>
             // Marks the page once every figure has loaded (or says which did not), for readers and for tests.
             window.addEventListener("load", function () {
@@ -170,6 +171,9 @@ public static class ReportPage
         ]);
         if (results.Trials.Any(t => t.Error.Length > 0))
             columns.Add(("error", false, t => $"<span class=\"error\">{Encode(t.Error)}</span>"));
+        // The kept best weights (models/<trial_id>.safetensors and its JSON), by a path relative to report/.
+        if (results.Trials.Any(t => HasModel(results, t)))
+            columns.Add(("kept model", false, t => HasModel(results, t) ? ModelLinks(t.TrialId) : ""));
 
         var html = new StringBuilder("<div class=\"scroll\"><table id=\"trials\">\n<thead><tr><th class=\"num\">rank</th>");
         foreach (var column in columns)
@@ -187,6 +191,16 @@ public static class ReportPage
         }
         html.Append("</tbody>\n</table></div>\n");
         return html.ToString();
+    }
+
+    private static bool HasModel(SweepResults results, TrialRow trial) =>
+        File.Exists(KeptModelFiles.WeightsPath(results.Folder, trial.TrialId));
+
+    private static string ModelLinks(string trialId)
+    {
+        var weights = Encode($"../{KeptModelFiles.Folder}/{Uri.EscapeDataString(KeptModelFiles.WeightsFileName(trialId))}");
+        var description = Encode($"../{KeptModelFiles.Folder}/{Uri.EscapeDataString(KeptModelFiles.DescriptionFileName(trialId))}");
+        return $"<a href=\"{weights}\">weights</a> <a href=\"{description}\">json</a>";
     }
 
     /// <summary>Formats a number for the page; non-finite values as the CSV writes them (nan, inf).</summary>

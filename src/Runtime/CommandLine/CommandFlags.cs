@@ -32,6 +32,10 @@ public static class CommandFlags
         .Add<TrainerOptions>()
         .Add<InfluxOptions>();
 
+    /// <summary><c>gridsweep evaluate</c>: where the trial's data is, as for the local slots of a run.</summary>
+    public static FlagSet Evaluate() => new FlagSet()
+        .Add<TrainerOptions>(nameof(TrainerOptions.Data), nameof(TrainerOptions.WordIndex), nameof(TrainerOptions.Cache));
+
     /// <summary><c>gridsweep status</c>: where the coordinator is.</summary>
     public static FlagSet Status() => new FlagSet()
         .Add<ClusterNodeOptions>(nameof(ClusterNodeOptions.Host), nameof(ClusterNodeOptions.Port));

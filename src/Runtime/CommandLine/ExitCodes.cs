@@ -5,6 +5,8 @@ public static class ExitCodes
     public const int Success = 0;
     /// <summary>The sweep ran, but at least one trial failed.</summary>
     public const int TrialsFailed = 1;
+    /// <summary><c>gridsweep evaluate</c>: the kept model's figures differ from those recorded for its epoch.</summary>
+    public const int ModelDiffers = 1;
     /// <summary>Bad input: the sweep file, a flag or the data; nothing was run.</summary>
     public const int BadInput = 2;
     public const int Cancelled = 130;

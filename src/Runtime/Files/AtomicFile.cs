@@ -3,71 +3,97 @@ using System.Runtime.InteropServices;
 namespace GridSweep.Runtime.Files;
 
 /// <summary>
-/// Replaces a file so that a crash at any moment leaves either the old content or the new, never a torn or
-/// empty file: write a temporary file beside it (a name of its own, so two writers never share one), flush it
-/// to the disk, rename it over the target, then flush the folder so the rename itself survives a power loss.
+/// Replaces a file so that a reader, or the file after a crash or power loss, is the old content or the new,
+/// never a torn mix: write a temporary file with a unique name in the same folder, flush it to disk, rename it
+/// over the target, then flush the folder so the rename itself is durable.
 /// </summary>
 public static class AtomicFile
 {
-    /// <summary>Writes <paramref name="path"/> through <paramref name="write"/>; on any error the old file stays and the temporary one is removed.</summary>
-    public static void Write(string path, Action<Stream> write)
+    /// <summary>Writes <paramref name="bytes"/> as the new content of <paramref name="path"/>; creates its folder when missing.</summary>
+    public static void Write(string path, ReadOnlySpan<byte> bytes)
     {
-        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        var temporary = Path.Combine(folder, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        var temporary = CreateTemporary(path, out var file);
         try
         {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            using (file)
             {
-                write(stream);
-                stream.Flush(flushToDisk: true);
+                file.Write(bytes);
+                file.Flush(flushToDisk: true);
             }
-            File.Move(temporary, path, overwrite: true);
+            Commit(temporary, path);
         }
         catch
         {
-            TryDelete(temporary);
+            File.Delete(temporary);
             throw;
         }
-        FlushFolder(folder);
     }
 
-    /// <summary>Makes a rename or a new file in <paramref name="folder"/> durable (fsync of the directory; a no-op off Linux and macOS).</summary>
-    public static void FlushFolder(string folder)
+    /// <summary>Lets <paramref name="write"/> fill the new content of <paramref name="path"/> through a stream.</summary>
+    public static void Write(string path, Action<Stream> write)
     {
-        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS())
-            return;
-        var descriptor = Native.open(folder, OperatingSystem.IsLinux() ? Native.LinuxReadOnlyDirectory : Native.MacReadOnlyDirectory);
-        if (descriptor < 0)
-            return; // Durability of the rename is best effort where the folder cannot be opened (some network filesystems).
+        var temporary = CreateTemporary(path, out var file);
         try
         {
-            Native.fsync(descriptor);
+            using (file)
+            {
+                // Not disposed: that would close the file before it is flushed to disk.
+                var buffered = new BufferedStream(file, 1 << 16);
+                write(buffered);
+                buffered.Flush();
+                file.Flush(flushToDisk: true);
+            }
+            Commit(temporary, path);
+        }
+        catch
+        {
+            File.Delete(temporary);
+            throw;
+        }
+    }
+
+    private static string CreateTemporary(string path, out FileStream file)
+    {
+        var fullPath = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
+        // Unique per process and call, so two writers of the same file never share a temporary file.
+        var temporary = $"{fullPath}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
+        file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0);
+        return temporary;
+    }
+
+    private static void Commit(string temporary, string path)
+    {
+        File.Move(temporary, path, overwrite: true);
+        FlushFolder(Path.GetDirectoryName(Path.GetFullPath(path))!);
+    }
+
+    /// <summary>
+    /// fsync on the folder makes the rename durable (POSIX). .NET cannot open a folder as a stream, so this calls
+    /// libc directly; Windows has no such call and makes renames durable through its journal instead.
+    /// </summary>
+    public static void FlushFolder(string folder)
+    {
+        if (OperatingSystem.IsWindows())
+            return;
+        var descriptor = Posix.open(folder, Posix.ReadOnly);
+        if (descriptor < 0)
+            throw new IOException($"cannot open folder {folder} to flush it (errno {Marshal.GetLastPInvokeError()})");
+        try
+        {
+            if (Posix.fsync(descriptor) != 0)
+                throw new IOException($"cannot flush folder {folder} to disk (errno {Marshal.GetLastPInvokeError()})");
         }
         finally
         {
-            Native.close(descriptor);
+            _ = Posix.close(descriptor);
         }
     }
 
-    private static void TryDelete(string file)
+    private static class Posix
     {
-        try
-        {
-            File.Delete(file);
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
-    }
-
-    private static class Native
-    {
-        // O_RDONLY | O_DIRECTORY
-        public const int LinuxReadOnlyDirectory = 0x10000;
-        public const int MacReadOnlyDirectory = 0x100000;
+        /// <summary>O_RDONLY, which opens a folder too (O_DIRECTORY is left out: its value differs between architectures).</summary>
+        public const int ReadOnly = 0;
 
         [DllImport("libc", SetLastError = true)]
         public static extern int open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);

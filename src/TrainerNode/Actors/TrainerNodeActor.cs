@@ -101,7 +101,10 @@ public sealed class TrainerNodeActor : ReceiveActor, IWithTimers
         Receive<SlotFinished>(finished =>
         {
             if (IsCurrent(finished.Slot, finished.Run) is not { } assignment)
+            {
+                DeleteKeptFolder(finished.Result);
                 return;
+            }
             if (finished.Result.KeptFiles.Count == 0)
             {
                 Report(finished.Slot, finished.Run, finished.Result);
@@ -240,7 +243,7 @@ public sealed class TrainerNodeActor : ReceiveActor, IWithTimers
         Action<EpochMetrics, double> onEpoch, CancellationToken token)
     {
         var data = await datasets.GetAsync(trial.Dataset);
-        var trainer = new TrialTrainer(data, device) { Checkpoints = options.Checkpoints };
+        var trainer = new TrialTrainer(data, device) { Checkpoints = options.Checkpoints, KeepsBestWeights = true };
         return await Task.Factory.StartNew(
             () => trainer.Train(trial, epoch => onEpoch(epoch, data.Train.Count / epoch.Seconds), token, onStart),
             token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
@@ -253,7 +256,21 @@ public sealed class TrainerNodeActor : ReceiveActor, IWithTimers
         coordinator.Tell(new TrialCompleted(assignment.Trial.Id, assignment.Attempt, options.NodeId, result.Summary));
         metrics?.TrialStateChanged(assignment.Trial, result.Summary.Status, result.Summary, assignment.Attempt, options.NodeId);
         options.Checkpoints?.Remove(assignment.Trial.Id);
+        DeleteKeptFolder(result);
         Free(slot, run);
+    }
+
+    private void DeleteKeptFolder(TrialRun result)
+    {
+        try
+        {
+            if (result.KeptFolder is { } folder && Directory.Exists(folder))
+                Directory.Delete(folder, recursive: true);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            log.Warning("the delivered kept files in {0} cannot be removed: {1}", result.KeptFolder, error.Message);
+        }
     }
 
     private AssignTrial? IsCurrent(int slot, int run) =>

@@ -38,8 +38,7 @@ public static class CsvDataset
         var width = table.FeatureNames.Count;
         var trainFeatures = train.Features;
         var validationFeatures = validation.Features;
-        if (spec.Standardize)
-            Standardize(width, trainFeatures, validationFeatures);
+        var (means, stds) = spec.Standardize ? Standardize(width, trainFeatures, validationFeatures) : (null, null);
 
         var mapping = classNames.Count == 0 ? "" : ": " + string.Join(", ", classNames.Select((name, index) => $"{index}={name}"));
         var description = string.Create(CultureInfo.InvariantCulture,
@@ -50,7 +49,8 @@ public static class CsvDataset
             new DenseSplit(validationFeatures, width, validationTargets),
             task,
             classNames,
-            description);
+            description,
+            new TableFeatures(table.FeatureNames, target, means, stds));
     }
 
     /// <summary>Class indices in sorted order of the values found in either split: numerically when every value is a number.</summary>
@@ -88,7 +88,8 @@ public static class CsvDataset
         names.Count <= 10 ? string.Join(", ", names) : string.Join(", ", names.Take(10)) + $", ... {names.Count - 10} more";
 
     /// <summary>Each feature shifted by the train split's mean and divided by its (population) standard deviation; a constant feature only shifted.</summary>
-    private static void Standardize(int width, float[] train, float[] validation)
+    /// <returns>Per feature, the mean subtracted and the divisor (1 for a constant feature).</returns>
+    private static (double[] Means, double[] Stds) Standardize(int width, float[] train, float[] validation)
     {
         var rows = train.Length / width;
         var mean = new double[width];
@@ -114,6 +115,7 @@ public static class CsvDataset
             for (var i = 0; i < features.Length; i++)
                 features[i] = (float)((features[i] - mean[i % width]) / scale[i % width]);
         }
+        return (mean, scale);
     }
 }
 

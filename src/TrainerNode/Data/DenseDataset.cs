@@ -12,4 +12,11 @@ public sealed record DenseSplit(float[] Features, int Width, float[] Targets)
 /// Images or a table read and checked, before any tensor exists (so the coordinator could read one too).
 /// </summary>
 /// <param name="ClassNames">Classification: what each class index stands for, in index order; empty for regression.</param>
-public sealed record DenseDataset(DenseSplit Train, DenseSplit Validation, LearningTask Task, IReadOnlyList<string> ClassNames, string Description);
+/// <param name="Preparation">How a raw image or table row became a row of <see cref="DenseSplit.Features"/>.</param>
+public sealed record DenseDataset(
+    DenseSplit Train,
+    DenseSplit Validation,
+    LearningTask Task,
+    IReadOnlyList<string> ClassNames,
+    string Description,
+    InputPreparation? Preparation = null);

@@ -2,20 +2,23 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using GridSweep.Runtime.Progress;
 
 namespace GridSweep.TrainerNode.Data;
 
 /// <summary>
 /// An encoded <see cref="ReviewDataset"/> in one binary file, so later runs skip reading and tokenizing.
-/// Layout: magic, version, byte-order mark, num_words, description, then per split the review count, token
-/// count, labels, offsets and tokens as raw native arrays, and a SHA-256 of everything before it.
+/// Layout: magic, version, byte-order mark, num_words, description, the vocabulary (<see cref="MultiHotWords"/> as
+/// JSON, length 0 for none), then per split the review count, token count, labels, offsets and tokens as raw native
+/// arrays, and a SHA-256 of everything before it.
 /// A file that is missing, truncated, corrupt or of another version is simply not used.
 /// </summary>
 internal static class EncodedCache
 {
     // Bump when the layout or the encoding itself (tokenizer, ranking) changes, so old caches are re-encoded.
-    private const int Version = 1;
+    // 2: the vocabulary, which kept models record.
+    private const int Version = 2;
     private const int ByteOrderMark = 0x01020304;
     private const int HashSize = 32;
 
@@ -43,6 +46,8 @@ internal static class EncodedCache
                 || reader.ReadInt32() != numWords)
                 return null;
             var description = Encoding.UTF8.GetString(reader.ReadArray<byte>(reader.ReadInt32()));
+            var vocabulary = reader.ReadArray<byte>(reader.ReadInt32());
+            var preparation = vocabulary.Length == 0 ? null : JsonSerializer.Deserialize<MultiHotWords>(vocabulary);
             var train = ReadSplit(reader);
             var test = ReadSplit(reader);
 
@@ -50,9 +55,9 @@ internal static class EncodedCache
             if (reader.Remaining != 0 || file.Read(expected) != HashSize || !reader.Hash().SequenceEqual(expected))
                 return null;
             stage.Set(file.Length);
-            return new ReviewDataset(train, test, numWords, description);
+            return new ReviewDataset(train, test, numWords, description, preparation);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or ArgumentException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or ArgumentException or JsonException)
         {
             // Missing or damaged: the caller encodes again and overwrites it.
             return null;
@@ -76,6 +81,9 @@ internal static class EncodedCache
                 writer.Write(dataset.NumWords);
                 writer.Write(description.Length);
                 writer.Write<byte>(description);
+                var vocabulary = dataset.Preparation is null ? [] : JsonSerializer.SerializeToUtf8Bytes(dataset.Preparation);
+                writer.Write(vocabulary.Length);
+                writer.Write<byte>(vocabulary);
                 WriteSplit(writer, dataset.Train);
                 WriteSplit(writer, dataset.Test);
                 file.Write(writer.Hash());

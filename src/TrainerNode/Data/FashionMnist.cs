@@ -68,14 +68,14 @@ public static class FashionMnist
         {
             var stage = new StageProgress(progress, DataProgress.Read, 2);
             stage.Start();
-            var train = Split(paths[0], paths[1]);
+            var (train, image) = ReadSplit(paths[0], paths[1]);
             stage.Add(1);
-            var test = Split(paths[2], paths[3]);
+            var (test, _) = ReadSplit(paths[2], paths[3]);
             stage.Add(1);
             var origin = folder is null ? "downloaded" : Path.GetFullPath(folder);
             var description = string.Create(CultureInfo.InvariantCulture,
                 $"Fashion-MNIST ({origin}): {train.Count} train / {test.Count} validation images, {train.Width} pixels, {Classes} classes");
-            return new DenseDataset(train, test, LearningTask.Multiclass, ClassNames, description);
+            return new DenseDataset(train, test, LearningTask.Multiclass, ClassNames, description, image);
         }, cancellationToken);
     }
 
@@ -98,7 +98,9 @@ public static class FashionMnist
     }
 
     /// <summary>Images and labels read, checked against each other, and scaled.</summary>
-    internal static DenseSplit Split(string imagesPath, string labelsPath)
+    internal static DenseSplit Split(string imagesPath, string labelsPath) => ReadSplit(imagesPath, labelsPath).Split;
+
+    private static (DenseSplit Split, ScaledPixels Preparation) ReadSplit(string imagesPath, string labelsPath)
     {
         var images = IdxFile.ReadImages(imagesPath);
         var labels = IdxFile.ReadLabels(labelsPath);
@@ -112,6 +114,6 @@ public static class FashionMnist
         var features = new float[images.Pixels.Length];
         for (var i = 0; i < features.Length; i++)
             features[i] = images.Pixels[i] / 255f;
-        return new DenseSplit(features, images.Rows * images.Columns, labels.Select(l => (float)l).ToArray());
+        return (new DenseSplit(features, images.Rows * images.Columns, labels.Select(l => (float)l).ToArray()), new ScaledPixels(images.Rows, images.Columns));
     }
 }

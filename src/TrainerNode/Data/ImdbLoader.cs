@@ -66,7 +66,8 @@ public static class ImdbLoader
         var test = Encode(reviews.Test, index, options.NumWords, stage, cancellationToken);
         var description = string.Create(CultureInfo.InvariantCulture,
             $"IMDB {source.Name}: {train.Count} train / {test.Count} test, {options.NumWords} words, {index.Origin}");
-        var dataset = new ReviewDataset(train, test, options.NumWords, description);
+        var dataset = new ReviewDataset(train, test, options.NumWords, description,
+            new MultiHotWords(options.NumWords, index.Origin, index.Columns(options.NumWords)));
 
         EncodedCache.Save(cacheFile, dataset, progress);
         return dataset;

@@ -28,4 +28,5 @@ public sealed class ReviewSplit
 }
 
 /// <summary>The IMDB study's data: train split for fitting, test split for validation.</summary>
-public sealed record ReviewDataset(ReviewSplit Train, ReviewSplit Test, int NumWords, string Description);
+/// <param name="Preparation">How a review's text became its indices (the vocabulary); null for made-up reviews.</param>
+public sealed record ReviewDataset(ReviewSplit Train, ReviewSplit Test, int NumWords, string Description, MultiHotWords? Preparation = null);

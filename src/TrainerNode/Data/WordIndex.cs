@@ -121,6 +121,21 @@ public sealed class WordIndex
         return index < numWords ? index : OutOfVocabulary;
     }
 
+    /// <summary>
+    /// Every word that a vocabulary of <paramref name="numWords"/> keeps, with its index (rank + 3), by index then
+    /// word: the whole encoding, for a user who prepares reviews outside GridSweep (<see cref="MultiHotWords"/>).
+    /// </summary>
+    public IReadOnlyDictionary<string, int> Columns(int numWords)
+    {
+        var kept = _ranks.Where(pair => pair.Value + IndexFrom < numWords)
+            .OrderBy(pair => pair.Value).ThenBy(pair => pair.Key, StringComparer.Ordinal);
+        // Insertion order is kept by Dictionary while nothing is removed, so the JSON lists the words by column.
+        var columns = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var (word, rank) in kept)
+            columns.Add(word, rank + IndexFrom);
+        return columns;
+    }
+
     /// <summary>Encodes one review: 1, then the index of each word.</summary>
     public int[] Encode(string text, int numWords)
     {

@@ -10,7 +10,9 @@ namespace GridSweep.TrainerNode.Training;
 public sealed class TrainingData
 {
     /// <param name="classNames">Classification: the label each class index stands for, in index order (the recorded mapping).</param>
-    public TrainingData(ITrainingSplit train, ITrainingSplit validation, LearningTask task, string description, IReadOnlyList<string>? classNames = null)
+    /// <param name="preparation">How a raw example became a row (recorded beside kept models); null when unknown, as for made-up data.</param>
+    public TrainingData(ITrainingSplit train, ITrainingSplit validation, LearningTask task, string description,
+        IReadOnlyList<string>? classNames = null, InputPreparation? preparation = null)
     {
         if (train.Width != validation.Width)
             throw new ArgumentException($"train width {train.Width} differs from validation width {validation.Width}");
@@ -19,6 +21,7 @@ public sealed class TrainingData
         ClassNames = classNames ?? (task == LearningTask.Regression ? [] : ["0", "1"]);
         Objective = TaskObjective.For(task, ClassNames.Count);
         Description = description;
+        Preparation = preparation;
     }
 
     public ITrainingSplit Train { get; }
@@ -32,13 +35,17 @@ public sealed class TrainingData
     public IReadOnlyList<string> ClassNames { get; }
     public string Description { get; }
 
+    /// <summary>How a raw review, image or table row becomes an input row: the vocabulary, the scaling, the feature order.</summary>
+    public InputPreparation? Preparation { get; }
+
     /// <summary>IMDB reviews as multi-hot rows: binary, negative 0 and positive 1.</summary>
     public static TrainingData From(ReviewDataset dataset) => new(
         MultiHotReviews.From(dataset.Train, dataset.NumWords),
         MultiHotReviews.From(dataset.Test, dataset.NumWords),
         LearningTask.Binary,
         dataset.Description,
-        ["negative", "positive"]);
+        ["negative", "positive"],
+        dataset.Preparation);
 
     /// <summary>Images or a table as dense feature rows; multiclass targets become class indices.</summary>
     public static TrainingData From(DenseDataset dataset)
@@ -49,6 +56,7 @@ public sealed class TrainingData
             new FeatureRows(dataset.Validation.Features, dataset.Validation.Width, dataset.Validation.Targets, classIndices),
             dataset.Task,
             dataset.Description,
-            dataset.ClassNames);
+            dataset.ClassNames,
+            dataset.Preparation);
     }
 }

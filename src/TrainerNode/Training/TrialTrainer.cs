@@ -3,7 +3,9 @@ using System.Globalization;
 using GridSweep.Messages.Sweeps;
 using GridSweep.Messages.Trials;
 using GridSweep.TrainerNode.Checkpoints;
+using GridSweep.Runtime.Files;
 using GridSweep.TrainerNode.Data;
+using GridSweep.TrainerNode.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -17,6 +19,9 @@ public sealed record TrialRun(TrialSpec Trial, IReadOnlyList<EpochMetrics> Epoch
 
     /// <summary>Files kept for the trial (its best weights and their description), to be delivered to the run folder.</summary>
     public IReadOnlyList<string> KeptFiles { get; init; } = [];
+
+    /// <summary>The temporary folder holding <see cref="KeptFiles"/>, removed once they are delivered.</summary>
+    public string? KeptFolder { get; init; }
 }
 
 /// <summary>
@@ -32,8 +37,20 @@ public sealed class TrialTrainer(TrainingData data, Device device)
     /// <summary>Tests set this to train with the optimizers' tensor-op form (the GPU path) on CPU.</summary>
     internal bool UseTensorOps { get; init; }
 
+    /// <summary>
+    /// Called after each epoch's validation with the model as validated (eval mode, on the device), before the next
+    /// epoch trains it further: where a caller keeps the weights of its best epoch (<see cref="Models.BestWeights"/>).
+    /// </summary>
+    public Action<EpochMetrics, DenseNetwork>? OnValidated { get; init; }
+
     /// <summary>Where the trial's checkpoints are kept and found; none means every run starts from scratch.</summary>
     public CheckpointStore? Checkpoints { get; init; }
+
+    /// <summary>
+    /// Keep the trial's best weights (<see cref="BestWeights"/>): held through checkpoints, and written at the end
+    /// into a folder of their own (<see cref="TrialRun.KeptFolder"/>) for delivery to the run folder.
+    /// </summary>
+    public bool KeepsBestWeights { get; init; }
 
     /// <param name="onStart">Called once before training: the epoch a checkpoint resumed after (0 from scratch) and the epochs it had.</param>
     public TrialRun Train(TrialSpec trial, Action<EpochMetrics>? onEpoch = null, CancellationToken cancellationToken = default,
@@ -50,18 +67,19 @@ public sealed class TrialTrainer(TrainingData data, Device device)
         using var optimizer = KerasOptimizer.Create(trial.OptimizerConfig, model.parameters(), UseTensorOps);
         var order = Enumerable.Range(0, data.Train.Count).ToArray();
 
-        var resumedAfter = Resume(trial, model, optimizer, generator, epochs);
+        var resumedAfter = Resume(trial, model, optimizer, generator, epochs, out var kept);
+        var best = KeepsBestWeights ? new BestWeights(trial, data, epochs, kept) : null;
         // The shuffle's state is its seed and how often it shuffled: replaying the epochs done puts both the
         // generator and the order where an uninterrupted run has them (a few milliseconds an epoch).
         for (var done = 0; done < resumedAfter; done++)
             shuffle.Shuffle(order);
         onStart?.Invoke(resumedAfter, epochs.ToList());
         if (epochs.Count > 0 && epochs[^1].IsDiverged)
-            return Diverged(trial, epochs, clock, resumedAfter);
+            return Deliver(Diverged(trial, epochs, clock, resumedAfter), best, model);
         // Early stopping is a fold over the epochs: the epochs a checkpoint brings put it where it was.
         var stopping = trial.EarlyStopping is { } criterion ? EarlyStopping.Replay(criterion, epochs) : null;
         if (stopping is { ShouldStop: true } && resumedAfter < trial.Epochs)
-            return Stopped(trial, epochs, clock, resumedAfter, stopping);
+            return Deliver(Stopped(trial, epochs, clock, resumedAfter, stopping), best, model);
 
         for (var epoch = resumedAfter + 1; epoch <= trial.Epochs; epoch++)
         {
@@ -72,17 +90,34 @@ public sealed class TrialTrainer(TrainingData data, Device device)
             var (valLoss, valMetric) = Evaluate(model, trial.InputLayer);
             var metrics = data.Objective.Epoch(epoch, trainLoss, trainPenalty, valLoss, trainMetric, valMetric, epochClock.Elapsed.TotalSeconds);
             epochs.Add(metrics);
+            best?.Offer(metrics, model);
+            OnValidated?.Invoke(metrics, model);
             // Saved before the epoch is reported: a checkpoint is never behind what the coordinator has recorded.
-            SaveCheckpoint(trial, model, optimizer, generator, epochs);
+            SaveCheckpoint(trial, model, optimizer, generator, epochs, best?.Files);
             onEpoch?.Invoke(metrics);
             if (metrics.IsDiverged)
-                return Diverged(trial, epochs, clock, resumedAfter);
+                return Deliver(Diverged(trial, epochs, clock, resumedAfter), best, model);
             // Stopped only when it cuts the run short: a criterion met at the last epoch changes nothing.
             stopping = stopping?.After(metrics);
             if (stopping is { ShouldStop: true } && epoch < trial.Epochs)
-                return Stopped(trial, epochs, clock, resumedAfter, stopping);
+                return Deliver(Stopped(trial, epochs, clock, resumedAfter, stopping), best, model);
         }
-        return new TrialRun(trial, epochs, TrialSummary.From(TrialStatus.Completed, epochs, clock.Elapsed.TotalSeconds)) { ResumedAfterEpoch = resumedAfter };
+        return Deliver(new TrialRun(trial, epochs, TrialSummary.From(TrialStatus.Completed, epochs, clock.Elapsed.TotalSeconds)) { ResumedAfterEpoch = resumedAfter },
+            best, model);
+    }
+
+    /// <summary>Writes the kept files, if any, into a folder of their own for the trainer to deliver (and then delete).</summary>
+    private static TrialRun Deliver(TrialRun run, BestWeights? best, DenseNetwork model)
+    {
+        if (best is null || run.Epochs.Count == 0 || best.Finish(run.Epochs[^1], model) is not { } files)
+            return run;
+        var folder = Path.Combine(Path.GetTempPath(), "gridsweep-kept", $"{run.Trial.Id}-{Guid.NewGuid():N}");
+        files.WriteTo(folder);
+        return run with
+        {
+            KeptFolder = folder,
+            KeptFiles = [KeptModelFiles.WeightsPath(folder, run.Trial.Id), KeptModelFiles.DescriptionPath(folder, run.Trial.Id)],
+        };
     }
 
     private static TrialRun Stopped(TrialSpec trial, List<EpochMetrics> epochs, Stopwatch clock, int resumedAfter, EarlyStopping stopping) =>
@@ -102,14 +137,24 @@ public sealed class TrialTrainer(TrainingData data, Device device)
     /// <summary>What a checkpoint must match to be resumed: the trial, and the data it trains on.</summary>
     private string Identity(TrialSpec trial) => $"{trial.Id} on {data.Description}";
 
-    /// <summary>Loads the trial's checkpoint into the fresh model, optimizer and generator; returns its epoch (0: none).</summary>
-    private int Resume(TrialSpec trial, DenseNetwork model, KerasOptimizer optimizer, Generator generator, List<EpochMetrics> epochs)
+    /// <summary>
+    /// Loads the trial's checkpoint into the fresh model, optimizer and generator; returns its epoch (0: none), and
+    /// the best weights it kept.
+    /// </summary>
+    private int Resume(TrialSpec trial, DenseNetwork model, KerasOptimizer optimizer, Generator generator, List<EpochMetrics> epochs,
+        out KeptModelFiles? kept)
     {
+        kept = null;
         if (Checkpoints?.TryLoad(trial.Id, Identity(trial)) is not { } checkpoint)
             return 0;
         using (checkpoint)
         {
             if (checkpoint.Epoch > trial.Epochs)
+                return 0;
+            if (checkpoint.Tensors.TryGetValue(KeptWeightsTensor, out var weights) && checkpoint.Tensors.TryGetValue(KeptDescriptionTensor, out var description))
+                kept = new KeptModelFiles(trial.Id, weights.data<byte>().ToArray(), description.data<byte>().ToArray());
+            // A checkpoint taken without best weights (a trainer that kept none) cannot give them back: start over.
+            if (KeepsBestWeights && kept is null && EarlyStopping.Replay(BestWeights.Criterion(trial), checkpoint.Info.Epochs).BestEpoch > 0)
                 return 0;
             using (no_grad())
             {
@@ -131,7 +176,12 @@ public sealed class TrialTrainer(TrainingData data, Device device)
         }
     }
 
-    private void SaveCheckpoint(TrialSpec trial, DenseNetwork model, KerasOptimizer optimizer, Generator generator, List<EpochMetrics> epochs)
+    // The best weights so far travel inside the checkpoint, so a resumed trial's kept epoch always matches its record.
+    private const string KeptWeightsTensor = "kept.weights";
+    private const string KeptDescriptionTensor = "kept.description";
+
+    private void SaveCheckpoint(TrialSpec trial, DenseNetwork model, KerasOptimizer optimizer, Generator generator, List<EpochMetrics> epochs,
+        KeptModelFiles? kept)
     {
         if (Checkpoints is null)
             return;
@@ -139,6 +189,11 @@ public sealed class TrialTrainer(TrainingData data, Device device)
         List<(string, Tensor)> tensors = [.. model.state_dict().Select(pair => (pair.Key, pair.Value))];
         tensors.AddRange(optimizer.Slots().Select(slot => (TrialCheckpoint.OptimizerPrefix + slot.Slot.ToString(CultureInfo.InvariantCulture), slot.Tensor)));
         tensors.Add((TrialCheckpoint.GeneratorTensor, generator.get_state()));
+        if (kept is not null)
+        {
+            tensors.Add((KeptWeightsTensor, tensor(kept.Weights)));
+            tensors.Add((KeptDescriptionTensor, tensor(kept.Description)));
+        }
         Checkpoints.TrySave(trial.Id, new TrialCheckpoint.Header(Identity(trial), optimizer.Iterations, epochs.ToList(), []), tensors);
     }
 
@@ -169,6 +224,9 @@ public sealed class TrialTrainer(TrainingData data, Device device)
         }
         return (lossSum / order.Length, penaltySum / order.Length, metricSum / order.Length);
     }
+
+    /// <summary>The validation loss and metric of <paramref name="model"/>, computed exactly as after each epoch of training.</summary>
+    public (double Loss, double Metric) Validate(DenseNetwork model, InputLayer inputLayer) => Evaluate(model, inputLayer);
 
     private (double Loss, double Metric) Evaluate(DenseNetwork model, InputLayer inputLayer)
     {

@@ -73,6 +73,9 @@ public sealed class ResumeSpecs(ITestOutputHelper report) : IDisposable
             "--cache", cache, "--out", directory.Combine("uninterrupted"), "--plain", "--checkpoints", "none");
         Assert.True(uninterrupted.ExitCode == 0, uninterrupted.Report);
         Assert.Equal(Curve(directory.Combine("uninterrupted", "resume-study")), Curve(directory.Combine("runs", "resume-study")));
+        // The best weights came through the resume too (kept in the checkpoint): the same bytes as the uninterrupted run's.
+        Assert.Equal(File.ReadAllBytes(directory.Combine("uninterrupted", "resume-study", "models", trialId + ".safetensors")),
+            File.ReadAllBytes(directory.Combine("runs", "resume-study", "models", trialId + ".safetensors")));
         Assert.False(Directory.Exists(directory.Combine("shared-checkpoints", trialId)), "the finished trial's checkpoint is still in the store");
     }
 

@@ -109,6 +109,7 @@ public sealed class CommandLineSpecs : IDisposable
         { GridSweepCli.Full, ["coordinator", "--help"], "coordinator" },
         { GridSweepCli.CoordinatorOnly, ["coordinator", "--help"], "coordinator-only" },
         { GridSweepCli.Full, ["status", "--help"], "status" },
+        { GridSweepCli.Full, ["evaluate", "--help"], "evaluate" },
     };
 
     [Theory]
@@ -121,6 +122,7 @@ public sealed class CommandLineSpecs : IDisposable
             "run" => CommandFlags.Run(),
             "coordinator" => CommandFlags.Coordinator(canTrain: true),
             "coordinator-only" => CommandFlags.Coordinator(canTrain: false),
+            "evaluate" => CommandFlags.Evaluate(),
             _ => CommandFlags.Status(),
         };
 
@@ -130,6 +132,15 @@ public sealed class CommandLineSpecs : IDisposable
         foreach (var option in flags.Options)
             Assert.Contains(option.Name, result.Output);
         Assert.Contains("[GridSweep__", result.Output);
+    }
+
+    [Fact]
+    public void The_coordinators_own_program_has_no_evaluate_which_needs_torchsharp()
+    {
+        var result = GridSweepCli.RunProgram(GridSweepCli.CoordinatorOnly, directory.Path, NoEnvironment, "evaluate", directory.Path, "3f2a9c1b7e04");
+
+        Assert.Equal(ExitCodes.BadInput, result.ExitCode);
+        Assert.DoesNotContain("evaluate", GridSweepCli.RunProgram(GridSweepCli.CoordinatorOnly, directory.Path, NoEnvironment, "--help").Output);
     }
 
     [Fact]

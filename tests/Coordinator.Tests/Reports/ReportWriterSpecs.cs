@@ -4,6 +4,8 @@ using GridSweep.Coordinator.Reports;
 using GridSweep.Coordinator.Results;
 using GridSweep.Messages.Sweeps;
 using GridSweep.Messages.Trials;
+using GridSweep.Runtime.Files;
+using GridSweep.TrainerNode.Models;
 using GridSweep.TestKit;
 using SkiaSharp;
 
@@ -385,6 +387,25 @@ public sealed partial class ReportWriterSpecs
         var html = File.ReadAllText(ReportWriter.Write(run));
         Assert.Contains("<th class=\"num\">best val acc</th>", html);
         Assert.Contains("<td class=\"num\">0.8500</td>", html);
+    }
+
+    [Fact]
+    public void The_trial_table_links_each_kept_model_and_no_column_appears_without_one()
+    {
+        using var directory = new TempDirectory();
+        var run = SampleRun.Create(directory.Path);
+        var withoutModels = File.ReadAllText(ReportWriter.Write(run));
+        var kept = SampleRun.CompletedIds[0];
+        using (var weights = TorchSharp.torch.ones(2, 3))
+            new KeptModelFiles(kept, SafeTensorsFile.ToBytes([("0.weight", weights)]), "{}"u8.ToArray()).WriteTo(run);
+
+        var html = File.ReadAllText(ReportWriter.Write(run));
+
+        Assert.DoesNotContain("<th>kept model</th>", withoutModels);
+        Assert.Contains("<th>kept model</th>", html);
+        Assert.Contains($"<a href=\"../models/{kept}.safetensors\">weights</a> <a href=\"../models/{kept}.json\">json</a>", html);
+        Assert.Single(Regex.Matches(html, "\\.\\./models/[^\"]+\\.safetensors"));
+        Assert.True(File.Exists(Path.Combine(run, "report", "..", "models", kept + ".safetensors")));
     }
 
     /// <summary>A run folder whose two files are the given text, for layouts the sample runs do not write.</summary>

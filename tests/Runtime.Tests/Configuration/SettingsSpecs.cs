@@ -87,7 +87,7 @@ public sealed class SettingsSpecs
     [Fact]
     public void Each_flag_is_declared_once_and_each_command_takes_the_settings_it_needs()
     {
-        FlagSet[] commands = [CommandFlags.Run(), CommandFlags.Coordinator(true), CommandFlags.Coordinator(false), CommandFlags.Trainer(), CommandFlags.Status()];
+        FlagSet[] commands = [CommandFlags.Run(), CommandFlags.Coordinator(true), CommandFlags.Coordinator(false), CommandFlags.Trainer(), CommandFlags.Status(), CommandFlags.Evaluate()];
         foreach (var command in commands)
             Assert.Equal(command.Options.Count, command.Options.Select(o => o.Name).Distinct().Count());
 
