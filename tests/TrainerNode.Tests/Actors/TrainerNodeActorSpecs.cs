@@ -81,6 +81,31 @@ public sealed class TrainerNodeActorSpecs : Akka.TestKit.Xunit2.TestKit
 
     private static bool IsEpochOf(object message, string trialId) => message is EpochCompleted e && e.TrialId == trialId;
 
+    /// <summary>A trial without a checkpoint store begins from scratch, and says so before its first epoch.</summary>
+    private static void ExpectStartedFromScratch(TestProbe coordinator, string trialId, int attempt = 1)
+    {
+        var started = coordinator.ExpectMsg<TrialStarted>(HangGuard);
+        Assert.Equal((trialId, attempt, Node, 0, 0), (started.TrialId, started.Attempt, started.NodeId, started.ResumedAfterEpoch, started.EarlierEpochs.Count));
+    }
+
+    /// <summary>Plays the coordinator's side of the kept files' delivery: answers every piece, returns each file's bytes.</summary>
+    private static Dictionary<string, byte[]> ReceiveKeptFiles(TestProbe coordinator, int files = 2)
+    {
+        var received = new Dictionary<string, List<byte>>();
+        var complete = 0;
+        while (complete < files)
+        {
+            var piece = coordinator.ExpectMsg<KeptFilePart>(HangGuard);
+            var bytes = received.TryGetValue(piece.FileName, out var b) ? b : received[piece.FileName] = [];
+            Assert.Equal(bytes.Count, piece.Offset);
+            bytes.AddRange(piece.Bytes);
+            coordinator.Reply(new KeptFilePartReceived(piece.TrialId, piece.Attempt, piece.FileName, piece.Offset + piece.Bytes.Length));
+            if (piece.Last)
+                complete++;
+        }
+        return received.ToDictionary(pair => pair.Key, pair => pair.Value.ToArray());
+    }
+
     /// <summary>The next message other than those <paramref name="skipped"/>, which must be a <typeparamref name="T"/>.</summary>
     private static T NextSkipping<T>(TestProbe probe, Func<object, bool> skipped)
     {
@@ -157,10 +182,15 @@ public sealed class TrainerNodeActorSpecs : Akka.TestKit.Xunit2.TestKit
         var trainer = RegisteredTrainer(coordinator);
         Assign(trainer, coordinator, Trial("t1", epochs: 3), attempt: 2);
 
+        ExpectStartedFromScratch(coordinator, "t1", attempt: 2);
         var epochs = Enumerable.Range(0, 3).Select(_ => coordinator.ExpectMsg<EpochCompleted>(HangGuard)).ToList();
         Assert.Equal([1, 2, 3], epochs.Select(e => e.Metrics.Epoch));
         Assert.All(epochs, e => Assert.Equal(("t1", 2, Node), (e.TrialId, e.Attempt, e.NodeId)));
 
+        // Its best weights and their description reach the coordinator before the trial is reported.
+        var kept = ReceiveKeptFiles(coordinator);
+        Assert.Equal(["t1.json", "t1.safetensors"], kept.Keys.Order());
+        Assert.Contains($"\"epoch\": {epochs.MinBy(e => e.Metrics.ValLoss)!.Metrics.Epoch},", System.Text.Encoding.UTF8.GetString(kept["t1.json"]));
         var completed = coordinator.ExpectMsg<TrialCompleted>(HangGuard);
         Assert.Equal(("t1", 2, Node), (completed.TrialId, completed.Attempt, completed.NodeId));
         Assert.Equal(TrialSummary.From(TrialStatus.Completed, epochs.Select(e => e.Metrics).ToList(), completed.Summary.Seconds), completed.Summary);
@@ -175,6 +205,7 @@ public sealed class TrainerNodeActorSpecs : Akka.TestKit.Xunit2.TestKit
         var trainer = RegisteredTrainer(coordinator);
         var trial = Trial("t1", epochs: 3);
         Assign(trainer, coordinator, trial);
+        ExpectStartedFromScratch(coordinator, "t1");
         var reported = Enumerable.Range(0, 3).Select(_ => coordinator.ExpectMsg<EpochCompleted>(HangGuard).Metrics with { Seconds = 0 }).ToList();
 
         var direct = new TrialTrainer(TrainingData.From(Reviews(Words)), CPU).Train(trial);
@@ -216,6 +247,7 @@ public sealed class TrainerNodeActorSpecs : Akka.TestKit.Xunit2.TestKit
         var coordinator = CreateTestProbe();
         var trainer = RegisteredTrainer(coordinator);
         Assign(trainer, coordinator, Trial("t1", epochs: Endless));
+        ExpectStartedFromScratch(coordinator, "t1");
         coordinator.ExpectMsg<EpochCompleted>(HangGuard); // It is training.
 
         trainer.Tell(new TrainerRegistered("coordinator-2", "sweep"), coordinator.Ref);
@@ -242,8 +274,10 @@ public sealed class TrainerNodeActorSpecs : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(new TrialReturned("barrier", 1, Node), coordinator.ExpectMsg<TrialReturned>(HangGuard));
 
         secondGate.SetResult(Reviews(SecondGatedWords));
+        ExpectStartedFromScratch(coordinator, "t1");
         Assert.Equal([1, 2], new[] { coordinator.ExpectMsg<EpochCompleted>(HangGuard), coordinator.ExpectMsg<EpochCompleted>(HangGuard) }
             .Select(e => e.Metrics.Epoch));
+        ReceiveKeptFiles(coordinator);
         Assert.Equal(TrialStatus.Completed, coordinator.ExpectMsg<TrialCompleted>(HangGuard).Summary.Status);
         Assert.Equal(new RequestWork(Node, 0), coordinator.ExpectMsg<RequestWork>(HangGuard));
         coordinator.ExpectNoMsg(Quiet);
@@ -260,8 +294,10 @@ public sealed class TrainerNodeActorSpecs : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(new TrialReturned("t2", 4, Node), coordinator.ExpectMsg<TrialReturned>(HangGuard));
 
         gate.SetResult(Reviews(GatedWords));
+        ExpectStartedFromScratch(coordinator, "t1");
         Assert.All(new[] { coordinator.ExpectMsg<EpochCompleted>(HangGuard), coordinator.ExpectMsg<EpochCompleted>(HangGuard) },
             e => Assert.Equal("t1", e.TrialId));
+        ReceiveKeptFiles(coordinator);
         Assert.Equal("t1", coordinator.ExpectMsg<TrialCompleted>(HangGuard).TrialId);
     }
 
@@ -271,6 +307,7 @@ public sealed class TrainerNodeActorSpecs : Akka.TestKit.Xunit2.TestKit
         var coordinator = CreateTestProbe();
         var trainer = RegisteredTrainer(coordinator);
         Assign(trainer, coordinator, Trial("t1", epochs: Endless), attempt: 2);
+        ExpectStartedFromScratch(coordinator, "t1", attempt: 2);
         coordinator.ExpectMsg<EpochCompleted>(HangGuard); // It is training.
 
         trainer.Tell(TrainerNodeActor.HandBack.Instance, TestActor);
