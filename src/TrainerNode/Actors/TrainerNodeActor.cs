@@ -44,7 +44,7 @@ public sealed class TrainerNodeActor : ReceiveActor, IWithTimers
     private static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(10);
 
     // Run numbers tell a slot's current trial from one it dropped (a restarted coordinator reuses attempt numbers).
-    private sealed record SlotStarted(int Slot, int Run, int ResumedAfterEpoch, IReadOnlyList<EpochMetrics> EarlierEpochs);
+    private sealed record SlotStarted(int Slot, int Run, ResumePoint From, int TrainSamples);
     private sealed record SlotEpoch(int Slot, int Run, EpochMetrics Metrics, double SamplesPerSecond);
     private sealed record SlotFinished(int Slot, int Run, TrialRun Result);
     private sealed record SlotCrashed(int Slot, int Run, Exception Error);
@@ -86,9 +86,16 @@ public sealed class TrainerNodeActor : ReceiveActor, IWithTimers
         {
             if (IsCurrent(started.Slot, started.Run) is not { } assignment)
                 return;
-            if (started.ResumedAfterEpoch > 0)
-                log.Info("trial {0} resumes from its checkpoint after epoch {1} of {2}", assignment.Trial.Id, started.ResumedAfterEpoch, assignment.Trial.Epochs);
-            coordinator.Tell(new TrialStarted(assignment.Trial.Id, assignment.Attempt, options.NodeId, started.ResumedAfterEpoch, started.EarlierEpochs));
+            var from = started.From;
+            if (from.AfterEpoch > 0)
+                log.Info("trial {0} resumes from its checkpoint after epoch {1} of {2}", assignment.Trial.Id, from.AfterEpoch, assignment.Trial.Epochs);
+            coordinator.Tell(new TrialStarted(assignment.Trial.Id, assignment.Attempt, options.NodeId, from.AfterEpoch, from.Epochs));
+            // Written again as they were (same time, tags and values): a lost node may have died before its metrics left it.
+            for (var i = 0; i < from.Epochs.Count; i++)
+            {
+                var epoch = from.Epochs[i];
+                metrics?.EpochCompleted(assignment.Trial, epoch, from.Nodes[i] is { Length: > 0 } node ? node : options.NodeId, started.TrainSamples / epoch.Seconds);
+            }
         });
         Receive<SlotEpoch>(epoch =>
         {
@@ -230,7 +237,7 @@ public sealed class TrainerNodeActor : ReceiveActor, IWithTimers
         var (index, run, device) = (assignment.Slot, ++slot.Run, slot.Device);
         metrics?.TrialStateChanged(assignment.Trial, TrialStatus.Running, null, assignment.Attempt, options.NodeId);
         TrainAsync(assignment.Trial, device,
-                (resumedAfter, earlier) => self.Tell(new SlotStarted(index, run, resumedAfter, earlier)),
+                (from, trainSamples) => self.Tell(new SlotStarted(index, run, from, trainSamples)),
                 (epoch, samplesPerSecond) => self.Tell(new SlotEpoch(index, run, epoch, samplesPerSecond)), token)
             .PipeTo(self, success: result => new SlotFinished(index, run, result), failure: error => new SlotCrashed(index, run, error));
     }
@@ -239,13 +246,13 @@ public sealed class TrainerNodeActor : ReceiveActor, IWithTimers
     /// Training blocks its thread for minutes, so it gets a thread of its own: on a thread-pool thread it
     /// would starve the pool that the fused CPU kernels (Parallel.For) and the actors need (measured: epochs 3-5x slower).
     /// </summary>
-    private async Task<TrialRun> TrainAsync(TrialSpec trial, torch.Device device, Action<int, IReadOnlyList<EpochMetrics>> onStart,
+    private async Task<TrialRun> TrainAsync(TrialSpec trial, torch.Device device, Action<ResumePoint, int> onStart,
         Action<EpochMetrics, double> onEpoch, CancellationToken token)
     {
         var data = await datasets.GetAsync(trial.Dataset);
-        var trainer = new TrialTrainer(data, device) { Checkpoints = options.Checkpoints, KeepsBestWeights = true };
+        var trainer = new TrialTrainer(data, device) { Checkpoints = options.Checkpoints, KeepsBestWeights = true, NodeId = options.NodeId };
         return await Task.Factory.StartNew(
-            () => trainer.Train(trial, epoch => onEpoch(epoch, data.Train.Count / epoch.Seconds), token, onStart),
+            () => trainer.Train(trial, epoch => onEpoch(epoch, data.Train.Count / epoch.Seconds), token, from => onStart(from, data.Train.Count)),
             token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 

@@ -28,7 +28,9 @@ public sealed class TrialCheckpoint : IDisposable
     };
 
     /// <param name="Identity">What must match to resume: the trial id and its data, see <see cref="CheckpointStore"/>.</param>
-    public sealed record Header(string Identity, long OptimizerIterations, IReadOnlyList<EpochMetrics> Epochs, IReadOnlyList<string> Tensors);
+    /// <param name="Nodes">The node that trained each of <paramref name="Epochs"/>, so a resumed trial reports them as theirs.</param>
+    public sealed record Header(string Identity, long OptimizerIterations, IReadOnlyList<EpochMetrics> Epochs, IReadOnlyList<string> Tensors,
+        IReadOnlyList<string> Nodes);
 
     public required Header Info { get; init; }
 

@@ -11,6 +11,10 @@ using static TorchSharp.torch;
 
 namespace GridSweep.TrainerNode.Training;
 
+/// <summary>Where a trial's training begins: after <paramref name="AfterEpoch"/> (0: from scratch), with the epochs
+/// its checkpoint had and the node that trained each.</summary>
+public sealed record ResumePoint(int AfterEpoch, IReadOnlyList<EpochMetrics> Epochs, IReadOnlyList<string> Nodes);
+
 /// <summary>The result of training one trial: its per-epoch curve (from epoch 1, resumed or not) and how it ended.</summary>
 public sealed record TrialRun(TrialSpec Trial, IReadOnlyList<EpochMetrics> Epochs, TrialSummary Summary)
 {
@@ -52,9 +56,12 @@ public sealed class TrialTrainer(TrainingData data, Device device)
     /// </summary>
     public bool KeepsBestWeights { get; init; }
 
-    /// <param name="onStart">Called once before training: the epoch a checkpoint resumed after (0 from scratch) and the epochs it had.</param>
+    /// <summary>The node training, recorded with each epoch in the checkpoints.</summary>
+    public string NodeId { get; init; } = "";
+
+    /// <param name="onStart">Called once before training: where it begins (a checkpoint's epochs, or none).</param>
     public TrialRun Train(TrialSpec trial, Action<EpochMetrics>? onEpoch = null, CancellationToken cancellationToken = default,
-        Action<int, IReadOnlyList<EpochMetrics>>? onStart = null)
+        Action<ResumePoint>? onStart = null)
     {
         if (trial.Task != data.Task)
             throw new ArgumentException($"trial {trial.Id} is a {trial.Task} task but its data is {data.Task}: {data.Description}", nameof(trial));
@@ -67,13 +74,14 @@ public sealed class TrialTrainer(TrainingData data, Device device)
         using var optimizer = KerasOptimizer.Create(trial.OptimizerConfig, model.parameters(), UseTensorOps);
         var order = Enumerable.Range(0, data.Train.Count).ToArray();
 
-        var resumedAfter = Resume(trial, model, optimizer, generator, epochs, out var kept);
+        var nodes = new List<string>(trial.Epochs);
+        var resumedAfter = Resume(trial, model, optimizer, generator, epochs, nodes, out var kept);
         var best = KeepsBestWeights ? new BestWeights(trial, data, epochs, kept) : null;
         // The shuffle's state is its seed and how often it shuffled: replaying the epochs done puts both the
         // generator and the order where an uninterrupted run has them (a few milliseconds an epoch).
         for (var done = 0; done < resumedAfter; done++)
             shuffle.Shuffle(order);
-        onStart?.Invoke(resumedAfter, epochs.ToList());
+        onStart?.Invoke(new ResumePoint(resumedAfter, epochs.ToList(), nodes.ToList()));
         if (epochs.Count > 0 && epochs[^1].IsDiverged)
             return Deliver(Diverged(trial, epochs, clock, resumedAfter), best, model);
         // Early stopping is a fold over the epochs: the epochs a checkpoint brings put it where it was.
@@ -90,10 +98,11 @@ public sealed class TrialTrainer(TrainingData data, Device device)
             var (valLoss, valMetric) = Evaluate(model, trial.InputLayer);
             var metrics = data.Objective.Epoch(epoch, trainLoss, trainPenalty, valLoss, trainMetric, valMetric, epochClock.Elapsed.TotalSeconds);
             epochs.Add(metrics);
+            nodes.Add(NodeId);
             best?.Offer(metrics, model);
             OnValidated?.Invoke(metrics, model);
             // Saved before the epoch is reported: a checkpoint is never behind what the coordinator has recorded.
-            SaveCheckpoint(trial, model, optimizer, generator, epochs, best?.Files);
+            SaveCheckpoint(trial, model, optimizer, generator, epochs, nodes, best?.Files);
             onEpoch?.Invoke(metrics);
             if (metrics.IsDiverged)
                 return Deliver(Diverged(trial, epochs, clock, resumedAfter), best, model);
@@ -142,7 +151,7 @@ public sealed class TrialTrainer(TrainingData data, Device device)
     /// the best weights it kept.
     /// </summary>
     private int Resume(TrialSpec trial, DenseNetwork model, KerasOptimizer optimizer, Generator generator, List<EpochMetrics> epochs,
-        out KeptModelFiles? kept)
+        List<string> nodes, out KeptModelFiles? kept)
     {
         kept = null;
         if (Checkpoints?.TryLoad(trial.Id, Identity(trial)) is not { } checkpoint)
@@ -172,6 +181,7 @@ public sealed class TrialTrainer(TrainingData data, Device device)
                 checkpoint.Info.OptimizerIterations);
             generator.set_state(checkpoint.Tensors[TrialCheckpoint.GeneratorTensor]);
             epochs.AddRange(checkpoint.Info.Epochs);
+            nodes.AddRange(checkpoint.Info.Nodes is { } trainedBy && trainedBy.Count == epochs.Count ? trainedBy : epochs.Select(_ => ""));
             return checkpoint.Epoch;
         }
     }
@@ -181,7 +191,7 @@ public sealed class TrialTrainer(TrainingData data, Device device)
     private const string KeptDescriptionTensor = "kept.description";
 
     private void SaveCheckpoint(TrialSpec trial, DenseNetwork model, KerasOptimizer optimizer, Generator generator, List<EpochMetrics> epochs,
-        KeptModelFiles? kept)
+        List<string> nodes, KeptModelFiles? kept)
     {
         if (Checkpoints is null)
             return;
@@ -194,7 +204,7 @@ public sealed class TrialTrainer(TrainingData data, Device device)
             tensors.Add((KeptWeightsTensor, tensor(kept.Weights)));
             tensors.Add((KeptDescriptionTensor, tensor(kept.Description)));
         }
-        Checkpoints.TrySave(trial.Id, new TrialCheckpoint.Header(Identity(trial), optimizer.Iterations, epochs.ToList(), []), tensors);
+        Checkpoints.TrySave(trial.Id, new TrialCheckpoint.Header(Identity(trial), optimizer.Iterations, epochs.ToList(), [], nodes.ToList()), tensors);
     }
 
     /// <returns>The epoch's means over its samples: data loss, penalty, and the task's metric.</returns>

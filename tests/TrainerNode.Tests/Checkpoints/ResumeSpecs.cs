@@ -67,7 +67,7 @@ public sealed class ResumeSpecs : IDisposable
         IReadOnlyList<EpochMetrics> earlier = [];
         var reported = new List<EpochMetrics>();
         var resumed = new TrialTrainer(TrainingFixtures.Data, CPU) { Checkpoints = Store() }
-            .Train(trial, reported.Add, onStart: (after, epochs) => (resumedAfter, earlier) = (after, epochs));
+            .Train(trial, reported.Add, onStart: from => (resumedAfter, earlier) = (from.AfterEpoch, from.Epochs));
 
         Assert.True(resumedAfter == 3, $"{description}: resumed after epoch {resumedAfter}");
         Assert.Equal(beforeStop, earlier);
