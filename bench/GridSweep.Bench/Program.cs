@@ -12,6 +12,7 @@ return args.FirstOrDefault() switch
     "coordinator" => await CoordinatorBenchmark.RunAsync(args[1..]),
     CoordinatorBenchmark.TrainersCommand => await CoordinatorBenchmark.RunTrainersAsync(args[1..]),
     "ingest" => await IngestBenchmark.RunAsync(args[1..]),
+    "checkpoints" => await CheckpointBenchmark.RunAsync(args[1..]),
     _ => Usage(),
 };
 
@@ -24,6 +25,8 @@ static int Usage()
                  study's models (baseline 128, smaller 16, bigger 512-512), alternating per model and round
                  (default data ../shared/data/fashion-mnist, table bench/results/fashion-mnist.md)
                dotnet run --project bench/GridSweep.Bench -c Release -- coordinator [--trials 100000] [--slots 1000] [--epochs 5]
+               dotnet run --project bench/GridSweep.Bench -c Release -- checkpoints [--epochs 4] [--rounds 2] [--data ARCHIVE] [--out FILE]
+                 an IMDB trial with and without a checkpoint after every epoch (table bench/results/checkpoints.md)
                dotnet run --project bench/GridSweep.Bench -c Release -- ingest [--results 200000] [--trials 2000] [--batch 5000] [--runs 3] [--out FILE]
 
           --data PATH        IMDB archive or folder (default: ../shared/data/imdb/aclImdb_labeled.tar.gz beside the repo)
