@@ -25,7 +25,7 @@ static int Usage()
                  study's models (baseline 128, smaller 16, bigger 512-512), alternating per model and round
                  (default data ../shared/data/fashion-mnist, table bench/results/fashion-mnist.md)
                dotnet run --project bench/GridSweep.Bench -c Release -- coordinator [--trials 100000] [--slots 1000] [--epochs 5]
-               dotnet run --project bench/GridSweep.Bench -c Release -- checkpoints [--epochs 4] [--rounds 2] [--data ARCHIVE] [--out FILE]
+               dotnet run --project bench/GridSweep.Bench -c Release -- checkpoints [--epochs 4] [--rounds 3] [--data ARCHIVE] [--out FILE]
                  an IMDB trial with and without a checkpoint after every epoch (table bench/results/checkpoints.md)
                dotnet run --project bench/GridSweep.Bench -c Release -- ingest [--results 200000] [--trials 2000] [--batch 5000] [--runs 3] [--out FILE]
 
