@@ -318,6 +318,19 @@ public sealed class RunFolderSpecs
     }
 
     [Fact]
+    public void A_folder_open_elsewhere_is_refused_naming_its_holder_until_it_is_closed()
+    {
+        using var directory = new TempDirectory();
+        using (RunFolder.Open(directory.Path))
+        {
+            var error = Assert.Throws<GridSweep.Runtime.Configuration.InputException>(() => RunFolder.Open(directory.Path));
+            Assert.Matches($@"run folder .* is in use by host .*, process {Environment.ProcessId}, since \d{{4}}-", error.Message);
+        }
+        using var reopened = RunFolder.Open(directory.Path);
+        Assert.Empty(reopened.Finished);
+    }
+
+    [Fact]
     public void Non_finite_numbers_are_written_the_way_pandas_reads_them()
     {
         Assert.Equal("nan", CsvFormat.Number(double.NaN));

@@ -1,6 +1,8 @@
 using System.Globalization;
 using GridSweep.Messages.Sweeps;
 using GridSweep.Messages.Trials;
+using GridSweep.Runtime.Configuration;
+using GridSweep.Runtime.Files;
 using GridSweep.Runtime.Trials;
 
 namespace GridSweep.Coordinator.Results;
@@ -41,15 +43,17 @@ public sealed class RunFolder : IDisposable
     ];
 
     private readonly string epochsPath;
+    private readonly FileStream owner;
     private StreamWriter epochs;
     private readonly StreamWriter trials;
     // The last epoch on file of each trial not finished yet: what a resumed attempt is reconciled with.
     private readonly Dictionary<string, int> recordedThrough = [];
     private readonly HashSet<string> finished;
 
-    private RunFolder(string path, HashSet<string> finished, StreamWriter epochs, StreamWriter trials)
+    private RunFolder(string path, FileStream owner, HashSet<string> finished, StreamWriter epochs, StreamWriter trials)
     {
         Path = path;
+        this.owner = owner;
         epochsPath = System.IO.Path.Combine(path, EpochsFile);
         this.finished = finished;
         this.epochs = epochs;
@@ -71,9 +75,50 @@ public sealed class RunFolder : IDisposable
     /// columns added since; they are rewritten with them, the cell's labels taken from <paramref name="trials"/>
     /// (the sweep being resumed) by trial id, the metrics left empty.
     /// </summary>
+    /// <exception cref="InputException">Another process (or open folder) has the run folder: it names the holder.</exception>
     public static RunFolder Open(string path, IEnumerable<TrialSpec>? trials = null)
     {
         Directory.CreateDirectory(path);
+        var owner = TakeOwnership(path);
+        try
+        {
+            return Open(path, owner, trials);
+        }
+        catch
+        {
+            owner.Dispose();
+            throw;
+        }
+    }
+
+    private const string LockFile = ".lock";
+    private const string HolderFile = ".lock.holder";
+
+    /// <summary>
+    /// One sweep, one owner: an exclusive lock on the folder's lock file (flock on Linux), which the operating system
+    /// lets go of when the process ends however it ends, so a holder that died leaves no stale lock. Who holds it
+    /// is written beside it for the message a second process gets.
+    /// </summary>
+    private static FileStream TakeOwnership(string path)
+    {
+        var lockPath = System.IO.Path.Combine(path, LockFile);
+        var holderPath = System.IO.Path.Combine(path, HolderFile);
+        FileStream owner;
+        try
+        {
+            owner = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException) when (File.Exists(lockPath))
+        {
+            var holder = File.Exists(holderPath) ? File.ReadAllText(holderPath).Trim() : "another process";
+            throw new InputException($"run folder {path} is in use by {holder}: one sweep, one owner; wait for it to finish or stop it");
+        }
+        File.WriteAllText(holderPath, $"host {Environment.MachineName}, process {Environment.ProcessId}, since {DateTime.UtcNow:yyyy-MM-dd HH:mm:ss} UTC");
+        return owner;
+    }
+
+    private static RunFolder Open(string path, FileStream owner, IEnumerable<TrialSpec>? trials)
+    {
         var epochsPath = System.IO.Path.Combine(path, EpochsFile);
         var trialsPath = System.IO.Path.Combine(path, TrialsFile);
 
@@ -104,7 +149,7 @@ public sealed class RunFolder : IDisposable
                 File.Delete(partial);
         }
 
-        return new RunFolder(path, finished, AppendTo(epochsPath), AppendTo(trialsPath));
+        return new RunFolder(path, owner, finished, AppendTo(epochsPath), AppendTo(trialsPath));
     }
 
     public void AppendEpoch(TrialSpec trial, EpochMetrics metrics)
@@ -218,6 +263,8 @@ public sealed class RunFolder : IDisposable
     {
         epochs.Dispose();
         trials.Dispose();
+        File.Delete(System.IO.Path.Combine(Path, HolderFile));
+        owner.Dispose();
     }
 
     /// <summary>Reads a results file into rows keyed by column; a torn last line (crash mid-write) is skipped.</summary>
@@ -245,17 +292,15 @@ public sealed class RunFolder : IDisposable
         return rows;
     }
 
-    private static void Rewrite(string file, string[] columns, IEnumerable<Dictionary<string, string>> rows)
-    {
-        var temporary = file + ".tmp";
-        using (var writer = new StreamWriter(temporary))
+    /// <summary>Replaces a results file atomically and durably (write, fsync, rename, fsync the folder): a power loss leaves the old file or the new.</summary>
+    private static void Rewrite(string file, string[] columns, IEnumerable<Dictionary<string, string>> rows) =>
+        AtomicFile.Write(file, stream =>
         {
+            using var writer = new StreamWriter(stream, leaveOpen: true);
             writer.WriteLine(CsvFormat.Line(columns));
             foreach (var row in rows)
                 writer.WriteLine(CsvFormat.Line(columns.Select(c => CsvFormat.Field(row.GetValueOrDefault(c, "")))));
-        }
-        File.Move(temporary, file, overwrite: true);
-    }
+        });
 
     private static StreamWriter AppendTo(string file) =>
         new(new FileStream(file, FileMode.Append, FileAccess.Write, FileShare.Read));

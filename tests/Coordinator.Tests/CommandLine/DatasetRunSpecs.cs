@@ -42,6 +42,27 @@ public sealed class DatasetRunSpecs : IDisposable
     }
 
     [Fact]
+    public void A_second_run_into_a_folder_in_use_is_refused_naming_its_holder_and_a_killed_holder_leaves_no_stale_lock()
+    {
+        File.Copy(TestData.BostonHousing, directory.Combine("houses.csv"));
+        var sweep = Sweep("owned", "{name: csv, path: houses.csv, target: MEDV, task: regression}", epochs: 100_000);
+        string[] arguments = ["run", sweep, "--out", directory.Combine("runs"), "--plain", "--cache", directory.Combine("cache"), "--checkpoints", "none"];
+        using var first = GridSweepCli.Start("first", GridSweepCli.Full, new Dictionary<string, string>(), arguments);
+        first.WaitFor(@"epoch 1/", TimeSpan.FromMinutes(5));
+
+        var second = GridSweepCli.Run(arguments);
+
+        Assert.True(second.ExitCode == ExitCodes.BadInput, second.Report);
+        Assert.Contains($"run folder {directory.Combine("runs", "owned")} is in use by host {Environment.MachineName}, process {first.Id}, since ", second.Error);
+        first.KillHard();
+        first.WaitForExit(TimeSpan.FromMinutes(1));
+        Sweep("owned", "{name: csv, path: houses.csv, target: MEDV, task: regression}", epochs: 1); // The same folder, a short sweep.
+        var afterKill = GridSweepCli.Run(arguments);
+        Assert.True(afterKill.ExitCode == 0, afterKill.Report);
+        Assert.Contains("2 completed", afterKill.Output);
+    }
+
+    [Fact]
     public void Every_trial_line_names_the_swept_axes_so_cells_of_one_model_and_regularizer_read_apart()
     {
         File.Copy(TestData.Table("iris.csv"), directory.Combine("iris.csv"));
