@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Akka.Actor;
 using GridSweep.Messages.Protocol;
 using GridSweep.Runtime.Files;
@@ -12,7 +11,7 @@ namespace GridSweep.Coordinator.Actors;
 /// off leaves at most that partial file, which the next attempt's transfer starts over. Its own actor, so the
 /// sweep coordinator's mailbox never waits on this disk I/O.
 /// </summary>
-public sealed partial class KeptFilesActor : ReceiveActor
+public sealed class KeptFilesActor : ReceiveActor
 {
     private readonly string folder;
 
@@ -24,12 +23,10 @@ public sealed partial class KeptFilesActor : ReceiveActor
 
     public static Props Props(string folder) => Akka.Actor.Props.Create(() => new KeptFilesActor(folder));
 
-    /// <summary>A kept file's name: its trial's id and one of the kept extensions, nothing that could leave the folder.</summary>
+    /// <summary>A kept file's name: one of its trial's two (<see cref="KeptModelFiles"/>), and nothing that could leave the folder.</summary>
     public static bool IsKeptFileName(string trialId, string fileName) =>
-        KeptName().Match(fileName) is { Success: true } match && match.Groups[1].Value == trialId;
-
-    [GeneratedRegex(@"^([0-9a-z][0-9a-z_-]{0,63})\.(safetensors|json)$")]
-    private static partial Regex KeptName();
+        (fileName == KeptModelFiles.WeightsFileName(trialId) || fileName == KeptModelFiles.DescriptionFileName(trialId)) &&
+        Path.GetFileName(fileName) == fileName && !fileName.StartsWith('.');
 
     private KeptFilePartReceived Write(KeptFilePart part)
     {

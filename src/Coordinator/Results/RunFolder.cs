@@ -63,9 +63,7 @@ public sealed class RunFolder : IDisposable
     public string Path { get; }
 
     /// <summary>The folder of the trials' kept models: <c>models/&lt;trial_id&gt;.safetensors</c> and its <c>.json</c>.</summary>
-    public string ModelsPath => System.IO.Path.Combine(Path, ModelsFolder);
-
-    public const string ModelsFolder = "models";
+    public string ModelsPath => System.IO.Path.Combine(Path, KeptModelFiles.Folder);
 
     /// <summary>Ids of trials that already completed or diverged here: they are not run again.</summary>
     public IReadOnlySet<string> Finished => finished;
@@ -142,7 +140,7 @@ public sealed class RunFolder : IDisposable
         Rewrite(epochsPath, EpochColumns, keptEpochs);
         Rewrite(trialsPath, TrialColumns, keptTrials);
         // Kept files cut off mid-transfer by a crash: the trial's next attempt sends them again whole.
-        var models = System.IO.Path.Combine(path, ModelsFolder);
+        var models = System.IO.Path.Combine(path, KeptModelFiles.Folder);
         if (Directory.Exists(models))
         {
             foreach (var partial in Directory.EnumerateFiles(models, ".*.partial"))

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using GridSweep.Messages.Protocol;
+using GridSweep.Runtime.Files;
 
 namespace GridSweep.TrainerNode.Actors;
 
@@ -25,19 +26,19 @@ internal sealed class KeptFilesSender : ReceiveActor, IWithTimers
     private readonly IActorRef coordinator;
     private readonly string trialId;
     private readonly int attempt;
-    private readonly IReadOnlyList<string> files;
+    private readonly (string Name, byte[] Bytes)[] files;
     private readonly Sent done;
     private int file;
     private long offset;
     private KeptFilePart? piece;
     private int resends;
 
-    public KeptFilesSender(IActorRef coordinator, string trialId, int attempt, IReadOnlyList<string> files, int slot, int run)
+    public KeptFilesSender(IActorRef coordinator, int attempt, KeptModelFiles kept, int slot, int run)
     {
         this.coordinator = coordinator;
-        this.trialId = trialId;
+        trialId = kept.TrialId;
         this.attempt = attempt;
-        this.files = files;
+        files = [(KeptModelFiles.WeightsFileName(trialId), kept.Weights), (KeptModelFiles.DescriptionFileName(trialId), kept.Description)];
         done = new Sent(slot, run, null);
         Receive<KeptFilePartReceived>(Answered);
         Receive<AnswerTimeout>(_ =>
@@ -51,10 +52,10 @@ internal sealed class KeptFilesSender : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(IActorRef coordinator, string trialId, int attempt, IReadOnlyList<string> files, int slot, int run) =>
-        Akka.Actor.Props.Create(() => new KeptFilesSender(coordinator, trialId, attempt, files, slot, run));
+    public static Props Props(IActorRef coordinator, int attempt, KeptModelFiles kept, int slot, int run) =>
+        Akka.Actor.Props.Create(() => new KeptFilesSender(coordinator, attempt, kept, slot, run));
 
-    protected override void PreStart() => ReadAndSend();
+    protected override void PreStart() => SendNextPiece();
 
     private void Answered(KeptFilePartReceived answer)
     {
@@ -74,33 +75,23 @@ internal sealed class KeptFilesSender : ReceiveActor, IWithTimers
             file++;
             offset = 0;
         }
-        ReadAndSend();
+        SendNextPiece();
     }
 
-    private void ReadAndSend()
+    private void SendNextPiece()
     {
-        if (file == files.Count)
+        if (file == files.Length)
         {
             Finish(null);
             return;
         }
-        var path = files[file];
-        try
-        {
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
-            stream.Position = offset;
-            var bytes = new byte[(int)Math.Min(KeptFilePart.MaxBytes, stream.Length - offset)];
-            stream.ReadExactly(bytes);
-            piece = new KeptFilePart(trialId, attempt, Path.GetFileName(path), offset, bytes, Last: offset + bytes.Length == stream.Length);
-        }
-        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
-        {
-            Finish($"{path} cannot be read: {error.Message}");
-            return;
-        }
+        var (name, content) = files[file];
+        var bytes = content.AsSpan((int)offset, (int)Math.Min(KeptFilePart.MaxBytes, content.Length - offset)).ToArray();
+        piece = new KeptFilePart(trialId, attempt, name, offset, bytes, Last: offset + bytes.Length == content.Length);
         SendPiece();
     }
 
+    /// <summary>Sends the current piece (again, after a timeout) and waits for its answer.</summary>
     private void SendPiece()
     {
         coordinator.Tell(piece);

@@ -108,18 +108,15 @@ public sealed class TrainerNodeActor : ReceiveActor, IWithTimers
         Receive<SlotFinished>(finished =>
         {
             if (IsCurrent(finished.Slot, finished.Run) is not { } assignment)
-            {
-                DeleteKeptFolder(finished.Result);
                 return;
-            }
-            if (finished.Result.KeptFiles.Count == 0)
+            if (finished.Result.Kept is not { } kept)
             {
                 Report(finished.Slot, finished.Run, finished.Result);
                 return;
             }
             // The trial is reported once its kept files are in the run folder: a completed trial has its model there.
             slots[finished.Slot].Finished = finished.Result;
-            Context.ActorOf(KeptFilesSender.Props(coordinator, assignment.Trial.Id, assignment.Attempt, finished.Result.KeptFiles, finished.Slot, finished.Run));
+            Context.ActorOf(KeptFilesSender.Props(coordinator, assignment.Attempt, kept, finished.Slot, finished.Run));
         });
         Receive<KeptFilesSender.Sent>(sent =>
         {
@@ -263,21 +260,7 @@ public sealed class TrainerNodeActor : ReceiveActor, IWithTimers
         coordinator.Tell(new TrialCompleted(assignment.Trial.Id, assignment.Attempt, options.NodeId, result.Summary));
         metrics?.TrialStateChanged(assignment.Trial, result.Summary.Status, result.Summary, assignment.Attempt, options.NodeId);
         options.Checkpoints?.Remove(assignment.Trial.Id);
-        DeleteKeptFolder(result);
         Free(slot, run);
-    }
-
-    private void DeleteKeptFolder(TrialRun result)
-    {
-        try
-        {
-            if (result.KeptFolder is { } folder && Directory.Exists(folder))
-                Directory.Delete(folder, recursive: true);
-        }
-        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
-        {
-            log.Warning("the delivered kept files in {0} cannot be removed: {1}", result.KeptFolder, error.Message);
-        }
     }
 
     private AssignTrial? IsCurrent(int slot, int run) =>

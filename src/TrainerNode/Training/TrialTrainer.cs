@@ -21,11 +21,8 @@ public sealed record TrialRun(TrialSpec Trial, IReadOnlyList<EpochMetrics> Epoch
     /// <summary>The epoch of the checkpoint this run resumed from; 0 when it trained from scratch.</summary>
     public int ResumedAfterEpoch { get; init; }
 
-    /// <summary>Files kept for the trial (its best weights and their description), to be delivered to the run folder.</summary>
-    public IReadOnlyList<string> KeptFiles { get; init; } = [];
-
-    /// <summary>The temporary folder holding <see cref="KeptFiles"/>, removed once they are delivered.</summary>
-    public string? KeptFolder { get; init; }
+    /// <summary>The files kept for the trial (its best weights and their description), to be delivered to the run folder.</summary>
+    public KeptModelFiles? Kept { get; init; }
 }
 
 /// <summary>
@@ -41,18 +38,12 @@ public sealed class TrialTrainer(TrainingData data, Device device)
     /// <summary>Tests set this to train with the optimizers' tensor-op form (the GPU path) on CPU.</summary>
     internal bool UseTensorOps { get; init; }
 
-    /// <summary>
-    /// Called after each epoch's validation with the model as validated (eval mode, on the device), before the next
-    /// epoch trains it further: where a caller keeps the weights of its best epoch (<see cref="Models.BestWeights"/>).
-    /// </summary>
-    public Action<EpochMetrics, DenseNetwork>? OnValidated { get; init; }
-
     /// <summary>Where the trial's checkpoints are kept and found; none means every run starts from scratch.</summary>
     public CheckpointStore? Checkpoints { get; init; }
 
     /// <summary>
-    /// Keep the trial's best weights (<see cref="BestWeights"/>): held through checkpoints, and written at the end
-    /// into a folder of their own (<see cref="TrialRun.KeptFolder"/>) for delivery to the run folder.
+    /// Keep the trial's best weights (<see cref="BestWeights"/>): held in memory and through checkpoints, and
+    /// returned with the run (<see cref="TrialRun.Kept"/>) for delivery to the run folder.
     /// </summary>
     public bool KeepsBestWeights { get; init; }
 
@@ -100,7 +91,6 @@ public sealed class TrialTrainer(TrainingData data, Device device)
             epochs.Add(metrics);
             nodes.Add(NodeId);
             best?.Offer(metrics, model);
-            OnValidated?.Invoke(metrics, model);
             // Saved before the epoch is reported: a checkpoint is never behind what the coordinator has recorded.
             SaveCheckpoint(trial, model, optimizer, generator, epochs, nodes, best?.Files);
             onEpoch?.Invoke(metrics);
@@ -115,19 +105,9 @@ public sealed class TrialTrainer(TrainingData data, Device device)
             best, model);
     }
 
-    /// <summary>Writes the kept files, if any, into a folder of their own for the trainer to deliver (and then delete).</summary>
-    private static TrialRun Deliver(TrialRun run, BestWeights? best, DenseNetwork model)
-    {
-        if (best is null || run.Epochs.Count == 0 || best.Finish(run.Epochs[^1], model) is not { } files)
-            return run;
-        var folder = Path.Combine(Path.GetTempPath(), "gridsweep-kept", $"{run.Trial.Id}-{Guid.NewGuid():N}");
-        files.WriteTo(folder);
-        return run with
-        {
-            KeptFolder = folder,
-            KeptFiles = [KeptModelFiles.WeightsPath(folder, run.Trial.Id), KeptModelFiles.DescriptionPath(folder, run.Trial.Id)],
-        };
-    }
+    /// <summary>The run with its kept files, if the trial keeps any.</summary>
+    private static TrialRun Deliver(TrialRun run, BestWeights? best, DenseNetwork model) =>
+        best is null || run.Epochs.Count == 0 ? run : run with { Kept = best.Finish(run.Epochs[^1], model) };
 
     private static TrialRun Stopped(TrialSpec trial, List<EpochMetrics> epochs, Stopwatch clock, int resumedAfter, EarlyStopping stopping) =>
         new(trial, epochs, TrialSummary.From(TrialStatus.Completed, epochs, clock.Elapsed.TotalSeconds) with

@@ -5,6 +5,7 @@ using GridSweep.Coordinator.Results;
 using GridSweep.Messages.Protocol;
 using GridSweep.Messages.Sweeps;
 using GridSweep.Messages.Trials;
+using GridSweep.Runtime.Files;
 using GridSweep.TestKit;
 
 namespace GridSweep.Coordinator.Tests.Actors;
@@ -151,7 +152,7 @@ public sealed class SweepCoordinatorActorSpecs : Akka.TestKit.Xunit2.TestKit
         var trainer = CreateTestProbe();
         var assignment = Register(coordinator, trainer, "n");
         var bytes = Enumerable.Range(0, 150_000).Select(i => (byte)(i * 7)).ToArray();
-        var models = Path.Combine(directory.Path, RunFolder.ModelsFolder);
+        var models = Path.Combine(directory.Path, KeptModelFiles.Folder);
 
         coordinator.Tell(new KeptFilePart("t1", assignment.Attempt, "t1.safetensors", 0, bytes[..100_000], Last: false), trainer);
         Assert.Equal(100_000, trainer.ExpectMsg<KeptFilePartReceived>().NextOffset);
@@ -180,8 +181,8 @@ public sealed class SweepCoordinatorActorSpecs : Akka.TestKit.Xunit2.TestKit
         coordinator.Tell(new KeptFilePart("t1", assignment.Attempt, fileName, 0, [1, 2, 3], Last: true), trainer);
 
         Assert.Contains(error, trainer.ExpectMsg<KeptFilePartReceived>().Error);
-        Assert.False(Directory.Exists(Path.Combine(directory.Path, RunFolder.ModelsFolder)) &&
-            Directory.EnumerateFileSystemEntries(Path.Combine(directory.Path, RunFolder.ModelsFolder)).Any());
+        Assert.False(Directory.Exists(Path.Combine(directory.Path, KeptModelFiles.Folder)) &&
+            Directory.EnumerateFileSystemEntries(Path.Combine(directory.Path, KeptModelFiles.Folder)).Any());
     }
 
     [Fact]

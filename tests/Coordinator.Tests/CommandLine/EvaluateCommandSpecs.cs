@@ -25,13 +25,13 @@ public sealed class KeptModelRun : IDisposable
             new OptimizerSpec("adam", 0.01), 10, 16, InputLayer.Sparse,
             new DatasetSpec(DatasetNames.Csv, 0, Path: TestData.Table("iris.csv"), Target: "species", DeclaredTask: LearningTask.Multiclass));
         var data = TrainingData.From(CsvDataset.Load(Trial.Dataset, Trial.Dataset.Path!));
-        var best = new BestWeights(Trial, data);
-        Run = new TrialTrainer(data, CPU) { OnValidated = (metrics, model) => best.Offer(metrics, model) }.Train(Trial);
+        Run = new TrialTrainer(data, CPU) { KeepsBestWeights = true }.Train(Trial);
+        var best = Run.Kept!;
         Good = Write("good", Run.Epochs);
-        best.Files!.WriteTo(Good);
+        best.WriteTo(Good);
         // The same model, but epochs.csv records another loss for its epoch than the model gives.
         Tampered = Write("tampered", Run.Epochs.Select(e => e.Epoch == Run.Summary.BestEpoch ? e with { ValLoss = e.ValLoss + 0.01 } : e).ToList());
-        best.Files.WriteTo(Tampered);
+        best.WriteTo(Tampered);
     }
 
     public TrialSpec Trial { get; }

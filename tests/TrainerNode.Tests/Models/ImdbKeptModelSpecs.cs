@@ -25,9 +25,8 @@ public sealed class ImdbKeptModelRun : IDisposable
         Data = TrainingData.From(Dataset);
         Trial = new TrialSpec("1d2c3b4a5f60", "imdb-kept", "small", "none", "adam", 5, new ModelSpec([16]), RegularizerSpec.None,
             new OptimizerSpec("adam", 0.001), 2, 512, InputLayer.Sparse, new DatasetSpec(DatasetNames.Imdb, NumWords, TestData.KerasWordIndex));
-        var best = new BestWeights(Trial, Data);
-        Run = new TrialTrainer(Data, CPU) { OnValidated = (metrics, model) => best.Offer(metrics, model) }.Train(Trial);
-        best.Files!.WriteTo(RunFolder.Path);
+        Run = new TrialTrainer(Data, CPU) { KeepsBestWeights = true }.Train(Trial);
+        Run.Kept!.WriteTo(RunFolder.Path);
     }
 
     public ReviewDataset Dataset { get; }

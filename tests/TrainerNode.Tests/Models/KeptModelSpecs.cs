@@ -23,9 +23,8 @@ public sealed class KeptModelSpecs
     /// <summary>Trains the trial keeping its best weights, writes them into the run folder, and returns the run.</summary>
     private static TrialRun TrainAndKeep(TrialSpec trial, TrainingData data, string runFolder)
     {
-        var best = new BestWeights(trial, data);
-        var run = new TrialTrainer(data, CPU) { OnValidated = (metrics, model) => best.Offer(metrics, model) }.Train(trial);
-        best.Files!.WriteTo(runFolder);
+        var run = new TrialTrainer(data, CPU) { KeepsBestWeights = true }.Train(trial);
+        run.Kept!.WriteTo(runFolder);
         return run;
     }
 
