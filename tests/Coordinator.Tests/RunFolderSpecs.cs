@@ -39,11 +39,16 @@ public sealed class RunFolderSpecs
     }
 
     [Fact]
-    public void Epoch_rows_are_on_disk_after_a_flush()
+    public void An_epoch_is_in_the_ledger_at_once_and_in_epochs_csv_with_its_trials_end()
     {
         using var directory = new TempDirectory();
         using var folder = RunFolder.Open(directory.Path);
         folder.AppendEpoch(Trial("aaa"), Epoch(1));
+        Assert.Equal([Epoch(1)], folder.RecordedEpochs("aaa"));
+        folder.Flush();
+        Assert.Single(ReadShared(Path.Combine(directory.Path, "epochs.csv"))); // the header: aaa has not ended
+
+        folder.AppendTrial(Trial("aaa"), TrialSummary.From(TrialStatus.Completed, [Epoch(1)], 3));
         folder.Flush();
         var lines = ReadShared(Path.Combine(directory.Path, "epochs.csv"));
         Assert.Equal("aaa,baseline,none,1,1,0.5,0.01,0.4,0.8,0.85,1.5,adam,0.001,relu,512,2,binary,,,none", lines[1]);
@@ -55,6 +60,7 @@ public sealed class RunFolderSpecs
         using var directory = new TempDirectory();
         using var folder = RunFolder.Open(directory.Path);
         folder.AppendEpoch(RegressionTrial("reg"), RegressionEpoch(1));
+        folder.AppendTrial(RegressionTrial("reg"), TrialSummary.From(TrialStatus.Completed, [RegressionEpoch(1)], 3));
         folder.Flush();
         Assert.Equal("reg,baseline,none,1,1,20,0,25,,,0.5,sgd-lr0.01,0.01,tanh,32,200,regression,3.5,4.25,none",
             ReadShared(Path.Combine(directory.Path, "epochs.csv"))[1]);
@@ -66,6 +72,7 @@ public sealed class RunFolderSpecs
         using var directory = new TempDirectory();
         using var folder = RunFolder.Open(directory.Path);
         folder.AppendTrial(RegressionTrial("reg"), TrialSummary.From(TrialStatus.Completed, [RegressionEpoch(1), RegressionEpoch(2)], 3));
+        folder.Flush();
         var row = Assert.Single(RunFolder.ReadRows(Path.Combine(directory.Path, "trials.csv"), RunFolder.TrialColumns));
         Assert.Equal("", row["best_val_accuracy"]);
         Assert.Equal("4.25", row["best_val_mae"]);
@@ -79,6 +86,7 @@ public sealed class RunFolderSpecs
         using var directory = new TempDirectory();
         using var folder = RunFolder.Open(directory.Path);
         folder.AppendTrial(Trial("cls"), TrialSummary.From(TrialStatus.Completed, [Epoch(1)], 3));
+        folder.Flush();
         var row = Assert.Single(RunFolder.ReadRows(Path.Combine(directory.Path, "trials.csv"), RunFolder.TrialColumns));
         Assert.Equal("0.85", row["best_val_accuracy"]);
         Assert.Equal("", row["best_val_mae"]);
@@ -111,6 +119,7 @@ public sealed class RunFolderSpecs
         using var directory = new TempDirectory();
         using var folder = RunFolder.Open(directory.Path);
         folder.AppendTrial(Trial("full"), TrialSummary.From(TrialStatus.Completed, [Epoch(1), Epoch(2)], 3));
+        folder.Flush();
         var row = Assert.Single(RunFolder.ReadRows(Path.Combine(directory.Path, "trials.csv"), RunFolder.TrialColumns));
         Assert.Equal(("none", "", ""), (row["early_stopping"], row["stopped_epoch"], row["stop_reason"]));
     }
@@ -150,11 +159,16 @@ public sealed class RunFolderSpecs
             OldTrialHeader + "\n" +
             "done,baseline,none,1,completed,1,0.4,0.45,0.15,0.85,3,adam,\n");
 
-        using (var reopened = RunFolder.Open(directory.Path, [done]))
+        using (var reopened = RunFolder.Open(directory.Path, [done, RegressionTrial("new")]))
         {
             Assert.Equal(["done"], reopened.Finished);
+            // The unfinished attempt's rows were not imported: it runs again from its checkpoint or from scratch.
+            Assert.Empty(reopened.RecordedEpochs("cut"));
+            Assert.Equal(2, reopened.RecordedEpochs("done").Count);
             reopened.AppendEpoch(RegressionTrial("new"), RegressionEpoch(1));
+            reopened.AppendTrial(RegressionTrial("new"), TrialSummary.From(TrialStatus.Completed, [RegressionEpoch(1)], 1));
         }
+        Assert.True(File.Exists(Path.Combine(directory.Path, RunFolder.LedgerFile)));
 
         var epochs = RunFolder.ReadRows(Path.Combine(directory.Path, "epochs.csv"), RunFolder.EpochColumns);
         Assert.Equal(RunFolder.EpochColumns, File.ReadLines(Path.Combine(directory.Path, "epochs.csv")).First().Split(','));
@@ -162,7 +176,7 @@ public sealed class RunFolderSpecs
         // The old rows keep their numbers and gain the cell's labels from the sweep being resumed.
         Assert.Equal(("adam", "0.001", "relu", "512", "2", "binary", ""),
             (epochs[0]["optimizer"], epochs[0]["learning_rate"], epochs[0]["activation"], epochs[0]["batch_size"], epochs[0]["epochs"], epochs[0]["task"], epochs[0]["val_mae"]));
-        var trial = Assert.Single(RunFolder.ReadRows(Path.Combine(directory.Path, "trials.csv"), RunFolder.TrialColumns));
+        var trial = RunFolder.ReadRows(Path.Combine(directory.Path, "trials.csv"), RunFolder.TrialColumns)[0];
         Assert.Equal(("completed", "0.85", "adam", "binary", ""), (trial["status"], trial["best_val_accuracy"], trial["optimizer"], trial["task"], trial["best_val_mae"]));
         // It ran before early stopping: its label says none, and it did not stop.
         Assert.Equal(("none", "", ""), (trial["early_stopping"], trial["stopped_epoch"], trial["stop_reason"]));
@@ -189,6 +203,7 @@ public sealed class RunFolderSpecs
         folder.AppendEpoch(Trial("aaa"), Epoch(1));
         folder.AppendEpoch(Trial("aaa"), Epoch(2));
         folder.AppendTrial(Trial("aaa"), TrialSummary.From(TrialStatus.Completed, [Epoch(1), Epoch(2)], 3));
+        folder.Flush();
         Assert.Equal(3, ReadShared(Path.Combine(directory.Path, "epochs.csv")).Length);
         Assert.Equal(2, ReadShared(Path.Combine(directory.Path, "trials.csv")).Length);
     }
@@ -203,10 +218,10 @@ public sealed class RunFolderSpecs
         folder.AppendEpoch(Trial("lost"), Epoch(2));
         folder.Flush();
         folder.DropTrial("lost");
+        Assert.Empty(folder.RecordedEpochs("lost"));
         folder.AppendEpoch(Trial("lost"), Epoch(1));
-        folder.Flush();
-        var rows = RunFolder.ReadRows(Path.Combine(directory.Path, "epochs.csv"), RunFolder.EpochColumns);
-        Assert.Equal([("keep", "1"), ("lost", "1")], rows.Select(r => (r["trial_id"], r["epoch"])));
+        Assert.Equal([1], folder.RecordedEpochs("lost").Select(e => e.Epoch));
+        Assert.Equal([1], folder.RecordedEpochs("keep").Select(e => e.Epoch));
     }
 
     [Fact]
@@ -245,9 +260,9 @@ public sealed class RunFolderSpecs
         Assert.Equal(["done"], reopened.Finished);
     }
 
-    private static List<(string Trial, int Epoch, string TrainLoss)> EpochRows(string folder) =>
-        RunFolder.ReadRows(Path.Combine(folder, RunFolder.EpochsFile), RunFolder.EpochColumns)
-            .Select(row => (row["trial_id"], int.Parse(row["epoch"]), row["train_loss"])).ToList();
+    /// <summary>The ledger's curves of <paramref name="trials"/>, trial by trial.</summary>
+    private static List<(string Trial, int Epoch, string TrainLoss)> EpochRows(RunFolder folder, params string[] trials) =>
+        trials.SelectMany(trial => folder.RecordedEpochs(trial).Select(e => (trial, e.Epoch, CsvFormat.Number(e.TrainLoss)))).ToList();
 
     [Fact]
     public void A_resumed_attempt_keeps_the_epochs_its_checkpoint_has_and_adds_the_ones_never_received()
@@ -261,10 +276,9 @@ public sealed class RunFolderSpecs
         // The lost trainer checkpointed epoch 3 but died before its report arrived.
         folder.ResumeTrial(Trial("lost"), 3, [Epoch(1), Epoch(2), Epoch(3)]);
         folder.AppendEpoch(Trial("lost"), Epoch(4));
-        folder.Flush();
 
         Assert.Equal([("other", 1, "0.5"), ("lost", 1, "0.5"), ("lost", 2, "0.25"), ("lost", 3, "0.16666666666666666"), ("lost", 4, "0.125")],
-            EpochRows(directory.Path));
+            EpochRows(folder, "other", "lost"));
         Assert.Equal(4, folder.RecordedThrough("lost"));
     }
 
@@ -279,9 +293,8 @@ public sealed class RunFolderSpecs
 
         folder.ResumeTrial(Trial("lost"), 1, [Epoch(1)]);
         folder.AppendEpoch(Trial("lost"), Epoch(2) with { TrainLoss = 0.3 });
-        folder.Flush();
 
-        Assert.Equal([("lost", 1, "0.5"), ("other", 1, "0.5"), ("lost", 2, "0.3")], EpochRows(directory.Path));
+        Assert.Equal([("lost", 1, "0.5"), ("lost", 2, "0.3"), ("other", 1, "0.5")], EpochRows(folder, "lost", "other"));
     }
 
     [Fact]
@@ -293,28 +306,27 @@ public sealed class RunFolderSpecs
         folder.AppendEpoch(Trial("lost"), Epoch(2));
 
         folder.ResumeTrial(Trial("lost"), 0, []);
-        folder.Flush();
 
-        Assert.Empty(EpochRows(directory.Path));
+        Assert.Empty(EpochRows(folder, "lost"));
         Assert.Equal(0, folder.RecordedThrough("lost"));
     }
 
     [Fact]
-    public void A_reopened_folder_gets_an_unfinished_trials_epochs_back_from_its_checkpoint()
+    public void A_reopened_ledger_keeps_an_unfinished_trials_epochs_out_of_the_exports_until_its_next_attempt_says_which_stay()
     {
         using var directory = new TempDirectory();
         using (var folder = RunFolder.Open(directory.Path))
         {
             folder.AppendEpoch(Trial("running"), Epoch(1));
             folder.AppendEpoch(Trial("running"), Epoch(2));
+            folder.AppendEpoch(Trial("running"), Epoch(3));
         }
         using var reopened = RunFolder.Open(directory.Path);
-        Assert.Empty(EpochRows(directory.Path)); // An unfinished attempt's rows are not trusted on their own...
+        Assert.Equal(3, reopened.RecordedThrough("running"));
+        Assert.Single(ReadShared(Path.Combine(directory.Path, "epochs.csv"))); // the header only: running has not ended
 
-        reopened.ResumeTrial(Trial("running"), 2, [Epoch(1), Epoch(2)]); // ...its checkpoint brings them back.
-        reopened.Flush();
-
-        Assert.Equal([("running", 1, "0.5"), ("running", 2, "0.25")], EpochRows(directory.Path));
+        reopened.ResumeTrial(Trial("running"), 2, [Epoch(1), Epoch(2)]); // its checkpoint has two epochs
+        Assert.Equal([("running", 1, "0.5"), ("running", 2, "0.25")], EpochRows(reopened, "running"));
     }
 
     [Fact]

@@ -11,20 +11,16 @@ namespace GridSweep.Coordinator.Actors;
 /// <summary>
 /// Runs one sweep: keeps the queue of trials, hands one to each free trainer slot that asks (pull, so a fast
 /// GPU never waits on a slow one), records every epoch and result in the run folder, and re-queues the
-/// trials of trainers that are lost or leave. The run folder is its durable ledger: a coordinator restarted
-/// on the same folder skips the trials finished there and runs the rest, including those that were in flight.
+/// trials of trainers that are lost or leave. The run folder's ledger is its durable memory, written off this actor's
+/// thread: a coordinator restarted on the same ledger skips the trials finished there and runs the rest, including
+/// those that were in flight.
 /// </summary>
-public sealed class SweepCoordinatorActor : ReceiveActor, IWithTimers
+public sealed class SweepCoordinatorActor : ReceiveActor
 {
     /// <param name="Metrics">When given, every trial's queued state goes to InfluxDB (trainers write the rest).</param>
     public sealed record Options(int MaxRetries, MetricsWriter? Metrics = null);
 
     private sealed record TrainerLost(IActorRef Trainer);
-
-    private sealed class FlushTick
-    {
-        public static readonly FlushTick Instance = new();
-    }
 
     private sealed record Trainer(string NodeId, string Device, int Slots)
     {
@@ -79,10 +75,7 @@ public sealed class SweepCoordinatorActor : ReceiveActor, IWithTimers
         Receive<TrialReturned>(returned => Abandon(returned.TrialId, returned.Attempt, Sender, "handed back by a leaving trainer"));
         Receive<TrainerLost>(Lose);
         Receive<GetSweepStatus>(_ => Sender.Tell(Status()));
-        Receive<FlushTick>(_ => results.Flush());
     }
-
-    public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(string sweep, IReadOnlyList<TrialSpec> trials, RunFolder results, Options options) =>
         Akka.Actor.Props.Create(() => new SweepCoordinatorActor(sweep, trials, results, options));
@@ -90,7 +83,6 @@ public sealed class SweepCoordinatorActor : ReceiveActor, IWithTimers
     protected override void PreStart()
     {
         log.Info("sweep {0}: {1} trials, {2} already finished in {3}, incarnation {4}", sweep, trials.Count, skipped, results.Path, incarnation);
-        Timers.StartPeriodicTimer("flush", FlushTick.Instance, TimeSpan.FromSeconds(1));
         keptFiles = Context.ActorOf(KeptFilesActor.Props(results.ModelsPath), "kept-files");
         foreach (var trial in queue)
             options.Metrics?.TrialStateChanged(trial, TrialStatus.Queued, null, 0, "coordinator");

@@ -2,21 +2,26 @@ using System.Globalization;
 using GridSweep.Messages.Sweeps;
 using GridSweep.Messages.Trials;
 using GridSweep.Runtime.Configuration;
+using GridSweep.Coordinator.Ledger;
 using GridSweep.Runtime.Files;
 using GridSweep.Runtime.Trials;
 
 namespace GridSweep.Coordinator.Results;
 
 /// <summary>
-/// A sweep's results on disk: <c>epochs.csv</c> (one row per trial and epoch) and <c>trials.csv</c>
-/// (one row per finished trial), appended and flushed as results arrive so a crash loses at most the
-/// epoch in flight. Opening an existing folder resumes it: finished trials are kept and skipped, the rows
-/// of unfinished attempts are dropped, so every trial ends with exactly one curve and one row.
+/// A sweep's run folder and its ledger. The ledger (by default <c>ledger.db</c>, SQLite, in the folder; or a PostgreSQL
+/// database) is the coordinator's memory: every epoch as it arrives, every trial's end. <c>epochs.csv</c> (one row per
+/// trial and epoch) and <c>trials.csv</c> (one row per ended trial) are its exports, brought up to date whenever trials
+/// end. Writes go through <see cref="LedgerWriter"/>, off the caller's thread. Opening an existing folder resumes it:
+/// finished trials are kept and skipped, failed ones run again, and the epochs of unfinished attempts stay until their
+/// next attempt says which of them its checkpoint has, so every trial ends with exactly one curve and one row. A folder
+/// written by a version before the ledger is imported from its CSV files on first open.
 /// </summary>
 public sealed class RunFolder : IDisposable
 {
     public const string EpochsFile = "epochs.csv";
     public const string TrialsFile = "trials.csv";
+    public const string LedgerFile = "ledger.db";
 
     /// <summary>
     /// The first columns, in order, then what was added since at the end, so a reader that picks columns by
@@ -42,25 +47,31 @@ public sealed class RunFolder : IDisposable
         GridAxes.EarlyStopping, "stopped_epoch", "stop_reason",
     ];
 
-    private readonly string epochsPath;
     private readonly FileStream owner;
-    private StreamWriter epochs;
-    private readonly StreamWriter trials;
-    // The last epoch on file of each trial not finished yet: what a resumed attempt is reconciled with.
-    private readonly Dictionary<string, int> recordedThrough = [];
+    private readonly LedgerWriter writer;
+    private readonly SweepLedger ledger;
+    // The last epoch recorded of each trial not finished yet: what a resumed attempt is reconciled with.
+    private readonly Dictionary<string, int> recordedThrough;
     private readonly HashSet<string> finished;
+    private long lastSeq;
 
-    private RunFolder(string path, FileStream owner, HashSet<string> finished, StreamWriter epochs, StreamWriter trials)
+    private RunFolder(string path, FileStream owner, SweepLedger ledger, ResultExports exports, HashSet<string> finished,
+        Dictionary<string, int> recordedThrough, long lastSeq, string ledgerDescription)
     {
         Path = path;
         this.owner = owner;
-        epochsPath = System.IO.Path.Combine(path, EpochsFile);
+        this.ledger = ledger;
         this.finished = finished;
-        this.epochs = epochs;
-        this.trials = trials;
+        this.recordedThrough = recordedThrough;
+        this.lastSeq = lastSeq;
+        LedgerDescription = ledgerDescription;
+        writer = new LedgerWriter(ledger, l => exports.CatchUp(l), warning => Console.Error.WriteLine($"ledger: {warning}"));
     }
 
     public string Path { get; }
+
+    /// <summary>Where the ledger is, for messages (never a password).</summary>
+    public string LedgerDescription { get; }
 
     /// <summary>The folder of the trials' kept models: <c>models/&lt;trial_id&gt;.safetensors</c> and its <c>.json</c>.</summary>
     public string ModelsPath => System.IO.Path.Combine(Path, KeptModelFiles.Folder);
@@ -69,28 +80,32 @@ public sealed class RunFolder : IDisposable
     public IReadOnlySet<string> Finished => finished;
 
     /// <summary>
-    /// Opens or resumes the run folder at <paramref name="path"/>. Rows written by an older version lack the
-    /// columns added since; they are rewritten with them, the cell's labels taken from <paramref name="trials"/>
-    /// (the sweep being resumed) by trial id, the metrics left empty.
+    /// Opens or resumes the run folder at <paramref name="path"/> with its ledger (<paramref name="database"/>, by default
+    /// <c>ledger.db</c> in the folder). <paramref name="trials"/> is the sweep as it is now: ended trials of the ledger
+    /// that are not in it stay in the ledger but out of <see cref="Finished"/> and the exports.
     /// </summary>
-    /// <exception cref="InputException">Another process (or open folder) has the run folder: it names the holder.</exception>
-    public static RunFolder Open(string path, IEnumerable<TrialSpec>? trials = null)
+    /// <exception cref="InputException">Another process (or open folder) has the run folder or the sweep: it names the holder.</exception>
+    public static RunFolder Open(string path, IEnumerable<TrialSpec>? trials = null, LedgerDatabase? database = null)
     {
         Directory.CreateDirectory(path);
         var owner = TakeOwnership(path);
         try
         {
-            return Open(path, owner, trials);
+            return Open(path, owner, trials?.ToList(), database ?? LedgerDatabase.Sqlite(System.IO.Path.Combine(path, LedgerFile)));
         }
         catch
         {
             owner.Dispose();
+            File.Delete(System.IO.Path.Combine(path, HolderFile));
             throw;
         }
     }
 
     private const string LockFile = ".lock";
     private const string HolderFile = ".lock.holder";
+
+    private static string Holder() =>
+        $"host {Environment.MachineName}, process {Environment.ProcessId}, since {DateTime.UtcNow:yyyy-MM-dd HH:mm:ss} UTC";
 
     /// <summary>
     /// One sweep, one owner: an exclusive lock on the folder's lock file (flock on Linux), which the operating system
@@ -111,25 +126,81 @@ public sealed class RunFolder : IDisposable
             var holder = File.Exists(holderPath) ? File.ReadAllText(holderPath).Trim() : "another process";
             throw new InputException($"run folder {path} is in use by {holder}: one sweep, one owner; wait for it to finish or stop it");
         }
-        File.WriteAllText(holderPath, $"host {Environment.MachineName}, process {Environment.ProcessId}, since {DateTime.UtcNow:yyyy-MM-dd HH:mm:ss} UTC");
+        File.WriteAllText(holderPath, Holder());
         return owner;
     }
 
-    private static RunFolder Open(string path, FileStream owner, IEnumerable<TrialSpec>? trials)
+    private static RunFolder Open(string path, FileStream owner, List<TrialSpec>? trials, LedgerDatabase database)
     {
-        var epochsPath = System.IO.Path.Combine(path, EpochsFile);
-        var trialsPath = System.IO.Path.Combine(path, TrialsFile);
+        var sweep = trials?.FirstOrDefault()?.Sweep ?? System.IO.Path.GetFileName(System.IO.Path.GetFullPath(path));
+        SweepLedger ledger;
+        try
+        {
+            ledger = SweepLedger.Open(database, sweep);
+        }
+        catch (LedgerInUseException error)
+        {
+            throw new InputException(error.Message);
+        }
+        try
+        {
+            var recovery = ledger.Recover(Holder());
+            if (recovery.IsNew && ImportCsvFolder(path, ledger, trials))
+                recovery = ledger.Recover(Holder());
+            var grid = trials?.Select(t => t.Id).ToHashSet();
+            // Failed trials run again: their rows leave the ledger (and so the exports) until they end again.
+            var rerun = recovery.Ended.Where(e => e.Value == TrialStatus.Failed && (grid is null || grid.Contains(e.Key))).Select(e => e.Key).ToList();
+            if (rerun.Count > 0)
+                ledger.ForgetTrials(rerun);
+            var exports = new ResultExports(path, recovery.LedgerId, grid, GridDigest(grid));
+            exports.CatchUp(ledger, rewrite: rerun.Count > 0);
 
+            // Kept files cut off mid-transfer by a crash: the trial's next attempt sends them again whole.
+            var models = System.IO.Path.Combine(path, KeptModelFiles.Folder);
+            if (Directory.Exists(models))
+            {
+                foreach (var partial in Directory.EnumerateFiles(models, ".*.partial"))
+                    File.Delete(partial);
+            }
+
+            var finished = recovery.Ended
+                .Where(e => e.Value is TrialStatus.Completed or TrialStatus.Diverged && (grid is null || grid.Contains(e.Key)))
+                .Select(e => e.Key).ToHashSet();
+            var recordedThrough = recovery.RecordedThrough.ToDictionary();
+            return new RunFolder(path, owner, ledger, exports, finished, recordedThrough, recovery.LastSeq, database.Description);
+        }
+        catch
+        {
+            ledger.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>A digest of the grid's trial ids: the exports are rewritten when the grid changed.</summary>
+    private static string GridDigest(HashSet<string>? grid)
+    {
+        if (grid is null)
+            return "all";
+        var ids = string.Join('\n', grid.Order(StringComparer.Ordinal));
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(ids)));
+    }
+
+    /// <summary>
+    /// Imports a run folder written before the ledger: its finished trials and their curves (one row each, the last
+    /// written), with the labels of columns added since taken from <paramref name="trials"/>. False when there is none.
+    /// </summary>
+    private static bool ImportCsvFolder(string path, SweepLedger ledger, List<TrialSpec>? trials)
+    {
+        var trialsPath = System.IO.Path.Combine(path, TrialsFile);
+        var epochsPath = System.IO.Path.Combine(path, EpochsFile);
+        if (!File.Exists(trialsPath))
+            return false;
         var trialRows = ReadRows(trialsPath, TrialColumns);
-        var finished = trialRows
-            .Where(row => row["status"] is "completed" or "diverged")
-            .Select(row => row["trial_id"])
-            .ToHashSet();
-        // Keep one row per finished trial (the last written) and only the curves of finished trials.
-        var keptTrials = trialRows.Where(row => finished.Contains(row["trial_id"]))
+        var finishedIds = trialRows.Where(row => row["status"] is "completed" or "diverged").Select(row => row["trial_id"]).ToHashSet();
+        var keptTrials = trialRows.Where(row => finishedIds.Contains(row["trial_id"]))
             .GroupBy(row => row["trial_id"]).Select(group => group.Last()).ToList();
         var keptEpochs = ReadRows(epochsPath, EpochColumns)
-            .Where(row => finished.Contains(row["trial_id"]))
+            .Where(row => finishedIds.Contains(row["trial_id"]))
             .GroupBy(row => (row["trial_id"], row["epoch"])).Select(group => group.Last()).ToList();
         if (trials is not null)
         {
@@ -137,31 +208,33 @@ public sealed class RunFolder : IDisposable
             FillLabels(keptEpochs, byId);
             FillLabels(keptTrials, byId);
         }
-        Rewrite(epochsPath, EpochColumns, keptEpochs);
-        Rewrite(trialsPath, TrialColumns, keptTrials);
-        // Kept files cut off mid-transfer by a crash: the trial's next attempt sends them again whole.
-        var models = System.IO.Path.Combine(path, KeptModelFiles.Folder);
-        if (Directory.Exists(models))
+        ledger.InTransaction(() =>
         {
-            foreach (var partial in Directory.EnumerateFiles(models, ".*.partial"))
-                File.Delete(partial);
-        }
-
-        return new RunFolder(path, owner, finished, AppendTo(epochsPath), AppendTo(trialsPath));
+            foreach (var row in keptEpochs)
+                ledger.RecordEpoch(row["trial_id"], EpochFromRow(row));
+            long seq = 0;
+            foreach (var row in keptTrials)
+                ledger.EndTrial(row["trial_id"], ++seq, SweepLedger.LabelColumns.ToDictionary(c => c, c => row.GetValueOrDefault(c, "")), SummaryFromRow(row));
+        });
+        return true;
     }
+
+    private static EpochMetrics EpochFromRow(Dictionary<string, string> row) => new(
+        int.Parse(row["epoch"], CultureInfo.InvariantCulture), Value(row, "train_loss"), Value(row, "train_penalty"), Value(row, "val_loss"),
+        Value(row, "train_accuracy"), Value(row, "val_accuracy"), Value(row, "seconds"), Value(row, "train_mae"), Value(row, "val_mae"));
+
+    private static TrialSummary SummaryFromRow(Dictionary<string, string> row) => new(
+        SweepLedger.ParseStatus(row["status"]), int.TryParse(row.GetValueOrDefault("best_epoch"), CultureInfo.InvariantCulture, out var best) ? best : 0,
+        Value(row, "best_val_loss"), Value(row, "final_val_loss"), Value(row, "final_gap"), Value(row, "best_val_accuracy"), Value(row, "seconds"),
+        row.GetValueOrDefault("error") is { Length: > 0 } error ? error : null, Value(row, "best_val_mae"),
+        int.TryParse(row.GetValueOrDefault("stopped_epoch"), CultureInfo.InvariantCulture, out var stopped) ? stopped : 0,
+        row.GetValueOrDefault("stop_reason") is { Length: > 0 } reason ? reason : null);
+
+    private static double Value(Dictionary<string, string> row, string column) => CsvFormat.ParseNumber(row.GetValueOrDefault(column, ""));
 
     public void AppendEpoch(TrialSpec trial, EpochMetrics metrics)
     {
-        var accuracy = TrialLabels.MeasuresAccuracy(trial.Task);
-        epochs.WriteLine(CsvFormat.Line([
-            CsvFormat.Field(trial.Id), CsvFormat.Field(trial.Model), CsvFormat.Field(trial.Regularizer), trial.Seed.ToString(CultureInfo.InvariantCulture),
-            metrics.Epoch.ToString(CultureInfo.InvariantCulture),
-            CsvFormat.Number(metrics.TrainLoss), CsvFormat.Number(metrics.TrainPenalty), CsvFormat.Number(metrics.ValLoss),
-            Metric(metrics.TrainAccuracy, accuracy), Metric(metrics.ValAccuracy, accuracy), CsvFormat.Number(metrics.Seconds),
-            .. Labels(trial),
-            Metric(metrics.TrainMae, !accuracy), Metric(metrics.ValMae, !accuracy),
-            CsvFormat.Field(trial.EarlyStoppingLabel),
-        ]));
+        writer.RecordEpoch(trial.Id, metrics);
         recordedThrough[trial.Id] = metrics.Epoch;
     }
 
@@ -186,62 +259,34 @@ public sealed class RunFolder : IDisposable
     /// <summary>Removes every epoch row of a trial that failed for good, so a failed trial has no curve.</summary>
     public void DropTrial(string trialId) => TruncateTrial(trialId, 0);
 
-    /// <summary>Keeps a trial's rows up to <paramref name="lastEpoch"/> only. Rewrites the file atomically; rare (see <see cref="ResumeTrial"/>).</summary>
+    /// <summary>Keeps a trial's rows up to <paramref name="lastEpoch"/> only: a range delete in the ledger, whatever its size.</summary>
     private void TruncateTrial(string trialId, int lastEpoch)
     {
         if (RecordedThrough(trialId) <= lastEpoch)
             return;
-        epochs.Dispose();
-        var kept = ReadRows(epochsPath, EpochColumns)
-            .Where(row => row["trial_id"] != trialId || int.Parse(row["epoch"], CultureInfo.InvariantCulture) <= lastEpoch)
-            .ToList();
-        Rewrite(epochsPath, EpochColumns, kept);
-        epochs = AppendTo(epochsPath);
+        writer.TruncateTrial(trialId, lastEpoch);
         if (lastEpoch == 0)
             recordedThrough.Remove(trialId);
         else
             recordedThrough[trialId] = lastEpoch;
     }
 
+    /// <summary>The trial's end (completed, diverged or failed for good): its row in the ledger and, soon after, in the exports.</summary>
     public void AppendTrial(TrialSpec trial, TrialSummary summary)
     {
-        var accuracy = TrialLabels.MeasuresAccuracy(trial.Task);
-        trials.WriteLine(CsvFormat.Line([
-            CsvFormat.Field(trial.Id), CsvFormat.Field(trial.Model), CsvFormat.Field(trial.Regularizer), trial.Seed.ToString(CultureInfo.InvariantCulture),
-            StatusName(summary.Status),
-            summary.BestEpoch.ToString(CultureInfo.InvariantCulture),
-            CsvFormat.Number(summary.BestValLoss), CsvFormat.Number(summary.FinalValLoss), CsvFormat.Number(summary.FinalGap),
-            Metric(summary.BestValAccuracy, accuracy), CsvFormat.Number(summary.Seconds),
-            CsvFormat.Field(trial.Optimizer), CsvFormat.Field(summary.Error ?? ""),
-            .. Labels(trial).Skip(1), // optimizer has its column already
-            Metric(summary.BestValMae, !accuracy),
-            CsvFormat.Field(trial.EarlyStoppingLabel),
-            summary.StoppedEarly ? summary.StoppedEpoch.ToString(CultureInfo.InvariantCulture) : "",
-            CsvFormat.Field(summary.StopReason ?? ""),
-        ]));
-        // A finished trial is on disk with its whole curve before anyone hears of it.
-        epochs.Flush();
-        trials.Flush();
+        writer.EndTrial(trial.Id, ++lastSeq, SweepLedger.Labels(trial), summary);
         if (summary.Status is TrialStatus.Completed or TrialStatus.Diverged)
             finished.Add(trial.Id);
         recordedThrough.Remove(trial.Id);
     }
 
-    /// <summary>
-    /// Pushes buffered epoch rows to the file. Epoch rows are not flushed one by one (a write per row was
-    /// the largest cost per trial at scale); the coordinator calls this every second so the curves stay live.
-    /// A crash loses at most that second of an unfinished attempt, whose rows are dropped on resume anyway.
-    /// </summary>
-    public void Flush() => epochs.Flush();
+    /// <summary>The epochs the ledger holds of a trial, finished or not, once everything recorded before is written.</summary>
+    public IReadOnlyList<EpochMetrics> RecordedEpochs(string trialId) => writer.ReadAsync(l => l.Epochs(trialId)).GetAwaiter().GetResult();
+
+    /// <summary>Blocks until everything recorded so far is in the ledger and the exports (the report reads the exports).</summary>
+    public void Flush() => writer.WaitAsync().GetAwaiter().GetResult();
 
     public static string StatusName(TrialStatus status) => status.ToString().ToLowerInvariant();
-
-    /// <summary>optimizer, learning_rate, activation, batch_size, epochs, task.</summary>
-    private static IEnumerable<string> Labels(TrialSpec trial) =>
-        TrialLabels.NewAxes(trial).Select(axis => CsvFormat.Field(axis.Label));
-
-    /// <summary>A metric the task has (nan when not finite, as the losses); empty for the one it does not have.</summary>
-    private static string Metric(double value, bool taskHasIt) => taskHasIt ? CsvFormat.Number(value) : "";
 
     private static void FillLabels(List<Dictionary<string, string>> rows, Dictionary<string, TrialSpec> trials)
     {
@@ -257,10 +302,11 @@ public sealed class RunFolder : IDisposable
         }
     }
 
+    /// <summary>Writes what is queued, then lets go of the ledger and the folder.</summary>
     public void Dispose()
     {
-        epochs.Dispose();
-        trials.Dispose();
+        writer.Dispose();
+        ledger.Dispose();
         File.Delete(System.IO.Path.Combine(Path, HolderFile));
         owner.Dispose();
     }
@@ -289,17 +335,4 @@ public sealed class RunFolder : IDisposable
         }
         return rows;
     }
-
-    /// <summary>Replaces a results file atomically and durably (write, fsync, rename, fsync the folder): a power loss leaves the old file or the new.</summary>
-    private static void Rewrite(string file, string[] columns, IEnumerable<Dictionary<string, string>> rows) =>
-        AtomicFile.Write(file, stream =>
-        {
-            using var writer = new StreamWriter(stream, leaveOpen: true);
-            writer.WriteLine(CsvFormat.Line(columns));
-            foreach (var row in rows)
-                writer.WriteLine(CsvFormat.Line(columns.Select(c => CsvFormat.Field(row.GetValueOrDefault(c, "")))));
-        });
-
-    private static StreamWriter AppendTo(string file) =>
-        new(new FileStream(file, FileMode.Append, FileAccess.Write, FileShare.Read));
 }
