@@ -34,6 +34,33 @@ if ! command -v influxd >/dev/null; then
         $as_root kill "$(cat /var/run/influxdb/influxd.pid)" 2>/dev/null || true
     fi
 fi
+# PostgreSQL (Debian's postgresql package) is the real server the ledger tests run themselves, as an unprivileged
+# user (postgres) when the tests run as root, on free loopback ports (tests/TestKit/PostgresServer.cs finds the newest
+# /usr/lib/postgresql/<version>/bin, or $GRIDSWEEP_POSTGRES_BIN). The packaged cluster must not run: a policy-rc.d
+# that refuses every start is in place during the install (unless one already is); afterwards any cluster that
+# started anyway is stopped and set to start manually, so none holds port 5432 or memory.
+if [ -z "${GRIDSWEEP_POSTGRES_BIN:-}" ] && ! compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null; then
+    as_root=""; [ "$(id -u)" = 0 ] || as_root=sudo
+    policy=/usr/sbin/policy-rc.d; own_policy=""
+    if [ ! -e "$policy" ]; then
+        printf '#!/bin/sh\nexit 101\n' | $as_root tee "$policy" >/dev/null && $as_root chmod 755 "$policy" && own_policy=1
+    fi
+    $as_root apt-get update -qq
+    $as_root env DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get install -y -qq postgresql >/dev/null || install_status=$?
+    if [ -n "$own_policy" ]; then $as_root rm -f "$policy"; fi
+    if [ -n "${install_status:-}" ]; then echo "apt-get install postgresql failed ($install_status)" >&2; exit "$install_status"; fi
+    if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+        $as_root systemctl disable --now postgresql >/dev/null 2>&1 || true
+    fi
+    if command -v pg_lsclusters >/dev/null; then
+        pg_lsclusters -h 2>/dev/null | while read -r version cluster _; do
+            $as_root pg_ctlcluster "$version" "$cluster" stop >/dev/null 2>&1 || true
+            if [ -f "/etc/postgresql/$version/$cluster/start.conf" ]; then
+                echo manual | $as_root tee "/etc/postgresql/$version/$cluster/start.conf" >/dev/null
+            fi
+        done
+    fi
+fi
 # Headless Chromium opens the sweep report (index.html and its figures) as a reader would.
 if ! command -v chromium >/dev/null; then
     if [ "$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null

@@ -71,12 +71,27 @@ public static class TestData
     }
 }
 
-/// <summary>A fresh folder under the system temp folder, deleted with everything in it on dispose.</summary>
+/// <summary>A fresh folder (mode 700) under the system temp folder or a given one, deleted with everything in it on dispose.</summary>
 public sealed class TempDirectory : IDisposable
 {
     public TempDirectory(string prefix = "gridsweep-test")
     {
         Path = Directory.CreateTempSubdirectory(prefix + "-").FullName;
+    }
+
+    /// <summary>A fresh folder inside <paramref name="parent"/> rather than the system temp folder.</summary>
+    public TempDirectory(string prefix, string parent)
+    {
+        while (true)
+        {
+            var path = System.IO.Path.Combine(System.IO.Path.GetFullPath(parent), $"{prefix}-{System.IO.Path.GetRandomFileName().Replace(".", "")}");
+            if (Directory.Exists(path) || File.Exists(path))
+                continue;
+            Path = OperatingSystem.IsWindows()
+                ? Directory.CreateDirectory(path).FullName
+                : Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute).FullName;
+            return;
+        }
     }
 
     public string Path { get; }
