@@ -1,5 +1,6 @@
 using GridSweep.Coordinator.Actors;
 using GridSweep.Coordinator.Display;
+using GridSweep.Coordinator.Ledger;
 using GridSweep.Coordinator.Reports;
 using GridSweep.Coordinator.Results;
 using GridSweep.Messages.Sweeps;
@@ -79,11 +80,11 @@ public sealed class SweepLauncher(SweepLaunch launch)
         return metrics;
     }
 
-    /// <summary>Step 4: the run folder, resumed when it exists.</summary>
+    /// <summary>Step 4: the run folder and its ledger, resumed when they exist.</summary>
     private RunFolder OpenRunFolder(SweepSpec spec, IReadOnlyList<TrialSpec> trials, out string folder)
     {
         folder = RunFolderPath(spec);
-        return RunFolder.Open(folder, trials);
+        return RunFolder.Open(folder, trials, LedgerSettings.From(launch.Sweep));
     }
 
     /// <summary>Steps 5 and 6: the cluster hosting the coordinator (and local slots), its events shown on the display.</summary>

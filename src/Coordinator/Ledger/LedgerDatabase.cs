@@ -60,7 +60,8 @@ internal sealed class PostgresLedgerDatabase(string connectionString) : LedgerDa
 
     public override DbConnection Connect()
     {
-        var connection = new NpgsqlConnection(connectionString);
+        // Not pooled: the session holds the sweep's advisory lock, which must go when the ledger is closed.
+        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ToString());
         connection.Open();
         return connection;
     }

@@ -17,8 +17,18 @@ public sealed class SweepOptions : IOptionsSection
     [Setting("--stay", "When the sweep is finished, keep running (and answering status) until stopped, instead of exiting 0; for orchestrators that restart exited processes, such as a Kubernetes StatefulSet.")]
     public bool Stay { get; set; }
 
+    [Setting("--ledger", "Where the sweep's ledger is: postgres://USER@HOST[:PORT]/DATABASE for a PostgreSQL that every coordinator node reaches (the password from --ledger-password-file or $GRIDSWEEP_LEDGER_PASSWORD), or the path of an SQLite file. Default: ledger.db in the run folder.", ValueName = "URL")]
+    public string? Ledger { get; set; }
+
+    [Setting("--ledger-password-file", "File holding the PostgreSQL ledger's password. Never printed.", ValueName = "FILE")]
+    public string? LedgerPasswordFile { get; set; }
+
     public void Validate(SettingProblems problems)
     {
+        if (Ledger is not null && string.IsNullOrWhiteSpace(Ledger))
+            problems.Add(this, nameof(Ledger), "is empty");
+        if (LedgerPasswordFile is not null && Ledger?.StartsWith("postgres", StringComparison.Ordinal) != true)
+            problems.AddMissing(SettingName.Of<SweepOptions>(nameof(Ledger)), "a postgres:// URL is needed when --ledger-password-file is given");
         if (string.IsNullOrWhiteSpace(Out))
             problems.Add(this, nameof(Out), "is empty");
         if (MaxRetries < 0)

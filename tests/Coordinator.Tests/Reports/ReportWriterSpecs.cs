@@ -190,8 +190,8 @@ public sealed partial class ReportWriterSpecs
         ReportWriter.Write(run);
 
         Assert.False(File.Exists(Path.Combine(run, "report", "stale.png")));
-        // The run folder's own lock file (one sweep, one owner) stays; the report adds only report/.
-        Assert.Equal([".lock", "epochs.csv", "report", "trials.csv"],
+        // The run folder's own files (the ledger, its exports and their mark, the lock) stay; the report adds only report/.
+        Assert.Equal([".exports.json", ".lock", "epochs.csv", "ledger.db", "report", "trials.csv"],
             Directory.EnumerateFileSystemEntries(run).Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
 
