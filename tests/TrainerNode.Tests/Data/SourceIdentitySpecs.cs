@@ -150,8 +150,13 @@ public sealed class SourceIdentitySpecs(ITestOutputHelper output) : IDisposable
             .Read(null, CancellationToken.None).Digest;
 
         Assert.Equal(here, there);
-        var reviewBytes = ImdbFixtures.Reviews.Sum(r => (long)System.Text.Encoding.UTF8.GetByteCount(r.Text));
-        Assert.Equal(reviewBytes, here.Bytes);
+        // The scheme, written out: "<path below aclImdb> <bytes> <sha256>\n" per review file, sorted by path.
+        var lines = ImdbFixtures.Reviews
+            .Select(r => (Path: r.RelativePath["aclImdb/".Length..], Bytes: System.Text.Encoding.UTF8.GetBytes(r.Text)))
+            .OrderBy(f => f.Path, StringComparer.Ordinal)
+            .Select(f => $"{f.Path} {f.Bytes.Length} {Convert.ToHexStringLower(SHA256.HashData(f.Bytes))}\n");
+        var expected = Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(string.Concat(lines))));
+        Assert.Equal(new SourceDigest(ImdbFixtures.Reviews.Sum(r => (long)System.Text.Encoding.UTF8.GetByteCount(r.Text)), expected), here);
     }
 
     [Fact]
