@@ -61,13 +61,17 @@ public sealed class SweepLauncher(SweepLaunch launch)
         return (spec, trials);
     }
 
-    /// <summary>Step 2: the local slots' data, loaded once with progress, which also proves it usable before results are written.</summary>
-    private async Task PrepareDataAsync(SweepSpec spec, SweepDisplay display, CancellationToken cancellationToken)
+    /// <summary>
+    /// Step 2: the local slots' data, loaded once with progress, which also proves it usable before results are written.
+    /// Null when no slot runs here (the head node only coordinates; its trainers announce their data when they register).
+    /// </summary>
+    private async Task<PreparedData?> PrepareDataAsync(SweepSpec spec, SweepDisplay display, CancellationToken cancellationToken)
     {
         if (launch.LocalTrainers is not { } local)
-            return;
-        var description = await display.LoadDataAsync(progress => local.PrepareAsync(spec, launch.Trainer, progress, cancellationToken));
-        display.Note($"data: {Markup.Escape(description)}");
+            return null;
+        var data = await display.LoadDataAsync(progress => local.PrepareAsync(spec, launch.Trainer, progress, cancellationToken));
+        display.Note($"data: {Markup.Escape(data.Description)}");
+        return data;
     }
 
     /// <summary>Step 3: the process's one metrics writer, or none without an InfluxDB URL.</summary>

@@ -7,7 +7,9 @@ namespace GridSweep.Messages.Protocol;
 public interface IGridSweepMessage;
 
 /// <summary>A trainer node offers its slots; repeated until acknowledged and whenever the coordinator changes.</summary>
-public sealed record RegisterTrainer(string NodeId, int Slots, string Device) : IGridSweepMessage;
+/// <param name="Data">The identity of the data the node prepared before it joined (its dataset's files, hashed as loaded);
+/// null when it prepared none, or from a node older than this field.</param>
+public sealed record RegisterTrainer(string NodeId, int Slots, string Device, DataIdentity? Data = null) : IGridSweepMessage;
 
 /// <summary>The coordinator knows the node. The incarnation changes when a coordinator restarts.</summary>
 public sealed record TrainerRegistered(string CoordinatorIncarnation, string Sweep) : IGridSweepMessage;

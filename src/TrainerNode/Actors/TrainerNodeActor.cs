@@ -79,7 +79,8 @@ public sealed class TrainerNodeActor : ReceiveActor, IWithTimers
         this.metrics = metrics;
         slots = options.Devices.Select(d => new Slot(ComputeDevice.Resolve(d))).ToArray();
 
-        Receive<RegisterTick>(_ => coordinator.Tell(new RegisterTrainer(options.NodeId, slots.Length, DeviceNames())));
+        // With the identity of the data prepared before the node joined, so the coordinator can tell it from its run's data.
+        Receive<RegisterTick>(_ => coordinator.Tell(new RegisterTrainer(options.NodeId, slots.Length, DeviceNames(), datasets.Prepared?.Identity)));
         Receive<TrainerRegistered>(Registered);
         Receive<AssignTrial>(Start);
         Receive<SlotStarted>(started =>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using GridSweep.Messages.Protocol;
 using GridSweep.Messages.Sweeps;
 using nietras.SeparatedValues;
 
@@ -40,6 +41,11 @@ public static class CsvDataset
         var validationFeatures = validation.Features;
         var (means, stds) = spec.Standardize ? Standardize(width, trainFeatures, validationFeatures) : (null, null);
 
+        // The files as read: a separate validation table has a role of its own; a held-out fraction is rows of the one table.
+        List<DataSource> sources = [table.Digest.As(DataRoles.Dataset, table.Path)];
+        if (spec.ValidationPath is not null)
+            sources.Add(validation.Digest.As(DataRoles.Validation, validation.Path));
+
         var mapping = classNames.Count == 0 ? "" : ": " + string.Join(", ", classNames.Select((name, index) => $"{index}={name}"));
         var description = string.Create(CultureInfo.InvariantCulture,
             $"CSV {Path.GetFileName(path)}: {train.Count} train / {validation.Count} validation rows, {width} features, " +
@@ -50,6 +56,7 @@ public static class CsvDataset
             task,
             classNames,
             description,
+            new DataIdentity(sources),
             new TableFeatures(table.FeatureNames, target, means, stds));
     }
 
@@ -127,9 +134,10 @@ internal sealed class CsvTable
 {
     private const string Dataset = "CSV";
 
-    private CsvTable(string path, IReadOnlyList<string> columns, int targetIndex, float[] features, string[] targetTexts, int[] lines)
+    private CsvTable(string path, SourceDigest digest, IReadOnlyList<string> columns, int targetIndex, float[] features, string[] targetTexts, int[] lines)
     {
         Path = path;
+        Digest = digest;
         Columns = columns;
         TargetIndex = targetIndex;
         Features = features;
@@ -138,6 +146,9 @@ internal sealed class CsvTable
     }
 
     public string Path { get; }
+
+    /// <summary>The whole file's SHA-256, of the bytes that were parsed.</summary>
+    public SourceDigest Digest { get; }
     public IReadOnlyList<string> Columns { get; }
     public int TargetIndex { get; }
     public string TargetName => Columns[TargetIndex];
@@ -167,7 +178,10 @@ internal sealed class CsvTable
 
     private static CsvTable ReadChecked(string path, string target, CsvTable? sameHeaderAs)
     {
-        using var reader = Sep.New(',').Reader(o => o with { Unescape = true, DisableColCountCheck = true }).FromFile(path);
+        // Read once, hashed and parsed from the same bytes: the table's identity is exactly what it was trained on.
+        var bytes = File.ReadAllBytes(path);
+        var digest = SourceDigest.Of(bytes);
+        using var reader = Sep.New(',').Reader(o => o with { Unescape = true, DisableColCountCheck = true }).From(new MemoryStream(bytes, writable: false));
         var columns = reader.Header.ColNames.Select(name => name.Trim()).ToArray();
         if (columns.Length == 0 || columns.All(c => c.Length == 0))
             throw new DataSourceException(Dataset, path, "line 1: has no header row; expected the column names, comma-separated");
@@ -224,7 +238,7 @@ internal sealed class CsvTable
         }
         if (targets.Count == 0)
             throw new DataSourceException(Dataset, path, "has a header but no rows");
-        return new CsvTable(path, columns, targetIndex, [.. features], [.. targets], [.. lines]);
+        return new CsvTable(path, digest, columns, targetIndex, [.. features], [.. targets], [.. lines]);
     }
 
     private static void CheckSameHeader(string path, string[] columns, CsvTable train)
@@ -265,7 +279,7 @@ internal sealed class CsvTable
         var features = new float[rows.Length * width];
         for (var r = 0; r < rows.Length; r++)
             Features.AsSpan(rows[r] * width, width).CopyTo(features.AsSpan(r * width));
-        return new CsvTable(Path, Columns, TargetIndex, features,
+        return new CsvTable(Path, Digest, Columns, TargetIndex, features,
             rows.Select(r => TargetTexts[r]).ToArray(), rows.Select(r => Lines[r]).ToArray());
     }
 

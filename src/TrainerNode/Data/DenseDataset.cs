@@ -1,3 +1,4 @@
+using GridSweep.Messages.Protocol;
 using GridSweep.Messages.Sweeps;
 
 namespace GridSweep.TrainerNode.Data;
@@ -12,6 +13,7 @@ public sealed record DenseSplit(float[] Features, int Width, float[] Targets)
 /// Images or a table read and checked, before any tensor exists (so the coordinator could read one too).
 /// </summary>
 /// <param name="ClassNames">Classification: what each class index stands for, in index order; empty for regression.</param>
+/// <param name="Identity">The files the rows were read from, hashed as they were read.</param>
 /// <param name="Preparation">How a raw image or table row became a row of <see cref="DenseSplit.Features"/>.</param>
 public sealed record DenseDataset(
     DenseSplit Train,
@@ -19,4 +21,5 @@ public sealed record DenseDataset(
     LearningTask Task,
     IReadOnlyList<string> ClassNames,
     string Description,
+    DataIdentity Identity,
     InputPreparation? Preparation = null);

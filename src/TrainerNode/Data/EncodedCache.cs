@@ -3,22 +3,23 @@ using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using GridSweep.Messages.Protocol;
 using GridSweep.Runtime.Progress;
 
 namespace GridSweep.TrainerNode.Data;
 
 /// <summary>
 /// An encoded <see cref="ReviewDataset"/> in one binary file, so later runs skip reading and tokenizing.
-/// Layout: magic, version, byte-order mark, num_words, description, the vocabulary (<see cref="MultiHotWords"/> as
-/// JSON, length 0 for none), then per split the review count, token count, labels, offsets and tokens as raw native
+/// Layout: magic, version, byte-order mark, num_words, description, the identity of the files it was encoded from
+/// (<see cref="DataIdentity"/> as JSON), the vocabulary (<see cref="MultiHotWords"/> as JSON, length 0 for none), then per split the review count, token count, labels, offsets and tokens as raw native
 /// arrays, and a SHA-256 of everything before it.
 /// A file that is missing, truncated, corrupt or of another version is simply not used.
 /// </summary>
 internal static class EncodedCache
 {
     // Bump when the layout or the encoding itself (tokenizer, ranking) changes, so old caches are re-encoded.
-    // 2: the vocabulary, which kept models record.
-    private const int Version = 2;
+    // 2: the vocabulary, which kept models record. 3: the data's identity, which run folders record.
+    private const int Version = 3;
     private const int ByteOrderMark = 0x01020304;
     private const int HashSize = 32;
 
@@ -46,6 +47,8 @@ internal static class EncodedCache
                 || reader.ReadInt32() != numWords)
                 return null;
             var description = Encoding.UTF8.GetString(reader.ReadArray<byte>(reader.ReadInt32()));
+            var identity = JsonSerializer.Deserialize<DataIdentity>(reader.ReadArray<byte>(reader.ReadInt32()))
+                ?? throw new InvalidDataException("no data identity");
             var vocabulary = reader.ReadArray<byte>(reader.ReadInt32());
             var preparation = vocabulary.Length == 0 ? null : JsonSerializer.Deserialize<MultiHotWords>(vocabulary);
             var train = ReadSplit(reader);
@@ -55,7 +58,7 @@ internal static class EncodedCache
             if (reader.Remaining != 0 || file.Read(expected) != HashSize || !reader.Hash().SequenceEqual(expected))
                 return null;
             stage.Set(file.Length);
-            return new ReviewDataset(train, test, numWords, description, preparation);
+            return new ReviewDataset(train, test, numWords, description, identity, preparation);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or ArgumentException or JsonException)
         {
@@ -81,6 +84,9 @@ internal static class EncodedCache
                 writer.Write(dataset.NumWords);
                 writer.Write(description.Length);
                 writer.Write<byte>(description);
+                var identity = JsonSerializer.SerializeToUtf8Bytes(dataset.Identity);
+                writer.Write(identity.Length);
+                writer.Write<byte>(identity);
                 var vocabulary = dataset.Preparation is null ? [] : JsonSerializer.SerializeToUtf8Bytes(dataset.Preparation);
                 writer.Write(vocabulary.Length);
                 writer.Write<byte>(vocabulary);

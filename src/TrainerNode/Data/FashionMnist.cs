@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
+using GridSweep.Messages.Protocol;
 using GridSweep.Messages.Sweeps;
 using GridSweep.Runtime.Progress;
 
@@ -68,14 +69,20 @@ public static class FashionMnist
         {
             var stage = new StageProgress(progress, DataProgress.Read, 2);
             stage.Start();
-            var (train, image) = ReadSplit(paths[0], paths[1]);
+            var (train, image, trainImages, trainLabels) = ReadSplit(paths[0], paths[1]);
             stage.Add(1);
-            var (test, _) = ReadSplit(paths[2], paths[3]);
+            var (test, _, testImages, testLabels) = ReadSplit(paths[2], paths[3]);
             stage.Add(1);
+            var identity = new DataIdentity([
+                trainImages.As(DataRoles.TrainImages, paths[0]),
+                trainLabels.As(DataRoles.TrainLabels, paths[1]),
+                testImages.As(DataRoles.TestImages, paths[2]),
+                testLabels.As(DataRoles.TestLabels, paths[3]),
+            ]);
             var origin = folder is null ? "downloaded" : Path.GetFullPath(folder);
             var description = string.Create(CultureInfo.InvariantCulture,
                 $"Fashion-MNIST ({origin}): {train.Count} train / {test.Count} validation images, {train.Width} pixels, {Classes} classes");
-            return new DenseDataset(train, test, LearningTask.Multiclass, ClassNames, description, image);
+            return new DenseDataset(train, test, LearningTask.Multiclass, ClassNames, description, identity, image);
         }, cancellationToken);
     }
 
@@ -100,10 +107,10 @@ public static class FashionMnist
     /// <summary>Images and labels read, checked against each other, and scaled.</summary>
     internal static DenseSplit Split(string imagesPath, string labelsPath) => ReadSplit(imagesPath, labelsPath).Split;
 
-    private static (DenseSplit Split, ScaledPixels Preparation) ReadSplit(string imagesPath, string labelsPath)
+    private static (DenseSplit Split, ScaledPixels Preparation, SourceDigest Images, SourceDigest Labels) ReadSplit(string imagesPath, string labelsPath)
     {
         var images = IdxFile.ReadImages(imagesPath);
-        var labels = IdxFile.ReadLabels(labelsPath);
+        var (labels, labelsDigest) = IdxFile.ReadLabels(labelsPath);
         if (labels.Length != images.Count)
             throw new DataSourceException("Fashion-MNIST", labelsPath, $"has {labels.Length} labels but {imagesPath} has {images.Count} images");
         for (var i = 0; i < labels.Length; i++)
@@ -114,6 +121,7 @@ public static class FashionMnist
         var features = new float[images.Pixels.Length];
         for (var i = 0; i < features.Length; i++)
             features[i] = images.Pixels[i] / 255f;
-        return (new DenseSplit(features, images.Rows * images.Columns, labels.Select(l => (float)l).ToArray()), new ScaledPixels(images.Rows, images.Columns));
+        return (new DenseSplit(features, images.Rows * images.Columns, labels.Select(l => (float)l).ToArray()), new ScaledPixels(images.Rows, images.Columns),
+            images.Digest, labelsDigest);
     }
 }

@@ -14,32 +14,60 @@ internal static class IdxFile
     public const int LabelsMagic = 0x00000801;
     private const string Dataset = "Fashion-MNIST";
 
-    public sealed record Images(int Count, int Rows, int Columns, byte[] Pixels);
+    /// <param name="Digest">The file's SHA-256, hashed as it was read.</param>
+    public sealed record Images(int Count, int Rows, int Columns, byte[] Pixels, SourceDigest Digest);
+
+    /// <param name="Digest">The file's SHA-256, hashed as it was read.</param>
+    public sealed record Labels(byte[] Values, SourceDigest Digest);
 
     public static Images ReadImages(string path)
     {
-        using var stream = Open(path);
-        var header = ReadHeader(stream, path, ImagesMagic, "images", dimensions: 3);
+        using var file = IdxStream.Open(path);
+        var header = ReadHeader(file.Reader, path, ImagesMagic, "images", dimensions: 3);
         var (count, rows, columns) = (header[0], header[1], header[2]);
-        return new Images(count, rows, columns, ReadBody(stream, path, (long)count * rows * columns, $"{count} images of {rows}x{columns} pixels"));
+        var pixels = ReadBody(file.Reader, path, (long)count * rows * columns, $"{count} images of {rows}x{columns} pixels");
+        return new Images(count, rows, columns, pixels, file.Finish());
     }
 
-    public static byte[] ReadLabels(string path)
+    public static Labels ReadLabels(string path)
     {
-        using var stream = Open(path);
-        var count = ReadHeader(stream, path, LabelsMagic, "labels", dimensions: 1)[0];
-        return ReadBody(stream, path, count, $"{count} labels");
+        using var file = IdxStream.Open(path);
+        var count = ReadHeader(file.Reader, path, LabelsMagic, "labels", dimensions: 1)[0];
+        return new Labels(ReadBody(file.Reader, path, count, $"{count} labels"), file.Finish());
     }
 
-    /// <summary>The file, decompressed when it starts with gzip's magic bytes.</summary>
-    private static Stream Open(string path)
+    /// <summary>The file, decompressed when it starts with gzip's magic bytes, and hashed as it is read.</summary>
+    private sealed class IdxStream : IDisposable
     {
-        if (!File.Exists(path))
-            throw new DataSourceException(Dataset, path, "does not exist");
-        var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-        var gzip = file.ReadByte() == 0x1f && file.ReadByte() == 0x8b;
-        file.Position = 0;
-        return gzip ? new GZipStream(file, CompressionMode.Decompress) : file;
+        private readonly long length;
+        private readonly HashingStream hashing;
+
+        private IdxStream(FileStream file)
+        {
+            length = file.Length;
+            var gzip = file.ReadByte() == 0x1f && file.ReadByte() == 0x8b;
+            file.Position = 0;
+            hashing = new HashingStream(file);
+            Reader = gzip ? new GZipStream(hashing, CompressionMode.Decompress, leaveOpen: true) : hashing;
+        }
+
+        public Stream Reader { get; }
+
+        public static IdxStream Open(string path)
+        {
+            if (!File.Exists(path))
+                throw new DataSourceException(Dataset, path, "does not exist");
+            return new IdxStream(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan));
+        }
+
+        /// <summary>The whole file's digest, once its body is read: the bytes after it are hashed too.</summary>
+        public SourceDigest Finish() => hashing.Finish(length);
+
+        public void Dispose()
+        {
+            Reader.Dispose();
+            hashing.Dispose();
+        }
     }
 
     private static int[] ReadHeader(Stream stream, string path, int magic, string kind, int dimensions)

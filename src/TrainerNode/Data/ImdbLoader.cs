@@ -1,4 +1,5 @@
 using System.Globalization;
+using GridSweep.Messages.Protocol;
 using GridSweep.Runtime.Progress;
 
 namespace GridSweep.TrainerNode.Data;
@@ -66,11 +67,24 @@ public static class ImdbLoader
         var test = Encode(reviews.Test, index, options.NumWords, stage, cancellationToken);
         var description = string.Create(CultureInfo.InvariantCulture,
             $"IMDB {source.Name}: {train.Count} train / {test.Count} test, {options.NumWords} words, {index.Origin}");
-        var dataset = new ReviewDataset(train, test, options.NumWords, description,
+        var dataset = new ReviewDataset(train, test, options.NumWords, description, Identity(source, reviews, index, options),
             new MultiHotWords(options.NumWords, index.Origin, index.Columns(options.NumWords)));
 
         EncodedCache.Save(cacheFile, dataset, progress);
         return dataset;
+    }
+
+    /// <summary>
+    /// The files the reviews were encoded from, hashed as they were read: the archive or folder (<c>dataset</c>) and the
+    /// Keras word index (<c>word_index</c>) when one ranked the words. Saved in the cache with the encoding, so a load
+    /// from the cache has the identity of the bytes that encoding came from without reading the source again.
+    /// </summary>
+    private static DataIdentity Identity(ImdbSource source, RawReviews reviews, WordIndex index, ImdbLoadOptions options)
+    {
+        List<DataSource> sources = [reviews.Digest.As(DataRoles.Dataset, source.FullPath)];
+        if (index.Digest is { } wordIndex)
+            sources.Add(wordIndex.As(DataRoles.WordIndex, options.WordIndexPath!));
+        return new DataIdentity(sources);
     }
 
     /// <summary>Everything the encoding depends on, so a changed source, vocabulary or word index never reuses a stale cache.</summary>

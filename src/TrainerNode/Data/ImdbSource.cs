@@ -10,7 +10,9 @@ namespace GridSweep.TrainerNode.Data;
 internal readonly record struct RawReview(bool Positive, int Id, int Rating, string Text);
 
 /// <summary>Both labelled splits, each ordered negatives first, then positives, each by numeric id.</summary>
-internal sealed record RawReviews(RawReview[] Train, RawReview[] Test);
+/// <param name="Digest">What the reviews were read from: the archive file's SHA-256, or the folder's (<see cref="SourceDigest.OfFolder"/>
+/// over the review files read, by their paths relative to the aclImdb folder).</param>
+internal sealed record RawReviews(RawReview[] Train, RawReview[] Test, SourceDigest Digest);
 
 /// <summary>
 /// The labelled IMDB reviews in Stanford's layout, <c>aclImdb/{train,test}/{pos,neg}/&lt;id&gt;_&lt;rating&gt;.txt</c>,
@@ -74,7 +76,7 @@ internal sealed class ImdbSource
                 {
                     if (!TryParseFileName(file.Name, out var id, out var rating))
                         continue;
-                    files.Add(new ReviewFile(file.FullName, split == "test", label == "pos", id, rating));
+                    files.Add(new ReviewFile(file.FullName, $"{split}/{label}/{file.Name}", split == "test", label == "pos", id, rating));
                     if (file.LastWriteTimeUtc > newest)
                         newest = file.LastWriteTimeUtc;
                 }
@@ -89,6 +91,7 @@ internal sealed class ImdbSource
     private RawReviews ReadArchive(IProgress<DataProgress>? progress, CancellationToken cancellationToken)
     {
         var collector = new Collector(FullPath);
+        SourceDigest digest;
         try
         {
             using var file = new FileStream(FullPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
@@ -99,7 +102,9 @@ internal sealed class ImdbSource
             var stage = new StageProgress(progress, DataProgress.Read, file.Length);
             stage.Start();
             var reported = 0L;
-            using var gzip = new GZipStream(file, CompressionMode.Decompress);
+            // Hashed as it is decompressed: the archive's identity costs no second read of its 80 MB.
+            using var hashing = new HashingStream(file);
+            using var gzip = new GZipStream(hashing, CompressionMode.Decompress, leaveOpen: true);
             using var tar = new TarReader(gzip);
             var buffer = new byte[64 * 1024];
             while (tar.GetNextEntry() is { } entry)
@@ -121,13 +126,14 @@ internal sealed class ImdbSource
                     stage.Set(reported);
                 }
             }
+            digest = hashing.Finish(file.Length);
             stage.Set(file.Length);
         }
         catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException)
         {
             throw new DataSourceException(FullPath, $"is not a readable .tar.gz archive (corrupt or truncated): {e.Message}", e);
         }
-        return collector.Finish();
+        return collector.Finish(digest);
     }
 
     private RawReviews ReadFolder(ReviewFile[] files, IProgress<DataProgress>? progress, CancellationToken cancellationToken)
@@ -135,18 +141,23 @@ internal sealed class ImdbSource
         var stage = new StageProgress(progress, DataProgress.Read, files.Length);
         stage.Start();
         var texts = new string[files.Length];
+        var digests = new SourceDigest[files.Length];
         Chunked.For(files.Length, 256, cancellationToken, static () => 0, (start, end, _) =>
         {
-            // Decoded exactly like archive entries, so both sources give the same text.
+            // Decoded exactly like archive entries, so both sources give the same text; hashed from the same bytes.
             for (var i = start; i < end; i++)
-                texts[i] = Encoding.UTF8.GetString(File.ReadAllBytes(files[i].Path));
+            {
+                var bytes = File.ReadAllBytes(files[i].Path);
+                digests[i] = SourceDigest.Of(bytes);
+                texts[i] = Encoding.UTF8.GetString(bytes);
+            }
             stage.Add(end - start);
         });
 
         var collector = new Collector(FullPath);
         for (var i = 0; i < files.Length; i++)
             collector.Add(files[i].Test, new RawReview(files[i].Positive, files[i].Id, files[i].Rating, texts[i]));
-        return collector.Finish();
+        return collector.Finish(SourceDigest.OfFolder(files.Select((file, i) => (file.RelativePath, digests[i]))));
     }
 
     /// <summary>Recognizes <c>.../{train,test}/{pos,neg}/&lt;id&gt;_&lt;rating&gt;.txt</c> in an archive entry name.</summary>
@@ -175,7 +186,8 @@ internal sealed class ImdbSource
             && int.TryParse(stem[(underscore + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out rating);
     }
 
-    private readonly record struct ReviewFile(string Path, bool Test, bool Positive, int Id, int Rating);
+    /// <param name="RelativePath">Below the aclImdb folder, <c>/</c>-separated: <c>train/neg/0_3.txt</c>.</param>
+    private readonly record struct ReviewFile(string Path, string RelativePath, bool Test, bool Positive, int Id, int Rating);
 
     /// <summary>Puts reviews in a fixed order, whatever order the source listed them in, and checks the result.</summary>
     private sealed class Collector(string sourcePath)
@@ -185,7 +197,7 @@ internal sealed class ImdbSource
 
         public void Add(bool test, RawReview review) => (test ? _test : _train).Add(review);
 
-        public RawReviews Finish()
+        public RawReviews Finish(SourceDigest digest)
         {
             var train = Order(_train, "train");
             var test = Order(_test, "test");
@@ -202,7 +214,7 @@ internal sealed class ImdbSource
                 throw new DataSourceException(sourcePath,
                     $"has no reviews in {string.Join(", ", missing)} (found {string.Join(", ", counts.Select(c => $"{c.Group} {c.Count}"))}); expected files {Layout}");
             }
-            return new RawReviews(train, test);
+            return new RawReviews(train, test, digest);
         }
 
         private RawReview[] Order(List<RawReview> reviews, string split)

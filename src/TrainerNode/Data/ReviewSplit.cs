@@ -1,3 +1,5 @@
+using GridSweep.Messages.Protocol;
+
 namespace GridSweep.TrainerNode.Data;
 
 /// <summary>
@@ -28,5 +30,7 @@ public sealed class ReviewSplit
 }
 
 /// <summary>The IMDB study's data: train split for fitting, test split for validation.</summary>
+/// <param name="Identity">The files the reviews were read and ranked from, hashed as they were read.</param>
 /// <param name="Preparation">How a review's text became its indices (the vocabulary); null for made-up reviews.</param>
-public sealed record ReviewDataset(ReviewSplit Train, ReviewSplit Test, int NumWords, string Description, MultiHotWords? Preparation = null);
+public sealed record ReviewDataset(ReviewSplit Train, ReviewSplit Test, int NumWords, string Description, DataIdentity Identity,
+    MultiHotWords? Preparation = null);

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Text;
+using GridSweep.Messages.Protocol;
 
 namespace GridSweep.TrainerNode.Data;
 
@@ -31,7 +33,10 @@ public static class SyntheticReviews
         var test = GenerateSplit(testCount, vocabulary, seed, split: 1);
         var description = string.Create(CultureInfo.InvariantCulture,
             $"synthetic IMDB-shaped reviews (seed {seed}): {trainCount} train / {testCount} test, {numWords} words");
-        return new ReviewDataset(train, test, numWords, description);
+        // No file: the identity is that of the generator's arguments, which fix every review.
+        var arguments = string.Create(CultureInfo.InvariantCulture, $"synthetic-reviews train={trainCount} test={testCount} num_words={numWords} seed={seed}");
+        var identity = new DataIdentity([SourceDigest.Of(Encoding.UTF8.GetBytes(arguments)).As(DataRoles.Synthetic, $"seed-{seed}") with { Bytes = 0 }]);
+        return new ReviewDataset(train, test, numWords, description, identity);
     }
 
     /// <summary>Negatives first, then positives, as the real splits are ordered.</summary>

@@ -20,15 +20,15 @@ public sealed class LocalTrainers : ILocalTrainers
 
     public void Check(SweepSpec spec, TrainerOptions options) => TrainerHosting.CheckDevices(Devices(spec, options));
 
-    public async Task<string> PrepareAsync(SweepSpec spec, TrainerOptions options, IProgress<DataProgress> progress, CancellationToken cancellationToken)
+    public async Task<PreparedData> PrepareAsync(SweepSpec spec, TrainerOptions options, IProgress<DataProgress> progress, CancellationToken cancellationToken)
     {
         // The slots' own datasets, multi-hot rows included, built before the cluster starts (as a trainer node
         // does before it joins) and then shared by every slot.
         datasets = TrainerHosting.Datasets(options);
         try
         {
-            var data = await datasets.GetAsync(spec.Dataset, progress, cancellationToken);
-            return data.Description;
+            var (data, _) = await datasets.PrepareAsync(spec.Dataset, progress, cancellationToken);
+            return new PreparedData(data.Description, data.Identity);
         }
         catch (DataSourceException error) when (spec.Dataset.Name == DatasetNames.Csv && options.Data is null)
         {

@@ -25,13 +25,22 @@ public sealed class NodeDatasets(string? dataPath, string? wordIndexOverride, st
     /// joins the cluster: it is seconds of work on every core, which delays a member's heartbeats enough for its
     /// peers to mark it unreachable. Trials that ask for another dataset still load theirs when they arrive.
     /// </summary>
+    /// <param name="progress">Reports the load's stages, when this call is the one that loads.</param>
     /// <exception cref="DataSourceException">The data or word index is missing or unreadable.</exception>
-    public async Task<(TrainingData Data, TimeSpan Took)> PrepareAsync(DatasetSpec dataset)
+    public async Task<(TrainingData Data, TimeSpan Took)> PrepareAsync(DatasetSpec dataset, IProgress<DataProgress>? progress = null,
+        CancellationToken cancellationToken = default)
     {
         var watch = Stopwatch.StartNew();
-        var data = await GetAsync(dataset);
+        var data = await GetAsync(dataset, progress, cancellationToken);
+        Prepared = data;
         return (data, watch.Elapsed);
     }
+
+    /// <summary>
+    /// The dataset <see cref="PrepareAsync"/> loaded ahead of the trials, whose <see cref="TrainingData.Identity"/> the node
+    /// announces when it registers; null when it prepared none (a node without <c>--dataset</c>).
+    /// </summary>
+    public TrainingData? Prepared { get; private set; }
 
     /// <summary>
     /// The dataset, loaded once per identity and shared. A load that failed is forgotten, so

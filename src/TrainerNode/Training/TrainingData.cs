@@ -1,3 +1,4 @@
+using GridSweep.Messages.Protocol;
 using GridSweep.Messages.Sweeps;
 using GridSweep.TrainerNode.Data;
 
@@ -10,8 +11,9 @@ namespace GridSweep.TrainerNode.Training;
 public sealed class TrainingData
 {
     /// <param name="classNames">Classification: the label each class index stands for, in index order (the recorded mapping).</param>
+    /// <param name="identity">The files the splits were read from, hashed as they were read (recorded by the coordinator's run folder).</param>
     /// <param name="preparation">How a raw example became a row (recorded beside kept models); null when unknown, as for made-up data.</param>
-    public TrainingData(ITrainingSplit train, ITrainingSplit validation, LearningTask task, string description,
+    public TrainingData(ITrainingSplit train, ITrainingSplit validation, LearningTask task, string description, DataIdentity identity,
         IReadOnlyList<string>? classNames = null, InputPreparation? preparation = null)
     {
         if (train.Width != validation.Width)
@@ -21,6 +23,7 @@ public sealed class TrainingData
         ClassNames = classNames ?? (task == LearningTask.Regression ? [] : ["0", "1"]);
         Objective = TaskObjective.For(task, ClassNames.Count);
         Description = description;
+        Identity = identity;
         Preparation = preparation;
     }
 
@@ -35,6 +38,9 @@ public sealed class TrainingData
     public IReadOnlyList<string> ClassNames { get; }
     public string Description { get; }
 
+    /// <summary>The files the data came from, each with its SHA-256: the same identity means the same bytes were trained on.</summary>
+    public DataIdentity Identity { get; }
+
     /// <summary>How a raw review, image or table row becomes an input row: the vocabulary, the scaling, the feature order.</summary>
     public InputPreparation? Preparation { get; }
 
@@ -44,6 +50,7 @@ public sealed class TrainingData
         MultiHotReviews.From(dataset.Test, dataset.NumWords),
         LearningTask.Binary,
         dataset.Description,
+        dataset.Identity,
         ["negative", "positive"],
         dataset.Preparation);
 
@@ -56,6 +63,7 @@ public sealed class TrainingData
             new FeatureRows(dataset.Validation.Features, dataset.Validation.Width, dataset.Validation.Targets, classIndices),
             dataset.Task,
             dataset.Description,
+            dataset.Identity,
             dataset.ClassNames,
             dataset.Preparation);
     }

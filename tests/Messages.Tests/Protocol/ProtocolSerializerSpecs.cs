@@ -14,10 +14,16 @@ public sealed class ProtocolSerializerSpecs : IDisposable
 
     private static readonly EpochMetrics Epoch = new(3, 0.21, 0.013, 0.29, 0.93, 0.88, 0.4);
 
+    private static readonly DataIdentity Imdb = new([
+        new DataSource(DataRoles.Dataset, "aclImdb_labeled.tar.gz", 28_891_880, "2e778b945234e3e8516a1b82b783407ef163e344a4fd6246249240f0dcccc8b0"),
+        new DataSource(DataRoles.WordIndex, "imdb_word_index.json", 1_464_054, "f3dd6f811f312fbc3fdecb86a58901912da26da47f47f69b802e6102a24e711e"),
+    ]);
+
     /// <summary>One example of every protocol message; a new message type without one fails the coverage test.</summary>
     public static readonly IReadOnlyList<IGridSweepMessage> Samples =
     [
         new RegisterTrainer("gpu-node-1", 4, "cuda:0,cuda:1,cuda:2,cuda:3"),
+        new RegisterTrainer("gpu-node-1", 4, "cuda:0,cuda:1,cuda:2,cuda:3", Imdb),
         new TrainerRegistered("a1b2c3d4e5f6", "imdb-overfitting"),
         new RequestWork("gpu-node-1", 2),
         new AssignTrial(Trial, 2, 1, "a1b2c3d4e5f6"),
@@ -105,6 +111,42 @@ public sealed class ProtocolSerializerSpecs : IDisposable
 
         Assert.InRange(bytes.Length, KeptFilePart.MaxBytes, 128_000 - 1_000); // Room left for the envelope.
         Assert.Equal(piece.Bytes, ((KeptFilePart)serializer.FromBinary(bytes, serializer.Manifest(piece))).Bytes);
+    }
+
+    [Fact]
+    public void A_registration_carries_its_data_identity_source_by_source()
+    {
+        var serializer = new ProtocolSerializer((ExtendedActorSystem)system);
+        var message = new RegisterTrainer("gpu-node-1", 1, "cpu", Imdb);
+
+        var back = (RegisterTrainer)serializer.FromBinary(serializer.ToBinary(message), serializer.Manifest(message));
+
+        Assert.Equal(message, back);
+        Assert.Equal(Imdb.Sources, back.Data!.Sources);
+        Assert.Equal(Imdb.Digest, back.Data.Digest);
+    }
+
+    [Fact]
+    public void A_registration_from_a_trainer_older_than_data_identities_still_reads()
+    {
+        var serializer = new ProtocolSerializer((ExtendedActorSystem)system);
+        var older = """{"node_id":"old-node","slots":2,"device":"cpu"}"""u8.ToArray();
+
+        var back = serializer.FromBinary(older, "reg");
+
+        Assert.Equal(new RegisterTrainer("old-node", 2, "cpu"), back);
+        Assert.Null(((RegisterTrainer)back).Data);
+    }
+
+    [Fact]
+    public void The_wire_carries_each_sources_role_name_size_and_hash_but_not_the_derived_digest()
+    {
+        var serializer = new ProtocolSerializer((ExtendedActorSystem)system);
+
+        var json = System.Text.Encoding.UTF8.GetString(serializer.ToBinary(new RegisterTrainer("n", 1, "cpu", Imdb)));
+
+        Assert.Contains("""{"role":"word_index","name":"imdb_word_index.json","bytes":1464054,"sha256":"f3dd6f81""", json);
+        Assert.DoesNotContain(Imdb.Digest, json);
     }
 
     [Fact]

@@ -143,6 +143,29 @@ public sealed class TrainerNodeActorSpecs : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public async Task A_node_announces_the_identity_of_the_data_it_prepared_when_it_registers()
+    {
+        var coordinator = CreateTestProbe();
+        var datasets = Datasets();
+        var (prepared, _) = await datasets.PrepareAsync(new DatasetSpec("imdb", Words));
+        Sys.ActorOf(TrainerNodeActor.Props(new TrainerNodeActor.Options(Node, ["cpu"], TimeSpan.FromHours(1)), coordinator.Ref, datasets, metrics: null));
+
+        var registration = coordinator.ExpectMsg<RegisterTrainer>(HangGuard);
+
+        Assert.NotNull(registration.Data);
+        Assert.Equal(prepared.Identity.Sources, registration.Data.Sources);
+        Assert.Equal(Reviews(Words).Identity.Digest, registration.Data.Digest);
+    }
+
+    [Fact]
+    public void A_node_that_prepared_nothing_registers_without_a_data_identity()
+    {
+        var coordinator = CreateTestProbe();
+        Trainer(coordinator);
+        Assert.Null(coordinator.ExpectMsg<RegisterTrainer>(HangGuard).Data);
+    }
+
+    [Fact]
     public void A_node_asks_for_no_work_before_the_coordinator_acknowledges_it()
     {
         var coordinator = CreateTestProbe();

@@ -1,4 +1,6 @@
+using GridSweep.Messages.Protocol;
 using GridSweep.Messages.Sweeps;
+using GridSweep.Runtime.Progress;
 using GridSweep.Runtime.Configuration;
 using GridSweep.TrainerNode.Hosting;
 
@@ -21,6 +23,8 @@ public sealed class TrainerPreparationSpecs : IDisposable
 
         Assert.Equal(60_000, first.Train.Count);
         Assert.True(datasets.GetAsync(new DatasetSpec(DatasetNames.FashionMnist, 10_000)).IsCompletedSuccessfully, "the trial's data must be ready at once");
+        Assert.Same(first, datasets.Prepared); // Whose identity the node announces when it registers.
+        Assert.Equal(["train_images", "train_labels", "test_images", "test_labels"], first.Identity.Sources.Select(s => s.Role));
     }
 
     [Fact]
@@ -31,7 +35,23 @@ public sealed class TrainerPreparationSpecs : IDisposable
         var datasets = await TrainerHosting.PrepareDataAsync(options);
 
         Assert.NotNull(datasets);
+        Assert.Null(datasets.Prepared);
         Assert.Empty(Directory.GetFileSystemEntries(cache.Path));
+    }
+
+    [Fact]
+    public async Task The_embedded_run_prepares_its_sweeps_data_and_returns_its_description_and_identity()
+    {
+        var spec = SweepSpecParser.Load(Path.Combine(TestData.RepoRoot, "sweeps", "boston-housing-overfitting.yaml"));
+        var table = Path.GetFullPath(spec.Dataset.Path!);
+        var local = new LocalTrainers();
+
+        var prepared = await local.PrepareAsync(spec, new TrainerOptions { Cache = cache.Path }, new Progress<DataProgress>(), CancellationToken.None);
+
+        Assert.StartsWith("CSV boston_housing.csv: ", prepared.Description);
+        var source = Assert.Single(prepared.Identity.Sources);
+        Assert.Equal(new DataSource(DataRoles.Dataset, "boston_housing.csv", new FileInfo(table).Length,
+            Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(table)))), source);
     }
 
     [Fact]
