@@ -42,6 +42,7 @@ public sealed class SweepCoordinatorActor : ReceiveActor
     private readonly Dictionary<string, int> attempts = [];
     private readonly Dictionary<string, List<string>> failureReasons = [];
     private readonly Dictionary<IActorRef, Trainer> trainers = [];
+    private readonly HashSet<string> refusedNodes = [];
     private readonly LinkedList<(IActorRef Trainer, int Slot)> idleSlots = [];
     private readonly List<(TrialSpec, TrialSummary)> finished = [];
     private readonly int skipped;
@@ -91,6 +92,13 @@ public sealed class SweepCoordinatorActor : ReceiveActor
 
     private void Register(RegisterTrainer registration)
     {
+        if (!trainers.ContainsKey(Sender) && registration.Data is { } data && results.DataDifferences(data) is { } differences)
+        {
+            // Its numbers would not be comparable with the ledger's: it gets no work (said once per node; it keeps asking).
+            if (refusedNodes.Add(registration.NodeId))
+                log.Error("trainer {0} is refused: its data differs from the data this sweep's results were trained on: {1}", registration.NodeId, string.Join("; ", differences));
+            return;
+        }
         if (!trainers.ContainsKey(Sender))
         {
             trainers[Sender] = new Trainer(registration.NodeId, registration.Device, registration.Slots);

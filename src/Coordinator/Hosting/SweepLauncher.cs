@@ -34,9 +34,12 @@ public sealed class SweepLauncher(SweepLaunch launch)
         var (spec, trials) = LoadSpec();
         var display = SweepDisplay.Create(launch.Sweep.Plain, trials);
         display.Note($"sweep [bold]{Markup.Escape(spec.Name)}[/]: {trials.Count} trials");
-        await PrepareDataAsync(spec, display, cancellationToken);
+        var data = await PrepareDataAsync(spec, display, cancellationToken);
         await using var metrics = await StartMetricsAsync(display, cancellationToken);
-        using var results = OpenRunFolder(spec, trials, out var folder);
+        using var results = OpenRunFolder(spec, trials, data, out var folder);
+        display.Note($"ledger: {Markup.Escape(results.LedgerDescription)}");
+        if (results.GridChange is { } change)
+            display.Note(Markup.Escape(DescribeChange(change)));
         var outcome = HostSweep(spec, trials, results, metrics, display, finished => Finish(finished, folder, results, display), cancellationToken);
         if (outcome is null)
         {
@@ -84,11 +87,27 @@ public sealed class SweepLauncher(SweepLaunch launch)
         return metrics;
     }
 
-    /// <summary>Step 4: the run folder and its ledger, resumed when they exist.</summary>
-    private RunFolder OpenRunFolder(SweepSpec spec, IReadOnlyList<TrialSpec> trials, out string folder)
+    /// <summary>
+    /// Step 4: the run folder and its ledger, resumed when they exist; the sweep file and the data are recorded there,
+    /// and other data than the ledger's is refused.
+    /// </summary>
+    private RunFolder OpenRunFolder(SweepSpec spec, IReadOnlyList<TrialSpec> trials, PreparedData? data, out string folder)
     {
         folder = RunFolderPath(spec);
-        return RunFolder.Open(folder, trials, LedgerSettings.From(launch.Sweep));
+        return RunFolder.Open(folder, trials, LedgerSettings.From(launch.Sweep), new SweepSource(File.ReadAllText(launch.SpecPath), data?.Identity));
+    }
+
+    /// <summary>"the sweep file changed since the last run: 2 trials added (a, b), 1 removed (c) ..."</summary>
+    private static string DescribeChange(GridChange change)
+    {
+        static string Some(IReadOnlyList<string> ids) =>
+            string.Join(", ", ids.Take(5)) + (ids.Count > 5 ? $" and {ids.Count - 5} more" : "");
+        var parts = new List<string>();
+        if (change.Added.Count > 0)
+            parts.Add($"{change.Added.Count} trial(s) added ({Some(change.Added)}), trained now");
+        if (change.Removed.Count > 0)
+            parts.Add($"{change.Removed.Count} removed ({Some(change.Removed)}), kept in the ledger but left out of counts, report and exports");
+        return $"the sweep file changed since the ledger last saw it: {string.Join("; ", parts)}";
     }
 
     /// <summary>Steps 5 and 6: the cluster hosting the coordinator (and local slots), its events shown on the display.</summary>

@@ -22,6 +22,8 @@ public sealed class LedgerWriter : IDisposable
 
     private sealed record Barrier(TaskCompletionSource Written) : Record;
 
+    private sealed record SweepText(string Column, string? Value) : Record;
+
     private sealed record Read(Action<SweepLedger> Run, Action<Exception> Fail) : Record;
 
     /// <summary>How many records one transaction takes at most: large enough to amortise the commit's fsync.</summary>
@@ -52,6 +54,8 @@ public sealed class LedgerWriter : IDisposable
 
     public void EndTrial(string trialId, long seq, IReadOnlyDictionary<string, string> labels, TrialSummary summary) =>
         Enqueue(new End(trialId, seq, labels, summary));
+
+    public void SetSweepText(string column, string? value) => Enqueue(new SweepText(column, value));
 
     /// <summary>Completes when everything queued so far is in the ledger and the exports.</summary>
     public Task WaitAsync()
@@ -138,6 +142,9 @@ public sealed class LedgerWriter : IDisposable
                     break;
                 case End end:
                     ledger.EndTrial(end.TrialId, end.Seq, end.Labels, end.Summary);
+                    break;
+                case SweepText text:
+                    ledger.SetSweepText(text.Column, text.Value);
                     break;
             }
         }

@@ -253,9 +253,14 @@ public sealed class SweepLedger : IDisposable
     }
 
     /// <summary>A text of the sweep's own row (spec_text, grid_ids, data_digest, data_description), or null.</summary>
-    public string? SweepText(string column) => Scalar($"SELECT {column} FROM gridsweep_sweeps WHERE sweep = @sweep") as string;
+    public string? SweepText(string column) => Scalar($"SELECT {SweepColumn(column)} FROM gridsweep_sweeps WHERE sweep = @sweep") as string;
 
-    public void SetSweepText(string column, string? value) => Execute($"UPDATE gridsweep_sweeps SET {column} = @value WHERE sweep = @sweep", ("value", value));
+    public void SetSweepText(string column, string? value) =>
+        Execute($"UPDATE gridsweep_sweeps SET {SweepColumn(column)} = @value WHERE sweep = @sweep", ("value", value));
+
+    private static string SweepColumn(string column) => column is "spec_text" or "grid_ids" or "data_digest" or "data_description"
+        ? column
+        : throw new ArgumentException($"gridsweep_sweeps has no text column {column}", nameof(column));
 
     /// <summary>The trial's labels as the CSV columns write them.</summary>
     public static IReadOnlyDictionary<string, string> Labels(TrialSpec trial)

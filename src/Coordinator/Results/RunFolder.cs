@@ -3,6 +3,7 @@ using GridSweep.Messages.Sweeps;
 using GridSweep.Messages.Trials;
 using GridSweep.Runtime.Configuration;
 using GridSweep.Coordinator.Ledger;
+using GridSweep.Messages.Protocol;
 using GridSweep.Runtime.Files;
 using GridSweep.Runtime.Trials;
 
@@ -17,6 +18,12 @@ namespace GridSweep.Coordinator.Results;
 /// next attempt says which of them its checkpoint has, so every trial ends with exactly one curve and one row. A folder
 /// written by a version before the ledger is imported from its CSV files on first open.
 /// </summary>
+/// <summary>What a sweep file's grid gained (trained now) and lost (kept in the ledger, out of counts, report and exports).</summary>
+public sealed record GridChange(IReadOnlyList<string> Added, IReadOnlyList<string> Removed);
+
+/// <summary>What a run is made from: the sweep file's text and, when this process trains, the identity of its data.</summary>
+public sealed record SweepSource(string? SpecText, DataIdentity? Data);
+
 public sealed class RunFolder : IDisposable
 {
     public const string EpochsFile = "epochs.csv";
@@ -56,8 +63,10 @@ public sealed class RunFolder : IDisposable
     private long lastSeq;
 
     private RunFolder(string path, FileStream owner, SweepLedger ledger, ResultExports exports, HashSet<string> finished,
-        Dictionary<string, int> recordedThrough, long lastSeq, string ledgerDescription)
+        Dictionary<string, int> recordedThrough, long lastSeq, string ledgerDescription, GridChange? gridChange, DataIdentity? recordedData)
     {
+        GridChange = gridChange;
+        RecordedData = recordedData;
         Path = path;
         this.owner = owner;
         this.ledger = ledger;
@@ -69,6 +78,12 @@ public sealed class RunFolder : IDisposable
     }
 
     public string Path { get; }
+
+    /// <summary>What the sweep file's grid gained and lost since the ledger last saw it; null when it is the same (or new).</summary>
+    public GridChange? GridChange { get; }
+
+    /// <summary>The data the sweep's results were trained on, once known (from local slots or the first trainer that said).</summary>
+    public DataIdentity? RecordedData { get; private set; }
 
     /// <summary>Where the ledger is, for messages (never a password).</summary>
     public string LedgerDescription { get; }
@@ -85,13 +100,15 @@ public sealed class RunFolder : IDisposable
     /// that are not in it stay in the ledger but out of <see cref="Finished"/> and the exports.
     /// </summary>
     /// <exception cref="InputException">Another process (or open folder) has the run folder or the sweep: it names the holder.</exception>
-    public static RunFolder Open(string path, IEnumerable<TrialSpec>? trials = null, LedgerDatabase? database = null)
+    /// <param name="source">The sweep file's text and the data this process trains on, recorded in the ledger and
+    /// checked against what it recorded before: other data is refused with what differs.</param>
+    public static RunFolder Open(string path, IEnumerable<TrialSpec>? trials = null, LedgerDatabase? database = null, SweepSource? source = null)
     {
         Directory.CreateDirectory(path);
         var owner = TakeOwnership(path);
         try
         {
-            return Open(path, owner, trials?.ToList(), database ?? LedgerDatabase.Sqlite(System.IO.Path.Combine(path, LedgerFile)));
+            return Open(path, owner, trials?.ToList(), database ?? LedgerDatabase.Sqlite(System.IO.Path.Combine(path, LedgerFile)), source);
         }
         catch
         {
@@ -130,7 +147,7 @@ public sealed class RunFolder : IDisposable
         return owner;
     }
 
-    private static RunFolder Open(string path, FileStream owner, List<TrialSpec>? trials, LedgerDatabase database)
+    private static RunFolder Open(string path, FileStream owner, List<TrialSpec>? trials, LedgerDatabase database, SweepSource? source)
     {
         var sweep = trials?.FirstOrDefault()?.Sweep ?? System.IO.Path.GetFileName(System.IO.Path.GetFullPath(path));
         SweepLedger ledger;
@@ -148,6 +165,8 @@ public sealed class RunFolder : IDisposable
             if (recovery.IsNew && ImportCsvFolder(path, ledger, trials))
                 recovery = ledger.Recover(Holder());
             var grid = trials?.Select(t => t.Id).ToHashSet();
+            var recordedData = CheckData(ledger, source?.Data, path);
+            var gridChange = RecordSweep(ledger, grid, source?.SpecText);
             // Failed trials run again: their rows leave the ledger (and so the exports) until they end again.
             var rerun = recovery.Ended.Where(e => e.Value == TrialStatus.Failed && (grid is null || grid.Contains(e.Key))).Select(e => e.Key).ToList();
             if (rerun.Count > 0)
@@ -167,13 +186,75 @@ public sealed class RunFolder : IDisposable
                 .Where(e => e.Value is TrialStatus.Completed or TrialStatus.Diverged && (grid is null || grid.Contains(e.Key)))
                 .Select(e => e.Key).ToHashSet();
             var recordedThrough = recovery.RecordedThrough.ToDictionary();
-            return new RunFolder(path, owner, ledger, exports, finished, recordedThrough, recovery.LastSeq, database.Description);
+            return new RunFolder(path, owner, ledger, exports, finished, recordedThrough, recovery.LastSeq, database.Description, gridChange, recordedData);
         }
         catch
         {
             ledger.Dispose();
             throw;
         }
+    }
+
+    private static readonly System.Text.Json.JsonSerializerOptions DataJson = new() { PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower };
+
+    /// <summary>
+    /// The ledger's numbers were trained on one set of data: resuming with other data would mix them silently (same
+    /// trial ids, different results), so it is refused with what differs. The first run that knows its data records it.
+    /// </summary>
+    private static DataIdentity? CheckData(SweepLedger ledger, DataIdentity? data, string path)
+    {
+        var recorded = ledger.SweepText("data_description") is { } json ? System.Text.Json.JsonSerializer.Deserialize<DataIdentity>(json, DataJson) : null;
+        if (data is null)
+            return recorded;
+        if (recorded is null)
+        {
+            ledger.SetSweepText("data_description", System.Text.Json.JsonSerializer.Serialize(data, DataJson));
+            ledger.SetSweepText("data_digest", data.Digest);
+            return data;
+        }
+        var differences = data.DifferencesFrom(recorded);
+        if (differences.Count > 0)
+        {
+            throw new InputException(
+                $"{path}: the sweep's ledger holds results trained on other data than this run's; resuming would mix them:" +
+                string.Concat(differences.Select(d => $"{Environment.NewLine}  {d}")) +
+                $"{Environment.NewLine}give the data it was made from, or another --out for a new sweep");
+        }
+        return recorded;
+    }
+
+    /// <summary>Keeps a copy of the sweep file and its grid in the ledger; says what the grid gained and lost since the last run.</summary>
+    private static GridChange? RecordSweep(SweepLedger ledger, HashSet<string>? grid, string? specText)
+    {
+        if (specText is not null)
+            ledger.SetSweepText("spec_text", specText);
+        if (grid is null)
+            return null;
+        var before = ledger.SweepText("grid_ids");
+        ledger.SetSweepText("grid_ids", string.Join('\n', grid.Order(StringComparer.Ordinal)));
+        if (before is null)
+            return null;
+        var earlier = before.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
+        var added = grid.Where(id => !earlier.Contains(id)).Order(StringComparer.Ordinal).ToList();
+        var removed = earlier.Where(id => !grid.Contains(id)).Order(StringComparer.Ordinal).ToList();
+        return added.Count + removed.Count == 0 ? null : new GridChange(added, removed);
+    }
+
+    /// <summary>
+    /// A trainer's data against the ledger's: null when it may train for this sweep (the first to say records it),
+    /// else what differs. Called from the coordinator's thread; the record is written by the ledger's.
+    /// </summary>
+    public IReadOnlyList<string>? DataDifferences(DataIdentity data)
+    {
+        if (RecordedData is null)
+        {
+            RecordedData = data;
+            writer.SetSweepText("data_description", System.Text.Json.JsonSerializer.Serialize(data, DataJson));
+            writer.SetSweepText("data_digest", data.Digest);
+            return null;
+        }
+        var differences = data.DifferencesFrom(RecordedData);
+        return differences.Count == 0 ? null : differences;
     }
 
     /// <summary>A digest of the grid's trial ids: the exports are rewritten when the grid changed.</summary>

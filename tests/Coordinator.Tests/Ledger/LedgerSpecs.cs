@@ -1,6 +1,8 @@
 using GridSweep.Coordinator.Ledger;
 using GridSweep.Coordinator.Results;
+using GridSweep.Messages.Protocol;
 using GridSweep.Messages.Sweeps;
+using GridSweep.Runtime.Configuration;
 using GridSweep.Messages.Trials;
 using GridSweep.TestKit;
 
@@ -135,5 +137,56 @@ public sealed class LedgerSpecs
         Assert.Equal(before, Environment.CurrentManagedThreadId);
         Assert.Equal(50, folder.RecordedEpochs("a").Count);
         Assert.Contains("a", folder.Finished);
+    }
+
+    private static DataIdentity Data(string wordIndexHash) => new([
+        new DataSource(DataRoles.Dataset, "aclImdb_labeled.tar.gz", 30_000_000, new string('a', 64)),
+        new DataSource(DataRoles.WordIndex, "imdb_word_index.json", 1_600_000, new string(wordIndexHash[0], 64)),
+    ]);
+
+    [Fact]
+    public void Resuming_with_other_data_is_refused_with_what_differs_and_changes_nothing()
+    {
+        using var directory = new TempDirectory();
+        using (var folder = RunFolder.Open(directory.Path, [Trial("a")], source: new SweepSource("name: sweep", Data("b"))))
+            Finish(folder, "a");
+
+        var refused = Assert.Throws<InputException>(() => RunFolder.Open(directory.Path, [Trial("a")], source: new SweepSource("name: sweep", Data("c"))));
+        Assert.Contains("other data", refused.Message);
+        Assert.Matches("word_index: .*sha256 cccccccc.* here, .*sha256 bbbbbbbb.* recorded", refused.Message);
+
+        using var again = RunFolder.Open(directory.Path, [Trial("a")], source: new SweepSource("name: sweep", Data("b")));
+        Assert.Equal(["a"], again.Finished);
+        Assert.Equal(Data("b").Digest, again.RecordedData?.Digest);
+    }
+
+    [Fact]
+    public void A_trainer_with_other_data_than_the_ledgers_is_told_what_differs_and_the_first_to_say_records_it()
+    {
+        using var directory = new TempDirectory();
+        using (var folder = RunFolder.Open(directory.Path, [Trial("a")]))
+        {
+            Assert.Null(folder.RecordedData); // a head node without local slots knows no data of its own
+            Assert.Null(folder.DataDifferences(Data("b")));
+            Assert.Null(folder.DataDifferences(Data("b")));
+            Assert.Contains(folder.DataDifferences(Data("c"))!, d => d.StartsWith("word_index:"));
+        }
+        // Recorded for good: a later run with other data is refused.
+        Assert.Throws<InputException>(() => RunFolder.Open(directory.Path, [Trial("a")], source: new SweepSource(null, Data("c"))));
+    }
+
+    [Fact]
+    public void A_changed_sweep_file_says_which_trials_it_adds_and_removes()
+    {
+        using var directory = new TempDirectory();
+        using (var folder = RunFolder.Open(directory.Path, [Trial("a"), Trial("b")], source: new SweepSource("v1", null)))
+            Assert.Null(folder.GridChange);
+        using (var folder = RunFolder.Open(directory.Path, [Trial("a"), Trial("b")], source: new SweepSource("v1", null)))
+            Assert.Null(folder.GridChange);
+        using (var folder = RunFolder.Open(directory.Path, [Trial("a"), Trial("c"), Trial("d")], source: new SweepSource("v2", null)))
+        {
+            Assert.Equal(["c", "d"], folder.GridChange!.Added);
+            Assert.Equal(["b"], folder.GridChange.Removed);
+        }
     }
 }
