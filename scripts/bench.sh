@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs a benchmark: scripts/bench.sh training | fashion | coordinator | ingest [options].
+# Runs a benchmark: scripts/bench.sh training | fashion | coordinator | ingest | checkpoints | ledger [options].
 # `fashion` compares GridSweep with PyTorch, so Debian's python3-torch is installed first when missing, with
 # OpenBLAS: Debian's torch calls the system BLAS, and the reference BLAS it gets alone made PyTorch 3 to 16
 # times slower than with OpenBLAS here, which is no comparison a Python user would make.

@@ -13,6 +13,8 @@ return args.FirstOrDefault() switch
     CoordinatorBenchmark.TrainersCommand => await CoordinatorBenchmark.RunTrainersAsync(args[1..]),
     "ingest" => await IngestBenchmark.RunAsync(args[1..]),
     "checkpoints" => await CheckpointBenchmark.RunAsync(args[1..]),
+    "ledger" => await LedgerBenchmark.RunAsync(args[1..]),
+    LedgerBenchmark.ChildCommand => await LedgerBenchmark.RunChildAsync(args[1..]),
     _ => Usage(),
 };
 
@@ -27,6 +29,10 @@ static int Usage()
                dotnet run --project bench/GridSweep.Bench -c Release -- coordinator [--trials 100000] [--slots 1000] [--epochs 5]
                dotnet run --project bench/GridSweep.Bench -c Release -- checkpoints [--epochs 4] [--rounds 3] [--data ARCHIVE] [--out FILE]
                  an IMDB trial with and without a checkpoint after every epoch (table bench/results/checkpoints.md)
+               dotnet run --project bench/GridSweep.Bench -c Release -- ledger [--sizes 10000,100000] [--quick] [--rounds N] [--out FILE]
+                 the run folder's ledger, today's CSV one (RunFolder of 6d71c7d) beside the current RunFolder: populate, resume
+                 (each in its own process: time, peak memory, heap), DropTrial, AppendEpoch latency (table bench/results/ledger.md;
+                 --quick: 1,000 trials; --rounds: resume processes per size, default 3 up to 10,000 trials, 1 above)
                dotnet run --project bench/GridSweep.Bench -c Release -- ingest [--results 200000] [--trials 2000] [--batch 5000] [--runs 3] [--out FILE]
 
           --data PATH        IMDB archive or folder (default: ../shared/data/imdb/aclImdb_labeled.tar.gz beside the repo)
