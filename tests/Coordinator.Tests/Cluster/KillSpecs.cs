@@ -13,8 +13,8 @@ namespace GridSweep.Coordinator.Tests.Cluster;
 public sealed class KillSpecs(ITestOutputHelper report) : IDisposable
 {
     private const int Kills = 20;
-    private const int Trials = 48;
-    private const int Epochs = 30;
+    private const int Trials = 96;
+    private const int Epochs = 40;
 
     private readonly TempDirectory directory = new("gridsweep-kill");
 
@@ -24,10 +24,10 @@ public sealed class KillSpecs(ITestOutputHelper report) : IDisposable
     public void A_run_killed_20_times_at_random_moments_ends_with_every_trial_once_and_exports_equal_to_its_ledger()
     {
         var spec = directory.Combine("killed.yaml");
-        File.WriteAllText(spec, $$"""
+        File.WriteAllText(spec, $$$"""
             name: killed
-            dataset: {name: csv, path: {{TestData.BostonHousing}}, target: MEDV, task: regression, validation: 0.2, split_seed: 113}
-            training: {epochs: {{Epochs}}, batch_size: 16, optimizer: {name: adam, learning_rate: 0.001}, seeds: [1, 2, 3, 4]}
+            dataset: {name: csv, path: {{{TestData.BostonHousing}}}, target: MEDV, task: regression, validation: 0.2, split_seed: 113}
+            training: {epochs: {{{Epochs}}}, batch_size: 16, optimizer: {name: adam, learning_rate: 0.001}, seeds: [1, 2, 3, 4, 5, 6, 7, 8]}
             grid:
               model: {small: {hidden: [16]}, wide: {hidden: [64, 64]}, deep: {hidden: [32, 32, 32]}}
               regularizer: {none: {}, l2: {l2: 0.001}, dropout: {dropout: 0.3}, both: {l2: 0.001, dropout: 0.3}}
