@@ -131,7 +131,7 @@ internal static class CoordinatorBenchmark
         GC.Collect();
         var heapBefore = GC.GetTotalMemory(forceFullCollection: true);
         using var results = RunFolder.Open(folder);
-        var coordinator = system.ActorOf(SweepCoordinatorActor.Props("bench", trials, results, new SweepCoordinatorActor.Options(0)), ClusterNames.Coordinator);
+        var coordinator = system.ActorOf(SweepCoordinatorActor.Props("bench", trials, RunFolderSource.Opened(results), new SweepCoordinatorActor.Options(0)), ClusterNames.Coordinator);
         var clock = Stopwatch.StartNew();
         await startTrainers(coordinator);
         var outcome = await finished.Task.WaitAsync(TimeSpan.FromMinutes(20));

@@ -335,7 +335,7 @@ public sealed class RunFolderSpecs
         using var directory = new TempDirectory();
         using (RunFolder.Open(directory.Path))
         {
-            var error = Assert.Throws<GridSweep.Runtime.Configuration.InputException>(() => RunFolder.Open(directory.Path));
+            var error = Assert.Throws<SweepInUseException>(() => RunFolder.Open(directory.Path));
             Assert.Matches($@"run folder .* is in use by host .*, process {Environment.ProcessId}, since \d{{4}}-", error.Message);
         }
         using var reopened = RunFolder.Open(directory.Path);

@@ -4,6 +4,7 @@ using GridSweep.Coordinator.Results;
 using GridSweep.Messages.Protocol;
 using GridSweep.Messages.Sweeps;
 using GridSweep.Messages.Trials;
+using GridSweep.Runtime.Configuration;
 using GridSweep.Runtime.Metrics;
 
 namespace GridSweep.Coordinator.Actors;
@@ -15,12 +16,27 @@ namespace GridSweep.Coordinator.Actors;
 /// thread: a coordinator restarted on the same ledger skips the trials finished there and runs the rest, including
 /// those that were in flight.
 /// </summary>
-public sealed class SweepCoordinatorActor : ReceiveActor
+public sealed class SweepCoordinatorActor : ReceiveActor, IWithTimers
 {
     /// <param name="Metrics">When given, every trial's queued state goes to InfluxDB (trainers write the rest).</param>
-    public sealed record Options(int MaxRetries, MetricsWriter? Metrics = null);
+    /// <param name="AdoptionGrace">How long attempts that were out when this coordinator started wait for their trainers
+    /// to come back and be adopted before they are queued again: zero where no trainer outlives the coordinator
+    /// (<c>gridsweep run</c>), some heartbeats on a cluster.</param>
+    public sealed record Options(int MaxRetries, MetricsWriter? Metrics = null, TimeSpan AdoptionGrace = default);
 
     private sealed record TrainerLost(IActorRef Trainer);
+
+    private sealed class OpenLedger
+    {
+        public static readonly OpenLedger Instance = new();
+    }
+
+    private sealed class AdoptionOver
+    {
+        public static readonly AdoptionOver Instance = new();
+    }
+
+    private sealed record Flushed(SweepFinished Outcome);
 
     private sealed record Trainer(string NodeId, string Device, int Slots)
     {
@@ -32,34 +48,96 @@ public sealed class SweepCoordinatorActor : ReceiveActor
 
     private readonly ILoggingAdapter log = Context.GetLogger();
     private readonly string sweep;
-    private readonly RunFolder results;
+    private readonly RunFolderSource source;
+    private readonly IReadOnlyList<TrialSpec> allTrials;
     private readonly Options options;
     private readonly string incarnation = Guid.NewGuid().ToString("N")[..12];
 
     private readonly Dictionary<string, TrialSpec> trials;
-    private readonly LinkedList<TrialSpec> queue;
+    private RunFolder results = null!;
+    private LinkedList<TrialSpec> queue = [];
     private readonly Dictionary<string, InFlight> inFlight = [];
+    // Attempts that were out when this coordinator started, by trial: adopted when their trainer comes back.
+    private readonly Dictionary<string, (int Attempt, string NodeId)> unclaimed = [];
     private readonly Dictionary<string, int> attempts = [];
     private readonly Dictionary<string, List<string>> failureReasons = [];
     private readonly Dictionary<IActorRef, Trainer> trainers = [];
     private readonly HashSet<string> refusedNodes = [];
     private readonly LinkedList<(IActorRef Trainer, int Slot)> idleSlots = [];
     private readonly List<(TrialSpec, TrialSummary)> finished = [];
-    private readonly int skipped;
+    private int skipped;
+    private bool waitingSaid;
     private int completed, diverged, failed, started;
     private BestTrial? best;
     private IActorRef keptFiles = ActorRefs.Nobody;
     private bool done;
 
-    public SweepCoordinatorActor(string sweep, IReadOnlyList<TrialSpec> allTrials, RunFolder results, Options options)
+    public SweepCoordinatorActor(string sweep, IReadOnlyList<TrialSpec> allTrials, RunFolderSource source, Options options)
     {
         this.sweep = sweep;
-        this.results = results;
+        this.source = source;
+        this.allTrials = allTrials;
         this.options = options;
         trials = allTrials.ToDictionary(t => t.Id);
-        queue = new LinkedList<TrialSpec>(allTrials.Where(t => !results.Finished.Contains(t.Id)));
-        skipped = allTrials.Count - queue.Count;
+        Receive<OpenLedger>(_ => TryOpen());
+        Receive<GetSweepStatus>(_ => Sender.Tell(new SweepStatusResponse(sweep, trials.Count, trials.Count, 0, 0, 0, 0, [])));
+    }
 
+    /// <summary>
+    /// Opens the ledger, or waits while another live coordinator holds the sweep in it (a standby whose singleton
+    /// started while the old one is still on its way out); other bad input ends the sweep with its message.
+    /// </summary>
+    private void TryOpen()
+    {
+        try
+        {
+            results = source.Open();
+        }
+        catch (SweepInUseException inUse) when (source.WaitsWhileInUse)
+        {
+            if (!waitingSaid)
+                log.Warning("waiting for the ledger: {0}", inUse.Message);
+            waitingSaid = true;
+            Timers.StartSingleTimer("open", OpenLedger.Instance, TimeSpan.FromSeconds(2));
+            return;
+        }
+        catch (Exception error) when (error is InputException or IOException)
+        {
+            Context.System.EventStream.Publish(new SweepRefused(error));
+            Context.Stop(Self);
+            return;
+        }
+        Recover();
+        Become(Running);
+    }
+
+    /// <summary>The queue from the ledger: finished trials skipped, attempts still out kept back for their trainers.</summary>
+    private void Recover()
+    {
+        foreach (var (trialId, (attempt, node)) in results.Attempts)
+        {
+            attempts[trialId] = attempt;
+            if (trials.ContainsKey(trialId) && !results.Finished.Contains(trialId) && options.AdoptionGrace > TimeSpan.Zero)
+                unclaimed[trialId] = (attempt, node);
+        }
+        queue = new LinkedList<TrialSpec>(allTrials.Where(t => !results.Finished.Contains(t.Id) && !unclaimed.ContainsKey(t.Id)));
+        skipped = results.Finished.Count(trials.ContainsKey);
+        log.Info("sweep {0}: {1} trials, {2} already finished in {3} (ledger: {4}), incarnation {5}",
+            sweep, trials.Count, skipped, results.Path, results.LedgerDescription, incarnation);
+        Context.System.EventStream.Publish(new LedgerOpened(results.LedgerDescription, results.GridChange, skipped, unclaimed.Count));
+        keptFiles = Context.ActorOf(KeptFilesActor.Props(results.ModelsPath), "kept-files");
+        foreach (var trial in queue)
+            options.Metrics?.TrialStateChanged(trial, TrialStatus.Queued, null, 0, "coordinator");
+        if (unclaimed.Count > 0)
+        {
+            log.Info("{0} attempt(s) were out when this coordinator started; their trainers have {1} s to come back", unclaimed.Count, options.AdoptionGrace.TotalSeconds);
+            Timers.StartSingleTimer("adoption", AdoptionOver.Instance, options.AdoptionGrace);
+        }
+        FinishIfDone();
+    }
+
+    private void Running()
+    {
         Receive<RegisterTrainer>(Register);
         Receive<RequestWork>(work => Offer(Sender, work.Slot));
         Receive<TrialStarted>(Began);
@@ -72,22 +150,31 @@ public sealed class SweepCoordinatorActor : ReceiveActor
                 keptFiles.Forward(part);
         });
         Receive<TrialCompleted>(Complete);
+        Receive<AdoptionOver>(_ => ReleaseUnclaimed());
+        Receive<Flushed>(flushed => Context.System.EventStream.Publish(flushed.Outcome));
         Receive<TrialFailed>(Fail);
         Receive<TrialReturned>(returned => Abandon(returned.TrialId, returned.Attempt, Sender, "handed back by a leaving trainer"));
         Receive<TrainerLost>(Lose);
         Receive<GetSweepStatus>(_ => Sender.Tell(Status()));
     }
 
-    public static Props Props(string sweep, IReadOnlyList<TrialSpec> trials, RunFolder results, Options options) =>
-        Akka.Actor.Props.Create(() => new SweepCoordinatorActor(sweep, trials, results, options));
+    public ITimerScheduler Timers { get; set; } = null!;
 
-    protected override void PreStart()
+    public static Props Props(string sweep, IReadOnlyList<TrialSpec> trials, RunFolderSource source, Options options) =>
+        Akka.Actor.Props.Create(() => new SweepCoordinatorActor(sweep, trials, source, options));
+
+    protected override void PreStart() => TryOpen();
+
+    /// <summary>Attempts no trainer came back for in time go back to the front of the queue (they resume from their checkpoints).</summary>
+    private void ReleaseUnclaimed()
     {
-        log.Info("sweep {0}: {1} trials, {2} already finished in {3}, incarnation {4}", sweep, trials.Count, skipped, results.Path, incarnation);
-        keptFiles = Context.ActorOf(KeptFilesActor.Props(results.ModelsPath), "kept-files");
-        foreach (var trial in queue)
-            options.Metrics?.TrialStateChanged(trial, TrialStatus.Queued, null, 0, "coordinator");
-        FinishIfDone();
+        foreach (var (trialId, (attempt, node)) in unclaimed)
+        {
+            queue.AddFirst(trials[trialId]);
+            Context.System.EventStream.Publish(new TrialRequeued(trials[trialId], attempt, node, $"its trainer {node} did not come back"));
+        }
+        unclaimed.Clear();
+        DispatchToIdleSlots();
     }
 
     private void Register(RegisterTrainer registration)
@@ -105,7 +192,33 @@ public sealed class SweepCoordinatorActor : ReceiveActor
             Context.WatchWith(Sender, new TrainerLost(Sender));
             log.Info("trainer {0} joined with {1} slot(s) on {2}", registration.NodeId, registration.Slots, registration.Device);
         }
-        Sender.Tell(new TrainerRegistered(incarnation, sweep));
+        Sender.Tell(new TrainerRegistered(incarnation, sweep, Adopt(registration)));
+    }
+
+    /// <summary>
+    /// The node's running attempts this coordinator goes on with: its own, and those that were out when it started
+    /// (taken over from another coordinator, or from itself before a restart). The trainer drops the rest.
+    /// </summary>
+    private List<string> Adopt(RegisterTrainer registration)
+    {
+        var adopted = new List<string>();
+        foreach (var running in registration.Running ?? [])
+        {
+            if (inFlight.TryGetValue(running.TrialId, out var mine) && mine.Attempt == running.Attempt && mine.Trainer.Equals(Sender))
+            {
+                adopted.Add(running.TrialId);
+            }
+            else if (unclaimed.TryGetValue(running.TrialId, out var outstanding) && outstanding.Attempt == running.Attempt)
+            {
+                unclaimed.Remove(running.TrialId);
+                inFlight[running.TrialId] = new InFlight(trials[running.TrialId], running.Attempt, Sender, registration.NodeId);
+                adopted.Add(running.TrialId);
+                log.Info("trial {0}: attempt {1} on {2} adopted", running.TrialId, running.Attempt, registration.NodeId);
+            }
+        }
+        if (unclaimed.Count == 0)
+            Timers.Cancel("adoption");
+        return adopted;
     }
 
     private void Offer(IActorRef trainer, int slot)
@@ -128,6 +241,7 @@ public sealed class SweepCoordinatorActor : ReceiveActor
         var attempt = attempts[trial.Id] = attempts.GetValueOrDefault(trial.Id) + 1;
         var nodeId = trainers[trainer].NodeId;
         inFlight[trial.Id] = new InFlight(trial, attempt, trainer, nodeId);
+        results.StartAttempt(trial, attempt, nodeId);
         trainer.Tell(new AssignTrial(trial, attempt, slot, incarnation));
         Context.System.EventStream.Publish(new TrialAssigned(trial, attempt, nodeId, ++started + skipped, trials.Count));
     }
@@ -152,7 +266,8 @@ public sealed class SweepCoordinatorActor : ReceiveActor
     {
         if (Current(started.TrialId, started.Attempt) is not { } running)
             return;
-        results.ResumeTrial(running.Trial, started.ResumedAfterEpoch, started.EarlierEpochs);
+        // The attempt's record of the epochs before it (a checkpoint's, or an adopted attempt's own curve) is the truth.
+        results.ReplaceCurve(running.Trial, started.EarlierEpochs.Where(e => e.Epoch <= started.ResumedAfterEpoch).ToList());
         if (started.ResumedAfterEpoch > 0)
             Context.System.EventStream.Publish(new TrialResumed(running.Trial, started.Attempt, started.NodeId, started.ResumedAfterEpoch));
     }
@@ -167,9 +282,19 @@ public sealed class SweepCoordinatorActor : ReceiveActor
 
     private void Complete(TrialCompleted done)
     {
+        // Answered whatever becomes of it: the trainer sends it again until it hears back.
+        Sender.Tell(new TrialCompletedReceived(done.TrialId, done.Attempt));
+        if (unclaimed.TryGetValue(done.TrialId, out var outstanding) && outstanding.Attempt == done.Attempt)
+        {
+            // It ended while no coordinator was there to hear it.
+            unclaimed.Remove(done.TrialId);
+            inFlight[done.TrialId] = new InFlight(trials[done.TrialId], done.Attempt, Sender, done.NodeId);
+        }
         if (Current(done.TrialId, done.Attempt) is not { } running)
             return;
         inFlight.Remove(done.TrialId);
+        if (done.Curve is { } curve)
+            results.ReplaceCurve(running.Trial, curve);
         var summary = failureReasons.TryGetValue(done.TrialId, out var earlier)
             ? done.Summary with { Error = string.Join("; ", earlier) }
             : done.Summary;
@@ -253,19 +378,21 @@ public sealed class SweepCoordinatorActor : ReceiveActor
         Context.System.EventStream.Publish(new TrialRecorded(running.Trial, summary, running.NodeId));
     }
 
+    /// <summary>When every trial is finished: the ledger and its exports are brought up to date (off this thread), then it is said.</summary>
     private void FinishIfDone()
     {
-        if (done || queue.Count > 0 || inFlight.Count > 0)
+        if (done || queue.Count > 0 || inFlight.Count > 0 || unclaimed.Count > 0)
             return;
         done = true;
         log.Info("sweep {0} finished: {1} completed, {2} diverged, {3} failed, {4} finished before", sweep, completed, diverged, failed, skipped);
-        Context.System.EventStream.Publish(new SweepFinished(sweep, trials.Count, skipped, completed, diverged, failed, finished));
+        var outcome = new SweepFinished(sweep, trials.Count, skipped, completed, diverged, failed, finished);
+        results.FlushAsync().PipeTo(Self, success: () => new Flushed(outcome), failure: _ => new Flushed(outcome));
     }
 
     private SweepStatusResponse Status()
     {
         var nodes = trainers.Values.Select(t => new NodeStatus(
             t.NodeId, t.Device, t.Slots, inFlight.Values.Count(r => r.NodeId == t.NodeId), t.Completed, t.Failed)).ToList();
-        return new SweepStatusResponse(sweep, trials.Count, queue.Count, inFlight.Count, completed + skipped, diverged, failed, nodes, best);
+        return new SweepStatusResponse(sweep, trials.Count, queue.Count, inFlight.Count + unclaimed.Count, completed + skipped, diverged, failed, nodes, best);
     }
 }

@@ -1,4 +1,5 @@
 using GridSweep.Messages.Sweeps;
+using GridSweep.Coordinator.Results;
 using GridSweep.Messages.Trials;
 
 namespace GridSweep.Coordinator.Actors;
@@ -19,3 +20,9 @@ public sealed record TrialRequeued(TrialSpec Trial, int Attempt, string NodeId, 
 
 public sealed record SweepFinished(string Sweep, int Total, int Skipped, int Completed, int Diverged, int Failed,
     IReadOnlyList<(TrialSpec Trial, TrialSummary Summary)> Finished);
+
+/// <summary>The coordinator opened its ledger: where it is, what the grid gained and lost, how many trials were finished and still out.</summary>
+public sealed record LedgerOpened(string Ledger, GridChange? Change, int Finished, int StillOut);
+
+/// <summary>The sweep cannot run: its ledger refused it (other data, a folder in use, a broken file). Ends the run with the message.</summary>
+public sealed record SweepRefused(Exception Error);

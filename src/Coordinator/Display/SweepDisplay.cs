@@ -57,6 +57,24 @@ public abstract class SweepDisplay
 
     public abstract T Track<T>(Func<ISweepObserver, T> work);
 
+    /// <summary>"ledger: SQLite runs/x/ledger.db; 12 trials finished before", what the grid gained and lost, attempts still out.</summary>
+    public static IEnumerable<string> DescribeLedger(string ledger, GridChange? change, int finished, int stillOut)
+    {
+        yield return $"ledger: {ledger}; {finished} trial(s) finished before";
+        if (change is not null)
+        {
+            static string Some(IReadOnlyList<string> ids) => string.Join(", ", ids.Take(5)) + (ids.Count > 5 ? $" and {ids.Count - 5} more" : "");
+            var parts = new List<string>();
+            if (change.Added.Count > 0)
+                parts.Add($"{change.Added.Count} trial(s) added ({Some(change.Added)}), trained now");
+            if (change.Removed.Count > 0)
+                parts.Add($"{change.Removed.Count} removed ({Some(change.Removed)}), kept in the ledger but left out of counts, report and exports");
+            yield return $"the sweep file changed since the ledger last saw it: {string.Join("; ", parts)}";
+        }
+        if (stillOut > 0)
+            yield return $"{stillOut} attempt(s) were still out: their trainers' results are adopted when they come back";
+    }
+
     public void Summary(SweepFinished outcome, string folder)
     {
         var regression = outcome.Finished.Any(f => f.Trial.Task == LearningTask.Regression);
@@ -145,6 +163,12 @@ public abstract class SweepDisplay
 
         public void TrialRequeued(TrialSpec trial, string reason) =>
             System.Console.WriteLine($"{numbers.GetValueOrDefault(trial.Id)} {trial.Id} {Label(trial)} queued again: {reason}");
+
+        public void LedgerOpened(string ledger, GridChange? change, int finished, int stillOut)
+        {
+            foreach (var line in DescribeLedger(ledger, change, finished, stillOut))
+                System.Console.WriteLine(line);
+        }
     }
 
     private sealed class LiveDisplay : SweepDisplay
@@ -208,6 +232,12 @@ public abstract class SweepDisplay
                     return;
                 task.Value = metrics.Epoch;
                 task.Description = Markup.Escape($"{Label(trial)}: {Describe(trial, metrics)}");
+            }
+
+            public void LedgerOpened(string ledger, GridChange? change, int finished, int stillOut)
+            {
+                foreach (var line in DescribeLedger(ledger, change, finished, stillOut))
+                    AnsiConsole.MarkupLine(Markup.Escape(line));
             }
 
             public void TrialRequeued(TrialSpec trial, string reason)

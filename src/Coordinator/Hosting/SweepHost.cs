@@ -20,12 +20,13 @@ namespace GridSweep.Coordinator.Hosting;
 public sealed record SweepHostOptions(
     SweepSpec Spec,
     IReadOnlyList<TrialSpec> Trials,
-    RunFolder Results,
+    RunFolderSource Results,
     ClusterNodeOptions Cluster,
     Action<AkkaConfigurationBuilder>? LocalTrainers,
     int MaxRetries,
     MetricsWriter? Metrics,
-    bool StayAfterFinish = false);
+    bool StayAfterFinish = false,
+    TimeSpan AdoptionGrace = default);
 
 
 /// <summary>
@@ -43,7 +44,7 @@ public static class SweepHost
         ISweepObserver observer, TaskCompletionSource<SweepFinished> finished)
     {
         var coordinatorProps = SweepCoordinatorActor.Props(options.Spec.Name, options.Trials, options.Results,
-            new SweepCoordinatorActor.Options(options.MaxRetries, options.Metrics));
+            new SweepCoordinatorActor.Options(options.MaxRetries, options.Metrics, options.AdoptionGrace));
         return akka
             .WithSingleton<CoordinatorProxyKey>(ClusterNames.Coordinator, coordinatorProps,
                 new ClusterSingletonOptions { Role = ClusterNames.CoordinatorRole }, createProxyToo: true)
@@ -51,7 +52,7 @@ public static class SweepHost
             {
                 system.ActorOf(StatusActor.Props(registry.Get<CoordinatorProxyKey>()), ClusterNames.Status);
                 system.ActorOf(SweepEventsActor.Props(observer, finished), "sweep-events");
-                // The coordinator is the cluster's first node: with no seed nodes it joins itself.
+                // The first coordinator is the cluster's first node: with no seed nodes it joins itself (a standby has them).
                 if (options.Cluster.SeedNodes.Count == 0)
                     Cluster.Get(system).Join(Cluster.Get(system).SelfAddress);
             });
@@ -126,7 +127,9 @@ internal sealed class SweepEventsActor : ReceiveActor
         Receive<EpochRecorded>(e => observer.EpochFinished(e.Trial, e.Metrics));
         Receive<TrialRecorded>(e => observer.TrialFinished(e.Trial, e.Summary));
         Receive<TrialRequeued>(e => observer.TrialRequeued(e.Trial, e.Reason));
+        Receive<LedgerOpened>(e => observer.LedgerOpened(e.Ledger, e.Change, e.Finished, e.StillOut));
         Receive<SweepFinished>(e => finished.TrySetResult(e));
+        Receive<SweepRefused>(e => finished.TrySetException(e.Error));
     }
 
     public static Props Props(ISweepObserver observer, TaskCompletionSource<SweepFinished> finished) =>
@@ -134,7 +137,7 @@ internal sealed class SweepEventsActor : ReceiveActor
 
     protected override void PreStart()
     {
-        foreach (var type in new[] { typeof(TrialAssigned), typeof(TrialResumed), typeof(EpochRecorded), typeof(TrialRecorded), typeof(TrialRequeued), typeof(SweepFinished) })
+        foreach (var type in new[] { typeof(TrialAssigned), typeof(TrialResumed), typeof(EpochRecorded), typeof(TrialRecorded), typeof(TrialRequeued), typeof(LedgerOpened), typeof(SweepFinished), typeof(SweepRefused) })
             Context.System.EventStream.Subscribe(Self, type);
     }
 }

@@ -36,11 +36,16 @@ public sealed class SweepLauncher(SweepLaunch launch)
         display.Note($"sweep [bold]{Markup.Escape(spec.Name)}[/]: {trials.Count} trials");
         var data = await PrepareDataAsync(spec, display, cancellationToken);
         await using var metrics = await StartMetricsAsync(display, cancellationToken);
-        using var results = OpenRunFolder(spec, trials, data, out var folder);
-        display.Note($"ledger: {Markup.Escape(results.LedgerDescription)}");
-        if (results.GridChange is { } change)
-            display.Note(Markup.Escape(DescribeChange(change)));
-        var outcome = HostSweep(spec, trials, results, metrics, display, finished => Finish(finished, folder, results, display), cancellationToken);
+        var results = OpenRunFolder(spec, trials, data, out var folder);
+        SweepFinished? outcome;
+        try
+        {
+            outcome = HostSweep(spec, trials, results, metrics, display, finished => Finish(finished, folder, display), cancellationToken);
+        }
+        finally
+        {
+            results.Current?.Dispose();
+        }
         if (outcome is null)
         {
             AnsiConsole.MarkupLine($"interrupted; finished trials are kept in [bold]{Markup.Escape(folder)}[/], run the same command to resume");
@@ -89,44 +94,40 @@ public sealed class SweepLauncher(SweepLaunch launch)
 
     /// <summary>
     /// Step 4: the run folder and its ledger, resumed when they exist; the sweep file and the data are recorded there,
-    /// and other data than the ledger's is refused.
+    /// and other data than the ledger's is refused. Opened now, refusing a sweep in use, unless this is a standby
+    /// coordinator (it joins others through seed nodes): then it opens when the sweep's coordinator moves here.
     /// </summary>
-    private RunFolder OpenRunFolder(SweepSpec spec, IReadOnlyList<TrialSpec> trials, PreparedData? data, out string folder)
+    private RunFolderSource OpenRunFolder(SweepSpec spec, IReadOnlyList<TrialSpec> trials, PreparedData? data, out string folder)
     {
-        folder = RunFolderPath(spec);
-        return RunFolder.Open(folder, trials, LedgerSettings.From(launch.Sweep), new SweepSource(File.ReadAllText(launch.SpecPath), data?.Identity));
-    }
-
-    /// <summary>"the sweep file changed since the last run: 2 trials added (a, b), 1 removed (c) ..."</summary>
-    private static string DescribeChange(GridChange change)
-    {
-        static string Some(IReadOnlyList<string> ids) =>
-            string.Join(", ", ids.Take(5)) + (ids.Count > 5 ? $" and {ids.Count - 5} more" : "");
-        var parts = new List<string>();
-        if (change.Added.Count > 0)
-            parts.Add($"{change.Added.Count} trial(s) added ({Some(change.Added)}), trained now");
-        if (change.Removed.Count > 0)
-            parts.Add($"{change.Removed.Count} removed ({Some(change.Removed)}), kept in the ledger but left out of counts, report and exports");
-        return $"the sweep file changed since the ledger last saw it: {string.Join("; ", parts)}";
+        var path = folder = RunFolderPath(spec);
+        var ledger = LedgerSettings.From(launch.Sweep);
+        var source = new SweepSource(File.ReadAllText(launch.SpecPath), data?.Identity);
+        if (launch.Cluster is { SeedNodes.Count: > 0 })
+            return RunFolderSource.OnTakeover(() => RunFolder.Open(path, trials, ledger, source));
+        return RunFolderSource.Opened(RunFolder.Open(path, trials, ledger, source));
     }
 
     /// <summary>Steps 5 and 6: the cluster hosting the coordinator (and local slots), its events shown on the display.</summary>
-    private SweepFinished? HostSweep(SweepSpec spec, IReadOnlyList<TrialSpec> trials, RunFolder results, MetricsWriter? metrics,
+    private SweepFinished? HostSweep(SweepSpec spec, IReadOnlyList<TrialSpec> trials, RunFolderSource results, MetricsWriter? metrics,
         SweepDisplay display, Func<SweepFinished, Task> whenFinished, CancellationToken cancellationToken)
     {
         var cluster = launch.Cluster ?? new ClusterNodeOptions { Host = "127.0.0.1", Port = 0, LogLevel = "ERROR" };
         var local = launch.LocalTrainers;
         var options = new SweepHostOptions(spec, trials, results, cluster,
-            local is null ? null : akka => local.AddTo(akka, spec, launch.Trainer, metrics, results.Path),
-            launch.Sweep.MaxRetries, metrics, launch.Sweep.Stay);
+            local is null ? null : akka => local.AddTo(akka, spec, launch.Trainer, metrics, RunFolderPath(spec)),
+            launch.Sweep.MaxRetries, metrics, launch.Sweep.Stay,
+            // On a cluster, trainers outlive a coordinator: the attempts they were training are waited for that long.
+            AdoptionGrace: launch.Cluster is null ? TimeSpan.Zero : AdoptionGrace);
         return display.Track(observer => SweepHost.RunAsync(options, observer, whenFinished, cancellationToken).GetAwaiter().GetResult());
     }
 
     /// <summary>Step 7: the summary table and the report, while the cluster is still up.</summary>
-    private Task Finish(SweepFinished finished, string folder, RunFolder results, SweepDisplay display)
+    /// <summary>How long attempts that were out when a coordinator started wait for their trainers: a few registration heartbeats.</summary>
+    public static readonly TimeSpan AdoptionGrace = TimeSpan.FromSeconds(20);
+
+    private Task Finish(SweepFinished finished, string folder, SweepDisplay display)
     {
-        display.Summary(finished, folder);
-        results.Flush(); // The report reads the epoch rows back from disk.
+        display.Summary(finished, folder); // The ledger and its exports are up to date: the coordinator waited for them.
         try
         {
             display.Note($"report: [bold]{Markup.Escape(ReportWriter.Write(folder))}[/]");

@@ -24,6 +24,8 @@ public sealed class LedgerWriter : IDisposable
 
     private sealed record SweepText(string Column, string? Value) : Record;
 
+    private sealed record Attempt(string TrialId, int Number, string NodeId) : Record;
+
     private sealed record Read(Action<SweepLedger> Run, Action<Exception> Fail) : Record;
 
     /// <summary>How many records one transaction takes at most: large enough to amortise the commit's fsync.</summary>
@@ -56,6 +58,8 @@ public sealed class LedgerWriter : IDisposable
         Enqueue(new End(trialId, seq, labels, summary));
 
     public void SetSweepText(string column, string? value) => Enqueue(new SweepText(column, value));
+
+    public void RecordAttempt(string trialId, int attempt, string nodeId) => Enqueue(new Attempt(trialId, attempt, nodeId));
 
     /// <summary>Completes when everything queued so far is in the ledger and the exports.</summary>
     public Task WaitAsync()
@@ -142,6 +146,9 @@ public sealed class LedgerWriter : IDisposable
                     break;
                 case End end:
                     ledger.EndTrial(end.TrialId, end.Seq, end.Labels, end.Summary);
+                    break;
+                case Attempt attempt:
+                    ledger.RecordAttempt(attempt.TrialId, attempt.Number, attempt.NodeId);
                     break;
                 case SweepText text:
                     ledger.SetSweepText(text.Column, text.Value);

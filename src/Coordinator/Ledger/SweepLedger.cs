@@ -13,8 +13,10 @@ public sealed record LedgerTrial(
     string TrialId, long Seq, IReadOnlyDictionary<string, string> Labels, TrialStatus Status, TrialSummary Summary);
 
 /// <summary>What a reopened ledger knows: the trials that ended, and the last epoch recorded of each one that has not.</summary>
+/// <param name="Attempts">The last attempt given out of every trial, with the node it went to.</param>
 public sealed record LedgerRecovery(
-    string LedgerId, bool IsNew, IReadOnlyDictionary<string, TrialStatus> Ended, IReadOnlyDictionary<string, int> RecordedThrough, long LastSeq);
+    string LedgerId, bool IsNew, IReadOnlyDictionary<string, TrialStatus> Ended, IReadOnlyDictionary<string, int> RecordedThrough, long LastSeq,
+    IReadOnlyDictionary<string, (int Attempt, string NodeId)> Attempts);
 
 /// <summary>
 /// One sweep's rows in the ledger database: its trials (one row each, written when the trial ends), their epochs
@@ -62,11 +64,18 @@ public sealed class SweepLedger : IDisposable
             train_accuracy DOUBLE PRECISION, val_accuracy DOUBLE PRECISION, seconds DOUBLE PRECISION,
             train_mae DOUBLE PRECISION, val_mae DOUBLE PRECISION,
             PRIMARY KEY (sweep, trial_id, epoch));
+        CREATE TABLE IF NOT EXISTS gridsweep_attempts (
+            sweep TEXT NOT NULL,
+            trial_id TEXT NOT NULL,
+            attempt INTEGER NOT NULL,
+            node_id TEXT NOT NULL,
+            started TEXT NOT NULL,
+            PRIMARY KEY (sweep, trial_id, attempt));
         """;
 
     private readonly DbConnection connection;
     private DbTransaction? transaction;
-    private DbCommand? insertEpoch, truncateTrial, upsertTrial;
+    private DbCommand? insertEpoch, truncateTrial, upsertTrial, insertAttempt;
 
     private SweepLedger(DbConnection connection, string sweep)
     {
@@ -130,7 +139,13 @@ public sealed class SweepLedger : IDisposable
                     recordedThrough[trialId] = Convert.ToInt32(reader.GetValue(1), CultureInfo.InvariantCulture);
             }
         }
-        return new LedgerRecovery(ledgerId, isNew, ended, recordedThrough, lastSeq);
+        var attempts = new Dictionary<string, (int, string)>();
+        using (var reader = Query("SELECT trial_id, attempt, node_id FROM gridsweep_attempts WHERE sweep = @sweep ORDER BY attempt"))
+        {
+            while (reader.Read())
+                attempts[reader.GetString(0)] = (Convert.ToInt32(reader.GetValue(1), CultureInfo.InvariantCulture), reader.GetString(2));
+        }
+        return new LedgerRecovery(ledgerId, isNew, ended, recordedThrough, lastSeq, attempts);
     }
 
     /// <summary>Runs <paramref name="write"/> in one transaction: a batch lands whole or not at all.</summary>
@@ -159,6 +174,17 @@ public sealed class SweepLedger : IDisposable
         Bind(insertEpoch, trialId, metrics.Epoch, metrics.TrainLoss, metrics.TrainPenalty, metrics.ValLoss, metrics.TrainAccuracy, metrics.ValAccuracy,
             metrics.Seconds, metrics.TrainMae, metrics.ValMae);
         insertEpoch.ExecuteNonQuery();
+    }
+
+    /// <summary>An attempt given out: a coordinator that takes over knows which attempts are out and where.</summary>
+    public void RecordAttempt(string trialId, int attempt, string nodeId)
+    {
+        insertAttempt ??= Prepare(
+            "INSERT INTO gridsweep_attempts (sweep, trial_id, attempt, node_id, started) VALUES (@sweep, @trial, @attempt, @node, @started) " +
+            "ON CONFLICT (sweep, trial_id, attempt) DO UPDATE SET node_id = excluded.node_id, started = excluded.started",
+            ["trial", "attempt", "node", "started"]);
+        Bind(insertAttempt, trialId, attempt, nodeId, DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture));
+        insertAttempt.ExecuteNonQuery();
     }
 
     /// <summary>Keeps a trial's epochs up to <paramref name="lastEpoch"/> (0: none).</summary>
@@ -350,6 +376,7 @@ public sealed class SweepLedger : IDisposable
         insertEpoch?.Dispose();
         truncateTrial?.Dispose();
         upsertTrial?.Dispose();
+        insertAttempt?.Dispose();
         connection.Dispose();
     }
 }

@@ -18,6 +18,37 @@ namespace GridSweep.Coordinator.Results;
 /// next attempt says which of them its checkpoint has, so every trial ends with exactly one curve and one row. A folder
 /// written by a version before the ledger is imported from its CSV files on first open.
 /// </summary>
+/// <summary>Another live process holds the run folder or the sweep in its ledger; the message names it.</summary>
+public sealed class SweepInUseException(string message) : InputException(message);
+
+/// <summary>
+/// How the sweep coordinator gets its run folder: already open (a run, or the first coordinator, which refuse to start
+/// when the sweep is in use), or opened when the coordinator starts on this node, waiting while another live
+/// coordinator still holds the sweep (a standby taking over). Whoever opened it, the launcher reads and closes it.
+/// </summary>
+public sealed class RunFolderSource
+{
+    private readonly Func<RunFolder> open;
+
+    private RunFolderSource(Func<RunFolder> open, bool waitsWhileInUse)
+    {
+        this.open = open;
+        WaitsWhileInUse = waitsWhileInUse;
+    }
+
+    /// <summary>The run folder, once open.</summary>
+    public RunFolder? Current { get; private set; }
+
+    public bool WaitsWhileInUse { get; }
+
+    public static RunFolderSource Opened(RunFolder folder) => new(() => folder, waitsWhileInUse: false) { Current = folder };
+
+    public static RunFolderSource OnTakeover(Func<RunFolder> open) => new(open, waitsWhileInUse: true);
+
+    /// <exception cref="SweepInUseException">Another live process holds the sweep.</exception>
+    public RunFolder Open() => Current ??= open();
+}
+
 /// <summary>What a sweep file's grid gained (trained now) and lost (kept in the ledger, out of counts, report and exports).</summary>
 public sealed record GridChange(IReadOnlyList<string> Added, IReadOnlyList<string> Removed);
 
@@ -63,8 +94,10 @@ public sealed class RunFolder : IDisposable
     private long lastSeq;
 
     private RunFolder(string path, FileStream owner, SweepLedger ledger, ResultExports exports, HashSet<string> finished,
-        Dictionary<string, int> recordedThrough, long lastSeq, string ledgerDescription, GridChange? gridChange, DataIdentity? recordedData)
+        Dictionary<string, int> recordedThrough, long lastSeq, string ledgerDescription, GridChange? gridChange, DataIdentity? recordedData,
+        IReadOnlyDictionary<string, (int Attempt, string NodeId)> attempts)
     {
+        Attempts = attempts;
         GridChange = gridChange;
         RecordedData = recordedData;
         Path = path;
@@ -84,6 +117,9 @@ public sealed class RunFolder : IDisposable
 
     /// <summary>The data the sweep's results were trained on, once known (from local slots or the first trainer that said).</summary>
     public DataIdentity? RecordedData { get; private set; }
+
+    /// <summary>The last attempt given out of every trial when the ledger was opened, with its node: numbering goes on from there.</summary>
+    public IReadOnlyDictionary<string, (int Attempt, string NodeId)> Attempts { get; }
 
     /// <summary>Where the ledger is, for messages (never a password).</summary>
     public string LedgerDescription { get; }
@@ -141,7 +177,7 @@ public sealed class RunFolder : IDisposable
         catch (IOException) when (File.Exists(lockPath))
         {
             var holder = File.Exists(holderPath) ? File.ReadAllText(holderPath).Trim() : "another process";
-            throw new InputException($"run folder {path} is in use by {holder}: one sweep, one owner; wait for it to finish or stop it");
+            throw new SweepInUseException($"run folder {path} is in use by {holder}: one sweep, one owner; wait for it to finish or stop it");
         }
         File.WriteAllText(holderPath, Holder());
         return owner;
@@ -157,7 +193,7 @@ public sealed class RunFolder : IDisposable
         }
         catch (LedgerInUseException error)
         {
-            throw new InputException(error.Message);
+            throw new SweepInUseException(error.Message);
         }
         try
         {
@@ -186,7 +222,8 @@ public sealed class RunFolder : IDisposable
                 .Where(e => e.Value is TrialStatus.Completed or TrialStatus.Diverged && (grid is null || grid.Contains(e.Key)))
                 .Select(e => e.Key).ToHashSet();
             var recordedThrough = recovery.RecordedThrough.ToDictionary();
-            return new RunFolder(path, owner, ledger, exports, finished, recordedThrough, recovery.LastSeq, database.Description, gridChange, recordedData);
+            return new RunFolder(path, owner, ledger, exports, finished, recordedThrough, recovery.LastSeq, database.Description, gridChange, recordedData,
+                recovery.Attempts);
         }
         catch
         {
@@ -312,6 +349,28 @@ public sealed class RunFolder : IDisposable
         row.GetValueOrDefault("stop_reason") is { Length: > 0 } reason ? reason : null);
 
     private static double Value(Dictionary<string, string> row, string column) => CsvFormat.ParseNumber(row.GetValueOrDefault(column, ""));
+
+    /// <summary>An attempt given out to a node, recorded before the trainer hears of it.</summary>
+    public void StartAttempt(TrialSpec trial, int attempt, string nodeId) => writer.RecordAttempt(trial.Id, attempt, nodeId);
+
+    /// <summary>
+    /// A trial's whole curve as its trainer holds it (sent with its end, or after a coordinator took over): the
+    /// ledger ends up with exactly those epochs, whatever of them was lost on the way.
+    /// </summary>
+    public void ReplaceCurve(TrialSpec trial, IReadOnlyList<EpochMetrics> epochs)
+    {
+        var last = epochs.Count == 0 ? 0 : epochs.Max(e => e.Epoch);
+        writer.TruncateTrial(trial.Id, last);
+        foreach (var epoch in epochs.OrderBy(e => e.Epoch))
+            writer.RecordEpoch(trial.Id, epoch);
+        if (last == 0)
+            recordedThrough.Remove(trial.Id);
+        else
+            recordedThrough[trial.Id] = last;
+    }
+
+    /// <summary>Completes once everything recorded so far is in the ledger and the exports; never blocks the caller.</summary>
+    public Task FlushAsync() => writer.WaitAsync();
 
     public void AppendEpoch(TrialSpec trial, EpochMetrics metrics)
     {

@@ -1,3 +1,4 @@
+using GridSweep.Coordinator.Results;
 using GridSweep.Messages.Sweeps;
 using GridSweep.Messages.Trials;
 
@@ -12,4 +13,6 @@ public interface ISweepObserver
     void EpochFinished(TrialSpec trial, EpochMetrics metrics);
     void TrialFinished(TrialSpec trial, TrialSummary summary);
     void TrialRequeued(TrialSpec trial, string reason);
+    /// <summary>The coordinator opened its ledger (at start, or on this node when it took over from another).</summary>
+    void LedgerOpened(string ledger, GridChange? change, int finished, int stillOut);
 }

@@ -6,13 +6,22 @@ namespace GridSweep.Messages.Protocol;
 /// <summary>Every message between coordinator and trainers; bound to <see cref="ProtocolSerializer"/>.</summary>
 public interface IGridSweepMessage;
 
-/// <summary>A trainer node offers its slots; repeated until acknowledged and whenever the coordinator changes.</summary>
+/// <summary>A trainer node offers its slots; repeated every few seconds (a heartbeat) and whenever the coordinator changes.</summary>
 /// <param name="Data">The identity of the data the node prepared before it joined (its dataset's files, hashed as loaded);
 /// null when it prepared none, or from a node older than this field.</param>
-public sealed record RegisterTrainer(string NodeId, int Slots, string Device, DataIdentity? Data = null) : IGridSweepMessage;
+/// <param name="Running">The attempts its slots are training: a coordinator that took over adopts them instead of
+/// training them again. Null from a node older than this field.</param>
+public sealed record RegisterTrainer(string NodeId, int Slots, string Device, DataIdentity? Data = null, IReadOnlyList<RunningAttempt>? Running = null)
+    : IGridSweepMessage;
 
-/// <summary>The coordinator knows the node. The incarnation changes when a coordinator restarts.</summary>
-public sealed record TrainerRegistered(string CoordinatorIncarnation, string Sweep) : IGridSweepMessage;
+/// <summary>An attempt a trainer's slot is training.</summary>
+public sealed record RunningAttempt(string TrialId, int Attempt);
+
+/// <summary>
+/// The coordinator knows the node. The incarnation changes when a coordinator restarts or another takes over;
+/// <paramref name="Adopted"/> are the node's running trials it goes on with (the others are dropped: they run again).
+/// </summary>
+public sealed record TrainerRegistered(string CoordinatorIncarnation, string Sweep, IReadOnlyList<string>? Adopted = null) : IGridSweepMessage;
 
 /// <summary>A slot is free: the coordinator answers with an assignment now or as soon as one is queued.</summary>
 public sealed record RequestWork(string NodeId, int Slot) : IGridSweepMessage;
@@ -30,8 +39,20 @@ public sealed record TrialStarted(string TrialId, int Attempt, string NodeId, in
 
 public sealed record EpochCompleted(string TrialId, int Attempt, string NodeId, EpochMetrics Metrics) : IGridSweepMessage;
 
-/// <summary>The trial ran to its end: status completed or diverged.</summary>
-public sealed record TrialCompleted(string TrialId, int Attempt, string NodeId, TrialSummary Summary) : IGridSweepMessage;
+/// <summary>
+/// The trial ran to its end: status completed or diverged. Sent again until <see cref="TrialCompletedReceived"/>
+/// answers it, so a coordinator that takes over mid-way still gets it. <paramref name="Curve"/> is the trial's whole
+/// curve (up to <see cref="MaxCurve"/> epochs), from which the coordinator's record is made whole if epochs were lost.
+/// </summary>
+public sealed record TrialCompleted(string TrialId, int Attempt, string NodeId, TrialSummary Summary, IReadOnlyList<EpochMetrics>? Curve = null)
+    : IGridSweepMessage
+{
+    /// <summary>Epochs past this many are not sent with the end: the message stays well under Akka's 128,000-byte frame.</summary>
+    public const int MaxCurve = 300;
+}
+
+/// <summary>The coordinator has the trial's end (recorded it, or had it already): the trainer stops sending it.</summary>
+public sealed record TrialCompletedReceived(string TrialId, int Attempt) : IGridSweepMessage;
 
 /// <summary>
 /// One piece of a file the trainer keeps for a finished trial (its best weights, <c>models/&lt;trial&gt;.safetensors</c>,

@@ -26,6 +26,7 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
         [typeof(KeptFilePart)] = "file",
         [typeof(KeptFilePartReceived)] = "file-ok",
         [typeof(TrialCompleted)] = "done",
+        [typeof(TrialCompletedReceived)] = "done-ok",
         [typeof(TrialFailed)] = "fail",
         [typeof(TrialReturned)] = "back",
         [typeof(GetSweepStatus)] = "status?",

@@ -14,8 +14,10 @@ namespace GridSweep.TrainerNode.Actors;
 /// <summary>
 /// A trainer node: registers its slots with the sweep coordinator, asks for a trial whenever a slot is free,
 /// trains it off the mailbox thread and reports every epoch as it finishes. Registration repeats every few
-/// seconds, which doubles as a heartbeat and notices a restarted coordinator (new incarnation): the trials
-/// of the old one are dropped, since the new one runs them again.
+/// seconds with the attempts the node is training, which doubles as a heartbeat and notices a new coordinator
+/// (a restart, or a standby that took over): it answers with the attempts it adopts, which go on (their curves sent
+/// again, in case epochs were lost on the way), and the others are dropped, since it runs them again. A trial's end
+/// is sent again with every heartbeat until the coordinator confirms it, so none is lost in a takeover.
 /// </summary>
 public sealed class TrainerNodeActor : ReceiveActor, IWithTimers
 {
@@ -57,6 +59,9 @@ public sealed class TrainerNodeActor : ReceiveActor, IWithTimers
         public bool Asked { get; set; }
         public int Run { get; set; }
 
+        /// <summary>Every epoch of the running trial so far, its checkpoint's included: sent again to a coordinator that adopts it.</summary>
+        public List<EpochMetrics> Curve { get; set; } = [];
+
         /// <summary>The finished run whose kept files are on their way, before it is reported.</summary>
         public TrialRun? Finished { get; set; }
     }
@@ -70,6 +75,8 @@ public sealed class TrainerNodeActor : ReceiveActor, IWithTimers
     private readonly Queue<(DateTime At, double Samples)> recentEpochs = new();
     private string? incarnation;
     private bool leaving;
+    // Trial ends sent and not yet confirmed, by trial and attempt: sent again with every registration.
+    private readonly Dictionary<(string TrialId, int Attempt), TrialCompleted> unconfirmed = [];
 
     public TrainerNodeActor(Options options, IActorRef coordinator, NodeDatasets datasets, MetricsWriter? metrics)
     {
@@ -80,7 +87,13 @@ public sealed class TrainerNodeActor : ReceiveActor, IWithTimers
         slots = options.Devices.Select(d => new Slot(ComputeDevice.Resolve(d))).ToArray();
 
         // With the identity of the data prepared before the node joined, so the coordinator can tell it from its run's data.
-        Receive<RegisterTick>(_ => coordinator.Tell(new RegisterTrainer(options.NodeId, slots.Length, DeviceNames(), datasets.Prepared?.Identity)));
+        Receive<RegisterTick>(_ => RegisterAndResend());
+        Receive<TrialCompletedReceived>(received =>
+        {
+            // A checkpoint outlives its trial's report: it goes once the coordinator has the end.
+            if (unconfirmed.Remove((received.TrialId, received.Attempt)))
+                options.Checkpoints?.Remove(received.TrialId);
+        });
         Receive<TrainerRegistered>(Registered);
         Receive<AssignTrial>(Start);
         Receive<SlotStarted>(started =>
@@ -90,6 +103,7 @@ public sealed class TrainerNodeActor : ReceiveActor, IWithTimers
             var from = started.From;
             if (from.AfterEpoch > 0)
                 log.Info("trial {0} resumes from its checkpoint after epoch {1} of {2}", assignment.Trial.Id, from.AfterEpoch, assignment.Trial.Epochs);
+            slots[started.Slot].Curve = from.Epochs.ToList();
             coordinator.Tell(new TrialStarted(assignment.Trial.Id, assignment.Attempt, options.NodeId, from.AfterEpoch, from.Epochs));
             // Written again as they were (same time, tags and values): a lost node may have died before its metrics left it.
             for (var i = 0; i < from.Epochs.Count; i++)
@@ -102,6 +116,7 @@ public sealed class TrainerNodeActor : ReceiveActor, IWithTimers
         {
             if (IsCurrent(epoch.Slot, epoch.Run) is not { } assignment)
                 return;
+            slots[epoch.Slot].Curve.Add(epoch.Metrics);
             coordinator.Tell(new EpochCompleted(assignment.Trial.Id, assignment.Attempt, options.NodeId, epoch.Metrics));
             metrics?.EpochCompleted(assignment.Trial, epoch.Metrics, options.NodeId, epoch.SamplesPerSecond);
             recentEpochs.Enqueue((DateTime.UtcNow, epoch.SamplesPerSecond * epoch.Metrics.Seconds));
@@ -185,15 +200,33 @@ public sealed class TrainerNodeActor : ReceiveActor, IWithTimers
             slot.Cancel?.Cancel();
     }
 
+    /// <summary>The heartbeat: the node, its data and its running attempts; and every trial end not confirmed yet.</summary>
+    private void RegisterAndResend()
+    {
+        var running = slots.Where(s => s.Assignment is not null).Select(s => new RunningAttempt(s.Assignment!.Trial.Id, s.Assignment.Attempt)).ToList();
+        coordinator.Tell(new RegisterTrainer(options.NodeId, slots.Length, DeviceNames(), datasets.Prepared?.Identity, running));
+        foreach (var end in unconfirmed.Values)
+            coordinator.Tell(end);
+    }
+
     private void Registered(TrainerRegistered registered)
     {
         if (registered.CoordinatorIncarnation != incarnation)
         {
             if (incarnation is not null)
             {
-                log.Warning("coordinator restarted ({0} -> {1}): dropping the trials of the old one", incarnation, registered.CoordinatorIncarnation);
+                var adopted = (registered.Adopted ?? []).ToHashSet();
+                log.Warning("new coordinator ({0} -> {1}): {2} running trial(s) adopted, the others dropped",
+                    incarnation, registered.CoordinatorIncarnation, adopted.Count);
                 foreach (var slot in slots)
                 {
+                    if (slot.Assignment is { } assignment && adopted.Contains(assignment.Trial.Id))
+                    {
+                        // Its curve again: epochs sent while no coordinator listened were lost.
+                        var curve = slot.Curve.ToList();
+                        coordinator.Tell(new TrialStarted(assignment.Trial.Id, assignment.Attempt, options.NodeId, curve.Count == 0 ? 0 : curve[^1].Epoch, curve));
+                        continue;
+                    }
                     slot.Cancel?.Cancel();
                     slot.Assignment = null;
                     slot.Asked = false;
@@ -254,13 +287,19 @@ public sealed class TrainerNodeActor : ReceiveActor, IWithTimers
             token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
-    /// <summary>Reports a finished trial, then removes its checkpoint: a checkpoint outlives its trial's report, never the other way round.</summary>
+    /// <summary>
+    /// Reports a finished trial with its curve, and keeps sending it until the coordinator confirms it; its checkpoint
+    /// is removed then: a checkpoint outlives its trial's report, never the other way round.
+    /// </summary>
     private void Report(int slot, int run, TrialRun result)
     {
         var assignment = slots[slot].Assignment!;
-        coordinator.Tell(new TrialCompleted(assignment.Trial.Id, assignment.Attempt, options.NodeId, result.Summary));
+        var curve = slots[slot].Curve;
+        var end = new TrialCompleted(assignment.Trial.Id, assignment.Attempt, options.NodeId, result.Summary,
+            curve.Count <= TrialCompleted.MaxCurve ? curve.ToList() : null);
+        unconfirmed[(end.TrialId, end.Attempt)] = end;
+        coordinator.Tell(end);
         metrics?.TrialStateChanged(assignment.Trial, result.Summary.Status, result.Summary, assignment.Attempt, options.NodeId);
-        options.Checkpoints?.Remove(assignment.Trial.Id);
         Free(slot, run);
     }
 
@@ -273,6 +312,7 @@ public sealed class TrainerNodeActor : ReceiveActor, IWithTimers
             return;
         slots[slot].Assignment = null;
         slots[slot].Finished = null;
+        slots[slot].Curve = [];
         slots[slot].Cancel?.Dispose();
         slots[slot].Cancel = null;
         AskForWork();

@@ -31,10 +31,11 @@ public sealed class SweepCoordinatorActorSpecs : Akka.TestKit.Xunit2.TestKit
     private static readonly EpochMetrics[] Curve = [new(1, 0.5, 0, 0.4, 0.8, 0.85, 1), new(2, 0.3, 0, 0.35, 0.9, 0.87, 1)];
 
     private IActorRef Coordinator(int maxRetries = 2, params string[] ids) =>
-        Sys.ActorOf(SweepCoordinatorActor.Props("sweep", ids.Select(Trial).ToList(), results, new SweepCoordinatorActor.Options(maxRetries)));
+        Sys.ActorOf(SweepCoordinatorActor.Props("sweep", ids.Select(Trial).ToList(), RunFolderSource.Opened(results), new SweepCoordinatorActor.Options(maxRetries)));
 
     private static AssignTrial Register(IActorRef coordinator, Akka.TestKit.TestProbe trainer, string node, int slot = 0)
     {
+        trainer.IgnoreMessages(message => message is TrialCompletedReceived);
         coordinator.Tell(new RegisterTrainer(node, 1, "cpu"), trainer);
         trainer.ExpectMsg<TrainerRegistered>();
         coordinator.Tell(new RequestWork(node, slot), trainer);
@@ -232,5 +233,84 @@ public sealed class SweepCoordinatorActorSpecs : Akka.TestKit.Xunit2.TestKit
         var coordinator = Coordinator(ids: ["t1"]);
         coordinator.Tell(GetSweepStatus.Instance, TestActor);
         Assert.Null(ExpectMsg<SweepStatusResponse>().Best);
+    }
+
+    /// <summary>A ledger in its own folder whose trial t1 had attempt 3 out on n1 with one epoch recorded, as a coordinator that died left it.</summary>
+    private RunFolderSource LedgerWithAnAttemptOut(TempDirectory folder)
+    {
+        using (var before = RunFolder.Open(folder.Path, [Trial("t1"), Trial("t2")]))
+        {
+            before.StartAttempt(Trial("t1"), 3, "n1");
+            before.AppendEpoch(Trial("t1"), Curve[0]);
+        }
+        return RunFolderSource.Opened(RunFolder.Open(folder.Path, [Trial("t1"), Trial("t2")]));
+    }
+
+    private IActorRef TakingOver(RunFolderSource source, TimeSpan grace) =>
+        Sys.ActorOf(SweepCoordinatorActor.Props("sweep", [Trial("t1"), Trial("t2")], source, new SweepCoordinatorActor.Options(2, AdoptionGrace: grace)));
+
+    [Fact]
+    public void A_coordinator_that_takes_over_adopts_an_attempt_still_out_when_its_trainer_comes_back_and_trains_it_nowhere_else()
+    {
+        using var folder = new TempDirectory("gridsweep-takeover");
+        var source = LedgerWithAnAttemptOut(folder);
+        using var _ = source.Current;
+        var coordinator = TakingOver(source, TimeSpan.FromMinutes(1));
+        var trainer = CreateTestProbe();
+        Sys.EventStream.Subscribe(TestActor, typeof(TrialRecorded));
+
+        coordinator.Tell(new RegisterTrainer("n1", 2, "cpu", Running: [new RunningAttempt("t1", 3)]), trainer);
+        Assert.Equal(["t1"], trainer.ExpectMsg<TrainerRegistered>().Adopted);
+        coordinator.Tell(new RequestWork("n1", 1), trainer);
+        var other = trainer.ExpectMsg<AssignTrial>();
+        Assert.Equal(("t2", 1), (other.Trial.Id, other.Attempt));
+
+        // The trainer's curve again (an epoch was lost on the way), then its end.
+        coordinator.Tell(new TrialStarted("t1", 3, "n1", 2, Curve), trainer);
+        coordinator.Tell(new TrialCompleted("t1", 3, "n1", TrialSummary.From(TrialStatus.Completed, Curve, 2)), trainer);
+        Assert.Equal(("t1", 3), trainer.ExpectMsg<TrialCompletedReceived>() is var r ? (r.TrialId, r.Attempt) : default);
+        Assert.Equal("t1", ExpectMsg<TrialRecorded>().Trial.Id);
+        Assert.Equal([1, 2], source.Current!.RecordedEpochs("t1").Select(e => e.Epoch));
+        coordinator.Tell(new RequestWork("n1", 0), trainer);
+        trainer.ExpectNoMsg(TimeSpan.FromMilliseconds(300)); // t1 is not handed out again
+    }
+
+    [Fact]
+    public void An_end_that_arrives_before_its_trainer_registers_again_is_taken_with_its_curve_and_confirmed_once_and_for_all()
+    {
+        using var folder = new TempDirectory("gridsweep-takeover");
+        var source = LedgerWithAnAttemptOut(folder);
+        using var _ = source.Current;
+        var coordinator = TakingOver(source, TimeSpan.FromMinutes(1));
+        var trainer = CreateTestProbe();
+        Sys.EventStream.Subscribe(TestActor, typeof(TrialRecorded));
+
+        var end = new TrialCompleted("t1", 3, "n1", TrialSummary.From(TrialStatus.Completed, Curve, 2), Curve);
+        coordinator.Tell(end, trainer);
+        trainer.ExpectMsg<TrialCompletedReceived>();
+        ExpectMsg<TrialRecorded>();
+        coordinator.Tell(end, trainer); // sent again: its confirmation was lost
+        trainer.ExpectMsg<TrialCompletedReceived>();
+        ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+        Assert.Equal([1, 2], source.Current!.RecordedEpochs("t1").Select(e => e.Epoch));
+        Assert.Contains("t1", source.Current.Finished);
+    }
+
+    [Fact]
+    public void An_attempt_whose_trainer_does_not_come_back_is_queued_again_after_the_grace_with_the_next_attempt_number()
+    {
+        using var folder = new TempDirectory("gridsweep-takeover");
+        var source = LedgerWithAnAttemptOut(folder);
+        using var _ = source.Current;
+        var coordinator = TakingOver(source, TimeSpan.FromMilliseconds(500));
+        var trainer = CreateTestProbe();
+
+        coordinator.Tell(new RegisterTrainer("n2", 2, "cpu", Running: []), trainer);
+        Assert.Empty(trainer.ExpectMsg<TrainerRegistered>().Adopted!);
+        coordinator.Tell(new RequestWork("n2", 0), trainer);
+        Assert.Equal("t2", trainer.ExpectMsg<AssignTrial>().Trial.Id);
+        coordinator.Tell(new RequestWork("n2", 1), trainer);
+        var again = trainer.ExpectMsg<AssignTrial>(TimeSpan.FromSeconds(10));
+        Assert.Equal(("t1", 4), (again.Trial.Id, again.Attempt));
     }
 }

@@ -76,7 +76,7 @@ public sealed class SweepWiringSpecs : IAsyncLifetime
         trials = SweepGrid.Expand(spec);
         results = RunFolder.Open(directory.Combine("runs", spec.Name));
         var cluster = new ClusterNodeOptions { Host = "127.0.0.1", Port = 0, LogLevel = "WARNING" };
-        var options = new SweepHostOptions(spec, trials, results, cluster, LocalTrainers: null, MaxRetries: 1, Metrics: null);
+        var options = new SweepHostOptions(spec, trials, RunFolderSource.Opened(results), cluster, LocalTrainers: null, MaxRetries: 1, Metrics: null);
         var datasets = new NodeDatasets(dataPath: null, wordIndexOverride: null, directory.Combine("cache"))
         {
             Source = (numWords, _) => Task.FromResult(SyntheticReviews.Generate(trainCount: 400, testCount: 100, numWords, seed: 3)),
@@ -146,6 +146,10 @@ public sealed class SweepWiringSpecs : IAsyncLifetime
         }
 
         public void TrialResumed(TrialSpec trial, int afterEpoch, string node)
+        {
+        }
+
+        public void LedgerOpened(string ledger, GridChange? change, int finished, int stillOut)
         {
         }
 

@@ -52,7 +52,7 @@ public sealed class PostgresLedgerSpecs(PostgresServerFixture postgres) : IClass
         using var second = new TempDirectory();
         using (RunFolder.Open(first.Path, [Trial("a")], ledger))
         {
-            var refused = Assert.Throws<InputException>(() => RunFolder.Open(second.Path, [Trial("a")], ledger));
+            var refused = Assert.Throws<SweepInUseException>(() => RunFolder.Open(second.Path, [Trial("a")], ledger));
             Assert.Matches($@"sweep sweep in the ledger at PostgreSQL .* is in use by host .*, process {Environment.ProcessId}, since", refused.Message);
         }
         using var after = RunFolder.Open(second.Path, [Trial("a")], ledger);

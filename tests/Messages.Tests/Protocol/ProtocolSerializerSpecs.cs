@@ -24,7 +24,9 @@ public sealed class ProtocolSerializerSpecs : IDisposable
     [
         new RegisterTrainer("gpu-node-1", 4, "cuda:0,cuda:1,cuda:2,cuda:3"),
         new RegisterTrainer("gpu-node-1", 4, "cuda:0,cuda:1,cuda:2,cuda:3", Imdb),
+        new RegisterTrainer("gpu-node-1", 2, "cuda:0,cuda:1", Imdb, [new RunningAttempt(Trial.Id, 2), new RunningAttempt("0123456789ab", 1)]),
         new TrainerRegistered("a1b2c3d4e5f6", "imdb-overfitting"),
+        new TrainerRegistered("a1b2c3d4e5f6", "imdb-overfitting", [Trial.Id]),
         new RequestWork("gpu-node-1", 2),
         new AssignTrial(Trial, 2, 1, "a1b2c3d4e5f6"),
         new AssignTrial(Trial with { EarlyStopping = new(EarlyStoppingMonitors.Gap, 0.001, 2, StartFromEpoch: 1), EarlyStoppingLabel = "patient" }, 1, 0, "a1b2c3d4e5f6"),
@@ -37,6 +39,8 @@ public sealed class ProtocolSerializerSpecs : IDisposable
         {
             StoppedEpoch = 3, StopReason = "val_loss did not improve by more than 0 for 2 epochs after epoch 1 (best 0.29)",
         }),
+        new TrialCompleted(Trial.Id, 2, "gpu-node-1", TrialSummary.From(TrialStatus.Completed, [Epoch], 12.5), [Epoch with { Epoch = 1 }, Epoch with { Epoch = 2 }, Epoch]),
+        new TrialCompletedReceived(Trial.Id, 2),
         new TrialFailed(Trial.Id, 3, "gpu-node-1", "CUDA out of memory"),
         new TrialReturned(Trial.Id, 1, "gpu-node-1"),
         new KeptFilePart(Trial.Id, 1, Trial.Id + ".safetensors", 65536, [0, 1, 2, 254, 255], Last: false),

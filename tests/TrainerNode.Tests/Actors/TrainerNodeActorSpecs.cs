@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.TestKit;
 using Akka.TestKit.Xunit2;
 using GridSweep.Messages.Protocol;
+using GridSweep.Runtime.Files;
 using GridSweep.Messages.Sweeps;
 using GridSweep.Messages.Trials;
 using GridSweep.TrainerNode.Actors;
@@ -139,7 +140,9 @@ public sealed class TrainerNodeActorSpecs : Akka.TestKit.Xunit2.TestKit
     {
         var coordinator = CreateTestProbe();
         Trainer(coordinator, slots: 2);
-        Assert.Equal(new RegisterTrainer(Node, 2, "cpu"), coordinator.ExpectMsg<RegisterTrainer>(HangGuard));
+        var registration = coordinator.ExpectMsg<RegisterTrainer>(HangGuard);
+        Assert.Equal((Node, 2, "cpu"), (registration.NodeId, registration.Slots, registration.Device));
+        Assert.Empty(registration.Running!); // nothing running yet
     }
 
     [Fact]
@@ -195,7 +198,7 @@ public sealed class TrainerNodeActorSpecs : Akka.TestKit.Xunit2.TestKit
         var coordinator = CreateTestProbe();
         Trainer(coordinator, registerInterval: TimeSpan.FromMilliseconds(100));
         for (var i = 0; i < 3; i++)
-            Assert.Equal(new RegisterTrainer(Node, 1, "cpu"), coordinator.ExpectMsg<RegisterTrainer>(HangGuard));
+            Assert.Equal((Node, 1, "cpu"), coordinator.ExpectMsg<RegisterTrainer>(HangGuard) is var r ? (r.NodeId, r.Slots, r.Device) : default);
     }
 
     [Fact]
@@ -353,5 +356,50 @@ public sealed class TrainerNodeActorSpecs : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(new TrialReturned("t1", 1, Node), coordinator.ExpectMsg<TrialReturned>(HangGuard));
         trainer.Tell(new TrainerRegistered("coordinator-2", "sweep"), coordinator.Ref);
         coordinator.ExpectNoMsg(Quiet);
+    }
+
+    [Fact]
+    public void A_new_coordinator_that_adopts_the_running_trial_gets_its_curve_again_and_the_trial_goes_on()
+    {
+        var coordinator = CreateTestProbe();
+        var trainer = RegisteredTrainer(coordinator);
+        Assign(trainer, coordinator, Trial("t1", epochs: Endless));
+        ExpectStartedFromScratch(coordinator, "t1");
+        coordinator.ExpectMsg<EpochCompleted>(HangGuard);
+        coordinator.ExpectMsg<EpochCompleted>(HangGuard);
+
+        trainer.Tell(new TrainerRegistered("coordinator-2", "sweep", ["t1"]), coordinator.Ref);
+        var resent = NextSkipping<TrialStarted>(coordinator, m => IsEpochOf(m, "t1"));
+        Assert.Equal(("t1", 1, Node), (resent.TrialId, resent.Attempt, resent.NodeId));
+        Assert.True(resent.EarlierEpochs.Count >= 2, $"{resent.EarlierEpochs.Count} epochs sent again");
+        Assert.Equal(Enumerable.Range(1, resent.EarlierEpochs.Count), resent.EarlierEpochs.Select(e => e.Epoch));
+        Assert.Equal(resent.EarlierEpochs.Count, resent.ResumedAfterEpoch);
+        // It trains on: the next epoch follows the ones sent again, and the slot is not offered.
+        Assert.Equal(resent.ResumedAfterEpoch + 1, coordinator.ExpectMsg<EpochCompleted>(HangGuard).Metrics.Epoch);
+    }
+
+    [Fact]
+    public void A_trials_end_goes_with_its_curve_and_again_with_every_heartbeat_until_the_coordinator_confirms_it()
+    {
+        var coordinator = CreateTestProbe();
+        var trainer = Trainer(coordinator, registerInterval: TimeSpan.FromMilliseconds(300));
+        coordinator.ExpectMsg<RegisterTrainer>(HangGuard);
+        trainer.Tell(new TrainerRegistered(Incarnation, "sweep"), coordinator.Ref);
+        coordinator.FishForMessage(m => m is RequestWork, HangGuard);
+        Assign(trainer, coordinator, Trial("t1", epochs: 2));
+        coordinator.FishForMessage(m => m is KeptFilePart, HangGuard);
+        coordinator.Reply(new KeptFilePartReceived("t1", 1, KeptModelFiles.WeightsFileName("t1"), long.MaxValue, "not wanted here"));
+        var end = (TrialCompleted)coordinator.FishForMessage(m => m is TrialCompleted, HangGuard);
+        Assert.Equal([1, 2], end.Curve!.Select(e => e.Epoch));
+
+        // Unconfirmed, it comes again with the next heartbeats.
+        var again = (TrialCompleted)coordinator.FishForMessage(m => m is TrialCompleted, HangGuard);
+        Assert.Equal((end.TrialId, end.Attempt), (again.TrialId, again.Attempt));
+        trainer.Tell(new TrialCompletedReceived("t1", 1), coordinator.Ref);
+        coordinator.FishForMessage(m => m is RegisterTrainer, HangGuard); // a heartbeat after the confirmation was handled
+        coordinator.FishForMessage(m => m is RegisterTrainer, HangGuard);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(1))
+            Assert.IsNotType<TrialCompleted>(coordinator.ReceiveOne(TimeSpan.FromMilliseconds(200)) ?? new object());
     }
 }
