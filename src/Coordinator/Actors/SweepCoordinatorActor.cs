@@ -44,7 +44,8 @@ public sealed class SweepCoordinatorActor : ReceiveActor, IWithTimers
         public int Failed { get; set; }
     }
 
-    private sealed record InFlight(TrialSpec Trial, int Attempt, IActorRef Trainer, string NodeId);
+    /// <param name="Adopted">Given out by an earlier coordinator and taken over: its trainer's next TrialStarted sends its curve again.</param>
+    private sealed record InFlight(TrialSpec Trial, int Attempt, IActorRef Trainer, string NodeId, bool Adopted = false);
 
     private readonly ILoggingAdapter log = Context.GetLogger();
     private readonly string sweep;
@@ -165,16 +166,31 @@ public sealed class SweepCoordinatorActor : ReceiveActor, IWithTimers
 
     protected override void PreStart() => TryOpen();
 
+    /// <summary>
+    /// Lets go of the ledger as the actor stops (its node shut down or downed): a standby can claim the sweep at once
+    /// instead of waiting on a process that lingers.
+    /// </summary>
+    protected override void PostStop()
+    {
+        if (source.WaitsWhileInUse)
+            source.Current?.Dispose();
+    }
+
     /// <summary>Attempts no trainer came back for in time go back to the front of the queue (they resume from their checkpoints).</summary>
     private void ReleaseUnclaimed()
     {
-        foreach (var (trialId, (attempt, node)) in unclaimed)
-        {
-            queue.AddFirst(trials[trialId]);
-            Context.System.EventStream.Publish(new TrialRequeued(trials[trialId], attempt, node, $"its trainer {node} did not come back"));
-        }
-        unclaimed.Clear();
+        foreach (var (trialId, (_, node)) in unclaimed.ToList())
+            Release(trialId, $"its trainer {node} did not come back");
         DispatchToIdleSlots();
+    }
+
+    /// <summary>An attempt that was out goes to the front of the queue: it resumes from its checkpoint wherever it runs.</summary>
+    private void Release(string trialId, string reason)
+    {
+        if (!unclaimed.Remove(trialId, out var outstanding))
+            return;
+        queue.AddFirst(trials[trialId]);
+        Context.System.EventStream.Publish(new TrialRequeued(trials[trialId], outstanding.Attempt, outstanding.NodeId, reason));
     }
 
     private void Register(RegisterTrainer registration)
@@ -211,10 +227,19 @@ public sealed class SweepCoordinatorActor : ReceiveActor, IWithTimers
             else if (unclaimed.TryGetValue(running.TrialId, out var outstanding) && outstanding.Attempt == running.Attempt)
             {
                 unclaimed.Remove(running.TrialId);
-                inFlight[running.TrialId] = new InFlight(trials[running.TrialId], running.Attempt, Sender, registration.NodeId);
+                inFlight[running.TrialId] = new InFlight(trials[running.TrialId], running.Attempt, Sender, registration.NodeId, Adopted: true);
                 adopted.Add(running.TrialId);
                 log.Info("trial {0}: attempt {1} on {2} adopted", running.TrialId, running.Attempt, registration.NodeId);
             }
+        }
+        // A node that came back without an attempt it had (restarted, its training lost) will not bring it: it runs again now.
+        if (registration.Running is { } reported)
+        {
+            var lost = unclaimed.Where(u => u.Value.NodeId == registration.NodeId && !reported.Any(r => r.TrialId == u.Key)).Select(u => u.Key).ToList();
+            foreach (var trialId in lost)
+                Release(trialId, $"its trainer {registration.NodeId} came back without it");
+            if (lost.Count > 0)
+                DispatchToIdleSlots();
         }
         if (unclaimed.Count == 0)
             Timers.Cancel("adoption");
@@ -268,8 +293,15 @@ public sealed class SweepCoordinatorActor : ReceiveActor, IWithTimers
             return;
         // The attempt's record of the epochs before it (a checkpoint's, or an adopted attempt's own curve) is the truth.
         results.ReplaceCurve(running.Trial, started.EarlierEpochs.Where(e => e.Epoch <= started.ResumedAfterEpoch).ToList());
-        if (started.ResumedAfterEpoch > 0)
+        if (running.Adopted)
+        {
+            inFlight[running.Trial.Id] = running with { Adopted = false };
+            Context.System.EventStream.Publish(new TrialAdopted(running.Trial, started.Attempt, started.NodeId, started.ResumedAfterEpoch));
+        }
+        else if (started.ResumedAfterEpoch > 0)
+        {
             Context.System.EventStream.Publish(new TrialResumed(running.Trial, started.Attempt, started.NodeId, started.ResumedAfterEpoch));
+        }
     }
 
     private void RecordEpoch(EpochCompleted epoch)
@@ -288,7 +320,8 @@ public sealed class SweepCoordinatorActor : ReceiveActor, IWithTimers
         {
             // It ended while no coordinator was there to hear it.
             unclaimed.Remove(done.TrialId);
-            inFlight[done.TrialId] = new InFlight(trials[done.TrialId], done.Attempt, Sender, done.NodeId);
+            inFlight[done.TrialId] = new InFlight(trials[done.TrialId], done.Attempt, Sender, done.NodeId, Adopted: true);
+            Context.System.EventStream.Publish(new TrialAdopted(trials[done.TrialId], done.Attempt, done.NodeId, done.Curve?.Count ?? 0));
         }
         if (Current(done.TrialId, done.Attempt) is not { } running)
             return;

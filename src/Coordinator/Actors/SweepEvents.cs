@@ -11,6 +11,9 @@ public sealed record TrialAssigned(TrialSpec Trial, int Attempt, string NodeId, 
 /// <summary>An attempt resumed its trial from the checkpoint taken after <paramref name="AfterEpoch"/>.</summary>
 public sealed record TrialResumed(TrialSpec Trial, int Attempt, string NodeId, int AfterEpoch);
 
+/// <summary>An attempt given out by an earlier coordinator goes on under this one, its curve taken from its trainer up to <paramref name="AtEpoch"/>.</summary>
+public sealed record TrialAdopted(TrialSpec Trial, int Attempt, string NodeId, int AtEpoch);
+
 public sealed record EpochRecorded(TrialSpec Trial, int Attempt, string NodeId, EpochMetrics Metrics);
 
 public sealed record TrialRecorded(TrialSpec Trial, TrialSummary Summary, string NodeId);

@@ -48,7 +48,8 @@ public static class SweepCommands
 
     public static Command Coordinator(ILocalTrainers? localTrainers)
     {
-        var command = new Command("coordinator", "Run a sweep as the cluster's head node: trainer nodes join it (--seed-node HOST:PORT) and train its trials.");
+        var command = new Command("coordinator", "Run a sweep as the cluster's head node: trainer nodes join it (--seed-node HOST:PORT) and train its trials. " +
+            "With --seed-node it joins other coordinator nodes as a standby that takes the sweep over (from a shared --ledger) when the active one is gone.");
         var spec = SpecArgument();
         command.Arguments.Add(spec);
         var flags = CommandFlags.Coordinator(canTrain: localTrainers is not null);
@@ -67,7 +68,8 @@ public static class SweepCommands
             trainer.NodeId ??= $"{Environment.MachineName}-{Environment.ProcessId}";
             if (cluster.Port == 0)
                 cluster.Port = ClusterNodeOptions.DefaultCoordinatorPort;
-            cluster.SeedNodes = []; // The coordinator is the cluster's first node: it seeds itself.
+            // Without seed nodes the coordinator is the cluster's first node and seeds itself; with them it joins
+            // other coordinator nodes as a standby, which runs the sweep when the one running it is gone.
             Console.WriteLine($"coordinator at akka.tcp://{Messages.Protocol.ClusterNames.System}@{cluster.PublicHost ?? cluster.Host}:{cluster.Port}");
             return new SweepLauncher(new SweepLaunch(result.GetRequiredValue(spec), sweep, trainer, influx, cluster,
                 trainer.Slots > 0 ? localTrainers : null)).RunAsync(cancellationToken);

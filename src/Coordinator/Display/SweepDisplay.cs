@@ -169,6 +169,9 @@ public abstract class SweepDisplay
             foreach (var line in DescribeLedger(ledger, change, finished, stillOut))
                 System.Console.WriteLine(line);
         }
+
+        public void TrialAdopted(TrialSpec trial, int atEpoch, string node) =>
+            System.Console.WriteLine($"{numbers.GetValueOrDefault(trial.Id)} {trial.Id} {Label(trial)} adopted on {node} at epoch {atEpoch}/{trial.Epochs}");
     }
 
     private sealed class LiveDisplay : SweepDisplay
@@ -239,6 +242,9 @@ public abstract class SweepDisplay
                 foreach (var line in DescribeLedger(ledger, change, finished, stillOut))
                     AnsiConsole.MarkupLine(Markup.Escape(line));
             }
+
+            public void TrialAdopted(TrialSpec trial, int atEpoch, string node) =>
+                AnsiConsole.MarkupLine(Markup.Escape($"{trial.Id} {Label(trial)} adopted on {node} at epoch {atEpoch}/{trial.Epochs}"));
 
             public void TrialRequeued(TrialSpec trial, string reason)
             {

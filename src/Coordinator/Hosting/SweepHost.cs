@@ -124,6 +124,7 @@ internal sealed class SweepEventsActor : ReceiveActor
     {
         Receive<TrialAssigned>(e => observer.TrialStarted(e.Trial, e.Number, e.Total, e.NodeId));
         Receive<TrialResumed>(e => observer.TrialResumed(e.Trial, e.AfterEpoch, e.NodeId));
+        Receive<TrialAdopted>(e => observer.TrialAdopted(e.Trial, e.AtEpoch, e.NodeId));
         Receive<EpochRecorded>(e => observer.EpochFinished(e.Trial, e.Metrics));
         Receive<TrialRecorded>(e => observer.TrialFinished(e.Trial, e.Summary));
         Receive<TrialRequeued>(e => observer.TrialRequeued(e.Trial, e.Reason));
@@ -137,7 +138,7 @@ internal sealed class SweepEventsActor : ReceiveActor
 
     protected override void PreStart()
     {
-        foreach (var type in new[] { typeof(TrialAssigned), typeof(TrialResumed), typeof(EpochRecorded), typeof(TrialRecorded), typeof(TrialRequeued), typeof(LedgerOpened), typeof(SweepFinished), typeof(SweepRefused) })
+        foreach (var type in new[] { typeof(TrialAssigned), typeof(TrialResumed), typeof(TrialAdopted), typeof(EpochRecorded), typeof(TrialRecorded), typeof(TrialRequeued), typeof(LedgerOpened), typeof(SweepFinished), typeof(SweepRefused) })
             Context.System.EventStream.Subscribe(Self, type);
     }
 }

@@ -92,6 +92,7 @@ public sealed class RunFolder : IDisposable
     private readonly Dictionary<string, int> recordedThrough;
     private readonly HashSet<string> finished;
     private long lastSeq;
+    private int disposed;
 
     private RunFolder(string path, FileStream owner, SweepLedger ledger, ResultExports exports, HashSet<string> finished,
         Dictionary<string, int> recordedThrough, long lastSeq, string ledgerDescription, GridChange? gridChange, DataIdentity? recordedData,
@@ -445,6 +446,8 @@ public sealed class RunFolder : IDisposable
     /// <summary>Writes what is queued, then lets go of the ledger and the folder.</summary>
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref disposed, 1) == 1)
+            return;
         writer.Dispose();
         ledger.Dispose();
         File.Delete(System.IO.Path.Combine(Path, HolderFile));

@@ -10,6 +10,8 @@ public interface ISweepObserver
     void TrialStarted(TrialSpec trial, int number, int total, string node);
     /// <summary>The trial's new attempt on <paramref name="node"/> goes on from its checkpoint after <paramref name="afterEpoch"/>.</summary>
     void TrialResumed(TrialSpec trial, int afterEpoch, string node);
+    /// <summary>An attempt given out before this coordinator started goes on here, on <paramref name="node"/>, at <paramref name="atEpoch"/>.</summary>
+    void TrialAdopted(TrialSpec trial, int atEpoch, string node);
     void EpochFinished(TrialSpec trial, EpochMetrics metrics);
     void TrialFinished(TrialSpec trial, TrialSummary summary);
     void TrialRequeued(TrialSpec trial, string reason);

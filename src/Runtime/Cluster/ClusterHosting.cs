@@ -15,8 +15,8 @@ public static class ClusterHosting
 {
     /// <summary>
     /// Remoting, clustering and the protocol serializer, the same for every role. The split-brain resolver
-    /// keeps the side that has the coordinator: a lost trainer is downed, and trainers cut off from the
-    /// coordinator down themselves and join again when it is back.
+    /// keeps every side that has a coordinator node: a lost trainer is downed, a lost coordinator node is downed by
+    /// its standby, and trainers cut off from every coordinator node down themselves and join again when one is back.
     /// </summary>
     public static AkkaConfigurationBuilder WithGridSweepCluster(this AkkaConfigurationBuilder akka, ClusterNodeOptions settings, params string[] roles)
     {
@@ -27,6 +27,19 @@ public static class ClusterHosting
                 akka.cluster.failure-detector.acceptable-heartbeat-pause = {{pause}}s
                 akka.remote.watch-failure-detector.acceptable-heartbeat-pause = {{pause}}s
                 akka.cluster.split-brain-resolver.stable-after = {{stable}}s
+                akka.cluster.downing-provider-class = "Akka.Cluster.SBR.SplitBrainResolverProvider, Akka.Cluster"
+                # How long a downed node's singleton is given to stop before another starts (default: stable-after).
+                # The sweep needs no such wait: its ledger claim fences a coordinator that lingers (see CoordinatorSideLease).
+                akka.cluster.down-removal-margin = 2s
+                akka.cluster.split-brain-resolver.active-strategy = lease-majority
+                akka.cluster.split-brain-resolver.lease-majority.lease-implementation = "{{CoordinatorSideLease.ConfigPath}}"
+                akka.cluster.split-brain-resolver.lease-majority.role = "{{ClusterNames.CoordinatorRole}}"
+                {{CoordinatorSideLease.ConfigPath}} {
+                  lease-class = "{{typeof(CoordinatorSideLease).AssemblyQualifiedName}}"
+                  heartbeat-timeout = 120s
+                  heartbeat-interval = 12s
+                  lease-operation-timeout = 5s
+                }
                 akka.loglevel = {{settings.LogLevel}}
                 akka.cluster.log-info = off
                 akka.coordinated-shutdown.exit-clr = off
@@ -36,7 +49,8 @@ public static class ClusterHosting
             {
                 Roles = roles,
                 SeedNodes = settings.SeedNodeAddresses().ToArray(),
-                SplitBrainResolver = new KeepMajorityOption { Role = ClusterNames.CoordinatorRole },
+                // The resolver is configured above: lease-majority with CoordinatorSideLease (why there).
+                SplitBrainResolver = null,
             })
             .WithCustomSerializer("gridsweep", [typeof(IGridSweepMessage)], system => new ProtocolSerializer(system));
     }

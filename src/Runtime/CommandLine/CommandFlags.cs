@@ -19,7 +19,7 @@ public static class CommandFlags
     public static FlagSet Coordinator(bool canTrain)
     {
         var flags = new FlagSet()
-            .Add<ClusterNodeOptions>(nameof(ClusterNodeOptions.Host), nameof(ClusterNodeOptions.Port), nameof(ClusterNodeOptions.PublicHost),
+            .Add<ClusterNodeOptions>(nameof(ClusterNodeOptions.Host), nameof(ClusterNodeOptions.Port), nameof(ClusterNodeOptions.PublicHost), nameof(ClusterNodeOptions.SeedNodes),
                 nameof(ClusterNodeOptions.FailureDetectionSeconds), nameof(ClusterNodeOptions.DowningStableAfterSeconds), nameof(ClusterNodeOptions.LogLevel))
             .Add<SweepOptions>();
         if (canTrain)

@@ -200,10 +200,15 @@ public sealed class TrainerNodeActor : ReceiveActor, IWithTimers
             slot.Cancel?.Cancel();
     }
 
-    /// <summary>The heartbeat: the node, its data and its running attempts; and every trial end not confirmed yet.</summary>
+    /// <summary>
+    /// The heartbeat: the node, its data and its attempts (those running and those ended but not confirmed, which a new
+    /// coordinator must not give out again); then every trial end not confirmed yet.
+    /// </summary>
     private void RegisterAndResend()
     {
-        var running = slots.Where(s => s.Assignment is not null).Select(s => new RunningAttempt(s.Assignment!.Trial.Id, s.Assignment.Attempt)).ToList();
+        var running = slots.Where(s => s.Assignment is not null).Select(s => new RunningAttempt(s.Assignment!.Trial.Id, s.Assignment.Attempt))
+            .Concat(unconfirmed.Keys.Select(key => new RunningAttempt(key.TrialId, key.Attempt)))
+            .ToList();
         coordinator.Tell(new RegisterTrainer(options.NodeId, slots.Length, DeviceNames(), datasets.Prepared?.Identity, running));
         foreach (var end in unconfirmed.Values)
             coordinator.Tell(end);

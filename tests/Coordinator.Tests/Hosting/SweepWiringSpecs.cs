@@ -153,6 +153,10 @@ public sealed class SweepWiringSpecs : IAsyncLifetime
         {
         }
 
+        public void TrialAdopted(TrialSpec trial, int atEpoch, string node)
+        {
+        }
+
         public void EpochFinished(TrialSpec trial, EpochMetrics metrics) => Interlocked.Increment(ref epochs);
 
         public void TrialFinished(TrialSpec trial, TrialSummary summary)
