@@ -9,9 +9,10 @@
 //    does, every field must be one the schema knows (the schema alone lets unknown fields through).
 // 2. kustomization.yaml lists every manifest but the templates, and only files that exist.
 // 3. The objects fit together: selectors, volumes, ports, Secret and ConfigMap keys, $(VAR) references,
-//    service accounts, and the Akka cluster's addresses (each seed node is the stable DNS name of a
+//    service accounts, the Akka cluster's addresses (each seed node is the stable DNS name of a
 //    StatefulSet pod behind a headless Service, at the port that pod listens on, and that pod calls
-//    itself by the same name).
+//    itself by the same name), and a PostgreSQL ledger (--ledger: a Service here, at one of its ports,
+//    no password in the URL; --ledger-password-file: a file of a mounted Secret volume).
 // Prints one line per object and exits 0, or prints every problem found and exits 1.
 "use strict";
 
@@ -245,6 +246,11 @@ function flagValue(args, flag) {
   return i >= 0 ? args[i + 1] : undefined;
 }
 
+// Every value of a repeatable flag (--seed-node A --seed-node B).
+function flagValues(args, flag) {
+  return (args || []).flatMap((a, i, all) => (a === flag && i + 1 < all.length ? [all[i + 1]] : []));
+}
+
 function envValue(container, name) {
   const e = (container.env || []).find((x) => x.name === name);
   return e ? e.value : undefined;
@@ -339,8 +345,7 @@ const expand = (text) => String(text).replace(/\$\(POD_NAMESPACE\)/g, namespace)
 let seedCount = 0;
 for (const { c, cw } of clusterContainers) {
   const seeds = (c.env || []).filter((e) => /^GridSweep__Cluster__SeedNodes__\d+$/.test(e.name)).map((e) => e.value);
-  const seedFlag = flagValue(c.args, "--seed-node");
-  if (seedFlag) seeds.push(seedFlag);
+  seeds.push(...flagValues(c.args, "--seed-node"));
   for (const seed of seeds) {
     seedCount++;
     const m = expand(seed).match(/^akka\.tcp:\/\/([^@]+)@([^:]+):(\d+)$/);
@@ -392,6 +397,38 @@ for (const { w, c, cw } of clusterContainers) {
   const podName = (c.env || []).find((e) => e.name === "POD_NAME");
   if (!podName || !podName.valueFrom || !podName.valueFrom.fieldRef || podName.valueFrom.fieldRef.fieldPath !== "metadata.name")
     fail(cw, "POD_NAME must come from the downward API (fieldRef metadata.name)");
+}
+
+// The PostgreSQL ledger: a Service here at a port it has, no password in the URL, the password from a file
+// of a mounted Secret volume.
+for (const { w, c, cw } of clusterContainers) {
+  const ledger = flagValue(c.args, "--ledger");
+  if (ledger === undefined || !/^postgres(ql)?:\/\//.test(ledger)) continue;
+  const m = expand(ledger).match(/^postgres(?:ql)?:\/\/([^@/]+)@([^:/]+)(?::(\d+))?\/([^/?]+)$/);
+  if (!m) {
+    fail(cw, `ledger ${ledger} is not postgres://USER@HOST[:PORT]/DATABASE`);
+    continue;
+  }
+  const [, user, host, port = "5432"] = m;
+  if (user.includes(":")) fail(cw, "the ledger URL holds a password: give it with --ledger-password-file");
+  const svc = host.match(/^([a-z0-9-]+)\.([a-z0-9-]+)\.svc\.cluster\.local$/);
+  const service = svc && named("Service", svc[1]);
+  if (!svc || svc[2] !== namespace) fail(cw, `ledger host ${host} is not <service>.${namespace}.svc.cluster.local`);
+  else if (!service) fail(cw, `ledger host ${host}: no Service ${svc[1]}`);
+  else if (!(service.obj.spec.ports || []).some((p) => String(p.port) === port))
+    fail(cw, `ledger host ${host}: Service ${svc[1]} has no port ${port}`);
+  const passwordFile = flagValue(c.args, "--ledger-password-file");
+  if (!passwordFile) {
+    fail(cw, "a postgres ledger without --ledger-password-file");
+    continue;
+  }
+  const pod = w.obj.spec.template.spec;
+  const mount = (c.volumeMounts || []).find((vm) => passwordFile.startsWith(vm.mountPath.replace(/\/?$/, "/")));
+  const volume = mount && (pod.volumes || []).find((v) => v.name === mount.name);
+  const key = mount && passwordFile.slice(mount.mountPath.replace(/\/?$/, "/").length);
+  if (!volume || !volume.secret) fail(cw, `ledger password file ${passwordFile} is in no mounted Secret volume`);
+  else if (volume.secret.items && !volume.secret.items.some((i) => i.path === key))
+    fail(cw, `ledger password file ${passwordFile}: Secret volume ${volume.name} has no item at ${key}`);
 }
 
 // Templates hold no secret.

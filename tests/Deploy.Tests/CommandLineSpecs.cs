@@ -54,7 +54,7 @@ public sealed class CommandLineSpecs
                 .Select(c => (c.Where, c.Args)));
 
     private static IEnumerable<(string Where, IReadOnlyList<string> Args)> CoordinatorCommandLines() =>
-        ComposeFile.Services(Repository.ComposeFile).Where(s => s.Dockerfile?.EndsWith("coordinator.Dockerfile", StringComparison.Ordinal) == true)
+        ComposeFile.Services(Repository.ComposeFile).Where(s => s.IsCoordinator)
             .Select(s => ($"deploy/docker-compose.yml service {s.Name}", s.Command))
             .Concat(KubernetesManifests.Containers().Where(c => c.Image.StartsWith("gridsweep/coordinator", StringComparison.Ordinal))
                 .Select(c => (c.Where, c.Args)));
@@ -86,6 +86,8 @@ public sealed class CommandLineSpecs
         var booleans = options.Where(o => o is Option<bool>).Select(o => o.Name).ToHashSet();
         var withValue = options.Where(o => o is not Option<bool>).Select(o => o.Name).ToHashSet();
         Assert.Contains("--public-host", withValue);
+        Assert.Contains("--ledger", withValue);
+        Assert.Contains("--ledger-password-file", withValue);
         Assert.Contains("--stay", booleans);
         return (withValue, booleans);
     }

@@ -19,6 +19,12 @@ internal sealed record ComposeService(
         return i >= 0 && i + 1 < Command.Count ? Command[i + 1] : null;
     }
 
+    /// <summary>Every value of a repeatable flag, in order (<c>--seed-node A --seed-node B</c>).</summary>
+    public IReadOnlyList<string> Flags(string flag) =>
+        Command.Select((a, i) => (a, i)).Where(x => x.a == flag && x.i + 1 < Command.Count).Select(x => Command[x.i + 1]).ToList();
+
+    public bool IsCoordinator => Dockerfile?.EndsWith("coordinator.Dockerfile", StringComparison.Ordinal) == true;
+
     public bool IsTrainer => Dockerfile?.Contains("trainer", StringComparison.Ordinal) == true;
 }
 

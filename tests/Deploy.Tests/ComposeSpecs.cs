@@ -65,7 +65,7 @@ public sealed class ComposeSpecs : IDisposable
         var services = ComposeFile.Services(resolved).ToDictionary(s => s.Name);
         var env = EnvExample.Read(Repository.EnvExample).ToDictionary(e => e.Name, e => e.Value);
 
-        Assert.Equal(["coordinator", "grafana", "influxdb", "trainer-1", "trainer-2", "trainer-cpu"], services.Keys.Order());
+        Assert.Equal(["coordinator", "coordinator-standby", "grafana", "influxdb", "postgres", "trainer-1", "trainer-2", "trainer-cpu"], services.Keys.Order());
         Assert.Equal(env["INFLUX_TOKEN"], services["trainer-1"].Environment["GRIDSWEEP_INFLUX_TOKEN"]);
         Assert.Equal(env["INFLUX_TOKEN"], services["influxdb"].Environment["DOCKER_INFLUXDB_INIT_ADMIN_TOKEN"]);
         Assert.Equal(env["INFLUX_BUCKET"], services["grafana"].Environment["INFLUX_DATABASE"]);
@@ -73,25 +73,36 @@ public sealed class ComposeSpecs : IDisposable
         Assert.Equal(env["INFLUX_BUCKET"], services["coordinator"].Environment["GridSweep__Influx__Bucket"]);
         Assert.Equal(env["CPU_TRAINER_SLOTS"], services["trainer-cpu"].Flag("--slots"));
         Assert.Equal($"/sweeps/{env["SWEEP_FILE"]}", services["coordinator"].Command[1]);
+        Assert.Equal($"/sweeps/{env["SWEEP_FILE"]}", services["coordinator-standby"].Command[1]);
+        Assert.Equal(env["LEDGER_PASSWORD"], services["postgres"].Environment["POSTGRES_PASSWORD"]);
+        Assert.Equal(env["LEDGER_PASSWORD"], services["coordinator"].Environment["GRIDSWEEP_LEDGER_PASSWORD"]);
+        Assert.Equal(env["LEDGER_PASSWORD"], services["coordinator-standby"].Environment["GRIDSWEEP_LEDGER_PASSWORD"]);
+        Assert.Equal(env["INFLUX_TOKEN"], services["coordinator-standby"].Environment["GRIDSWEEP_INFLUX_TOKEN"]);
         var devices = services["trainer-2"].Raw.Get("deploy", "resources", "reservations", "devices").List().Single();
         Assert.Equal([env["TRAINER_2_GPU"]], devices.Get("device_ids").List());
     }
 
     [Fact]
-    public void Trainers_join_the_coordinator_by_its_service_name()
+    public void Both_coordinators_and_every_trainer_seed_from_both_coordinators_by_service_name()
     {
         var services = ComposeFile.Services(Repository.ComposeFile);
-        var coordinator = services.Single(s => s.Name == "coordinator");
-        Assert.Equal("coordinator", coordinator.Command[0]);
-        Assert.Equal("0.0.0.0", coordinator.Flag("--host"));
-        Assert.Equal(coordinator.Name, coordinator.Flag("--public-host"));
-        var seed = $"akka.tcp://{ClusterNames.System}@{coordinator.Name}:{coordinator.Flag("--port")}";
+        var coordinators = services.Where(s => s.IsCoordinator).ToList();
+        Assert.Equal(["coordinator", "coordinator-standby"], coordinators.Select(c => c.Name));
+        // "coordinator" first: the first seed node is the one that bootstraps a new cluster.
+        var seeds = coordinators.Select(c => $"akka.tcp://{ClusterNames.System}@{c.Name}:{c.Flag("--port")}").ToList();
+        foreach (var coordinator in coordinators)
+        {
+            Assert.Equal("coordinator", coordinator.Command[0]);
+            Assert.Equal("0.0.0.0", coordinator.Flag("--host"));
+            Assert.Equal(coordinator.Name, coordinator.Flag("--public-host"));
+            Assert.Equal(seeds, coordinator.Flags("--seed-node"));
+        }
 
         var trainers = services.Where(s => s.IsTrainer).ToList();
         Assert.Equal(3, trainers.Count);
         foreach (var trainer in trainers)
         {
-            Assert.Equal(seed, trainer.Flag("--seed-node"));
+            Assert.Equal(seeds, trainer.Flags("--seed-node"));
             Assert.Equal("0.0.0.0", trainer.Flag("--host"));
             // Each trainer is its own service, so its name is an address no other container shares.
             Assert.Equal(trainer.Name, trainer.Flag("--public-host"));
@@ -100,11 +111,40 @@ public sealed class ComposeSpecs : IDisposable
     }
 
     [Fact]
+    public void Both_coordinators_run_one_sweep_on_the_postgres_ledger_without_a_password_in_the_url()
+    {
+        var services = ComposeFile.Services(Repository.ComposeFile);
+        var postgres = services.Single(s => s.Name == "postgres");
+        var coordinators = services.Where(s => s.IsCoordinator).ToList();
+
+        Assert.Equal(2, coordinators.Count);
+        // The same command line but for the name each is reached by.
+        string WithoutPublicHost(ComposeService c) =>
+            string.Join(' ', c.Command.Where((_, i) => c.Command[i] != "--public-host" && (i == 0 || c.Command[i - 1] != "--public-host")));
+        Assert.Single(coordinators.Select(WithoutPublicHost).Distinct());
+        foreach (var coordinator in coordinators)
+        {
+            var ledger = new Uri(coordinator.Flag("--ledger")!);
+            Assert.Equal("postgres", ledger.Scheme);
+            Assert.Equal(postgres.Name, ledger.Host);
+            // USER only: the password comes from .env through the environment, never in the URL.
+            Assert.Equal(postgres.Environment["POSTGRES_USER"], ledger.UserInfo);
+            Assert.Equal(postgres.Environment["POSTGRES_DB"], ledger.AbsolutePath.Trim('/'));
+            Assert.Equal("${LEDGER_PASSWORD:?set LEDGER_PASSWORD in deploy/.env}", coordinator.Environment["GRIDSWEEP_LEDGER_PASSWORD"]);
+            Assert.Equal("service_healthy", coordinator.Raw.Str("depends_on", "postgres", "condition"));
+            Assert.Contains("runs:/runs", coordinator.Volumes);
+        }
+        Assert.Equal("${LEDGER_PASSWORD:?set LEDGER_PASSWORD in deploy/.env}", postgres.Environment["POSTGRES_PASSWORD"]);
+        Assert.Contains("postgres-data:/var/lib/postgresql/data", postgres.Volumes);
+        Assert.Matches("^postgres:16", postgres.Image);
+    }
+
+    [Fact]
     public void Each_process_keeps_its_own_cache_and_metrics_spool()
     {
         var services = ComposeFile.Services(Repository.ComposeFile);
         var sources = new List<string>();
-        foreach (var service in services.Where(s => s.IsTrainer || s.Name == "coordinator"))
+        foreach (var service in services.Where(s => s.IsTrainer || s.IsCoordinator))
         {
             var state = service.Volumes.Single(v => v.EndsWith(":/state", StringComparison.Ordinal));
             sources.Add(state.Split(':')[0]);
@@ -113,7 +153,7 @@ public sealed class ComposeSpecs : IDisposable
                 sources.Add(service.Volumes.Single(v => v.EndsWith(":/cache", StringComparison.Ordinal)).Split(':')[0]);
         }
         // Two processes downloading into one cache would collide, and a spool admits one writer.
-        Assert.Equal(7, sources.Count);
+        Assert.Equal(8, sources.Count);
         Assert.Equal(sources.Count, sources.Distinct().Count());
     }
 
@@ -164,17 +204,18 @@ public sealed class ComposeSpecs : IDisposable
     }
 
     [Fact]
-    public void The_coordinator_runs_a_valid_sweep_file_from_the_repository()
+    public void Both_coordinators_run_a_valid_sweep_file_from_the_repository()
     {
-        var coordinator = ComposeFile.Services(Repository.ComposeFile).Single(s => s.Name == "coordinator");
-        Assert.Contains("../sweeps:/sweeps:ro", coordinator.Volumes);
         var sweepFile = EnvExample.Read(Repository.EnvExample).Single(e => e.Name == "SWEEP_FILE").Value;
-        Assert.Equal("/sweeps/${SWEEP_FILE:-" + sweepFile + "}", coordinator.Command[1]);
-
         var spec = SweepSpecParser.Load(Repository.PathOf($"sweeps/{sweepFile}"));
-
         Assert.False(string.IsNullOrEmpty(spec.Name));
-        Assert.Equal("/runs", coordinator.Flag("--out"));
-        Assert.Contains(coordinator.Volumes, v => v.EndsWith(":/runs", StringComparison.Ordinal));
+
+        foreach (var coordinator in ComposeFile.Services(Repository.ComposeFile).Where(s => s.IsCoordinator))
+        {
+            Assert.Contains("../sweeps:/sweeps:ro", coordinator.Volumes);
+            Assert.Equal("/sweeps/${SWEEP_FILE:-" + sweepFile + "}", coordinator.Command[1]);
+            Assert.Equal("/runs", coordinator.Flag("--out"));
+            Assert.Contains(coordinator.Volumes, v => v.EndsWith(":/runs", StringComparison.Ordinal));
+        }
     }
 }

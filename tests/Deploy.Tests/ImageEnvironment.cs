@@ -18,6 +18,17 @@ internal sealed partial record ImageEnvironment(string Description, Func<string,
         "influxdb:2.7 (DOCKER_INFLUXDB_INIT_* of the image's setup, INFLUXD_* server options)",
         name => InfluxInitVariables.Contains(name) || InfluxdOption().IsMatch(name));
 
+    /// <summary>The postgres image's first-start variables (and their <c>_FILE</c> forms) and PGDATA.</summary>
+    public static readonly IReadOnlySet<string> PostgresVariables = new HashSet<string>
+    {
+        "POSTGRES_PASSWORD", "POSTGRES_PASSWORD_FILE", "POSTGRES_USER", "POSTGRES_USER_FILE", "POSTGRES_DB", "POSTGRES_DB_FILE",
+        "POSTGRES_INITDB_ARGS", "POSTGRES_INITDB_ARGS_FILE", "POSTGRES_INITDB_WALDIR", "POSTGRES_HOST_AUTH_METHOD", "PGDATA",
+    };
+
+    public static ImageEnvironment Postgres { get; } = new(
+        $"postgres:16 (its documented variables: {string.Join(", ", PostgresVariables.Order(StringComparer.Ordinal))})",
+        PostgresVariables.Contains);
+
     public static ImageEnvironment Grafana { get; } = new(
         $"grafana/grafana (GF_<SECTION>_<KEY> settings, and the variables dashboards/provisioning uses: {string.Join(", ", ProvisioningVariables())})",
         name => GrafanaSetting().IsMatch(name) || ProvisioningVariables().Contains(name));
@@ -36,6 +47,7 @@ internal sealed partial record ImageEnvironment(string Description, Func<string,
             _ when name.StartsWith("trainer", StringComparison.Ordinal) || name.StartsWith("gridsweep/trainer", StringComparison.Ordinal) => Trainer,
             _ when name.StartsWith("influxdb:2", StringComparison.Ordinal) => Influx,
             _ when name.StartsWith("grafana/grafana:", StringComparison.Ordinal) => Grafana,
+            _ when name.StartsWith("postgres:", StringComparison.Ordinal) => Postgres,
             _ => null,
         };
     }

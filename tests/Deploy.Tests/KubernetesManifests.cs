@@ -21,7 +21,15 @@ internal sealed record KubeContainer(
         return i >= 0 && i + 1 < Args.Count ? Args[i + 1] : null;
     }
 
+    /// <summary>Every value of a repeatable flag, in order (<c>--seed-node A --seed-node B</c>).</summary>
+    public IReadOnlyList<string> Flags(string flag) =>
+        Args.Select((a, i) => (a, i)).Where(x => x.a == flag && x.i + 1 < Args.Count).Select(x => Args[x.i + 1]).ToList();
+
     public string? EnvValue(string name) => Env.FirstOrDefault(e => e.Name == name)?.Value;
+
+    /// <summary>A list setting's environment variables in order: <c>Name__0</c>, <c>Name__1</c>, ...</summary>
+    public IReadOnlyList<string?> EnvList(string name) =>
+        Enumerable.Range(0, Env.Count).Select(i => Env.FirstOrDefault(e => e.Name == $"{name}__{i}")).TakeWhile(e => e is not null).Select(e => e!.Value).ToList();
 }
 
 internal static class KubernetesManifests

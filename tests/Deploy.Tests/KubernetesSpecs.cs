@@ -38,7 +38,7 @@ public sealed class KubernetesSpecs : IDisposable
         File.WriteAllText(trainer, File.ReadAllText(trainer)
             .Replace("terminationGracePeriodSeconds: 60", "terminationGracePeriodSecond: 60")                // unknown field
             .Replace("containerPort: 4054", "containerPort: four-thousand")                                  // wrong type
-            .Replace("gridsweep-coordinator-0.gridsweep-coordinator", "gridsweep-coordinator-1.gridsweep-coordinator") // no such pod
+            .Replace("gridsweep-coordinator-1.gridsweep-coordinator", "gridsweep-coordinator-2.gridsweep-coordinator") // no such pod
             .Replace("key: influx-token", "key: influx-tokens"));                                            // no such key
 
         var result = Validate(copy);
@@ -46,21 +46,28 @@ public sealed class KubernetesSpecs : IDisposable
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("terminationGracePeriodSecond: unknown field", result.Error);
         Assert.Contains("containerPort must be integer", result.Error);
-        Assert.Contains("has 1 replicas, no pod 1", result.Error);
+        Assert.Contains("has 2 replicas, no pod 2", result.Error);
         Assert.Contains("Secret gridsweep-secrets has no key influx-tokens", result.Error);
     }
 
     [Fact]
-    public void Trainers_seed_from_the_coordinators_stable_dns_name()
+    public void Two_coordinator_replicas_and_every_trainer_seed_from_both_coordinator_pods()
     {
+        var set = StatefulSet("gridsweep-coordinator");
         var containers = KubernetesManifests.Containers();
         var coordinator = containers.Single(c => c.Image.StartsWith("gridsweep/coordinator", StringComparison.Ordinal));
         var trainer = containers.Single(c => c.Image.StartsWith("gridsweep/trainer", StringComparison.Ordinal));
         string InNamespace(string? text) => (text ?? "").Replace("$(POD_NAMESPACE)", Namespace);
-
-        Assert.Equal(
+        // coordinator-0 first: the first seed node is the one that bootstraps a new cluster.
+        string[] bothPods =
+        [
             $"akka.tcp://{ClusterNames.System}@gridsweep-coordinator-0.gridsweep-coordinator.gridsweep.svc.cluster.local:4053",
-            InNamespace(trainer.EnvValue("GridSweep__Cluster__SeedNodes__0")));
+            $"akka.tcp://{ClusterNames.System}@gridsweep-coordinator-1.gridsweep-coordinator.gridsweep.svc.cluster.local:4053",
+        ];
+
+        Assert.Equal("2", set.Str("spec", "replicas"));
+        Assert.Equal(bothPods, coordinator.Flags("--seed-node").Select(InNamespace));
+        Assert.Equal(bothPods, trainer.EnvList("GridSweep__Cluster__SeedNodes").Select(InNamespace));
         Assert.Equal("$(POD_NAME).gridsweep-coordinator.$(POD_NAMESPACE).svc.cluster.local", coordinator.Flag("--public-host"));
         Assert.Equal("0.0.0.0", coordinator.Flag("--host"));
         Assert.Equal("4053", coordinator.Flag("--port"));
@@ -68,6 +75,77 @@ public sealed class KubernetesSpecs : IDisposable
         Assert.Equal("0.0.0.0", trainer.EnvValue("GridSweep__Cluster__Host"));
         var kustomization = Yaml.Load(Path.Combine(Repository.K8sDir, "kustomization.yaml"));
         Assert.Equal(Namespace, kustomization.Str("namespace"));
+    }
+
+    [Fact]
+    public void Both_coordinators_use_the_postgres_ledger_by_its_service_name_without_a_password_in_the_url()
+    {
+        var coordinator = KubernetesManifests.Containers().Single(c => c.Image.StartsWith("gridsweep/coordinator", StringComparison.Ordinal));
+        var service = Object("Service", "gridsweep-postgres");
+        var postgres = StatefulSet("gridsweep-postgres").Get("spec", "template", "spec", "containers").List().Single();
+        string Env(string name) => postgres.Get("env").List().Single(e => e.Str("name") == name).Str("value")!;
+
+        var ledger = new Uri(coordinator.Flag("--ledger")!.Replace("$(POD_NAMESPACE)", Namespace));
+
+        Assert.Equal("postgres", ledger.Scheme);
+        Assert.Equal("gridsweep-postgres.gridsweep.svc.cluster.local", ledger.Host);
+        Assert.Contains(service.Get("spec", "ports").List(), p => p.Str("port") == ledger.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        // USER only: a password in the URL would be in the manifest, the pod spec and every `ps`.
+        Assert.Equal(Env("POSTGRES_USER"), ledger.UserInfo);
+        Assert.Equal(Env("POSTGRES_DB"), ledger.AbsolutePath.Trim('/'));
+        Assert.Matches("^postgres:16", postgres.Str("image"));
+    }
+
+    [Fact]
+    public void The_ledger_password_comes_from_the_secrets_file_on_both_sides()
+    {
+        var coordinatorSet = StatefulSet("gridsweep-coordinator");
+        var coordinator = KubernetesManifests.Containers().Single(c => c.Image.StartsWith("gridsweep/coordinator", StringComparison.Ordinal));
+        var postgresSet = StatefulSet("gridsweep-postgres");
+        var postgres = postgresSet.Get("spec", "template", "spec", "containers").List().Single();
+        var postgresEnv = postgres.Get("env").List();
+
+        Assert.Equal("ledger-password", SecretKeyOfFile(coordinatorSet, coordinator.Flag("--ledger-password-file")!));
+        Assert.Equal("ledger-password", SecretKeyOfFile(postgresSet, postgresEnv.Single(e => e.Str("name") == "POSTGRES_PASSWORD_FILE").Str("value")!));
+        // Neither a literal password nor one in an env var's value.
+        Assert.DoesNotContain(postgresEnv, e => e.Str("name") == "POSTGRES_PASSWORD");
+        Assert.DoesNotContain(coordinator.Env, e => e.Name == "GRIDSWEEP_LEDGER_PASSWORD");
+        var template = Yaml.Load(Path.Combine(Repository.K8sDir, "secret.example.yaml"));
+        Assert.Equal("REPLACE-ME", template.Str("stringData", "ledger-password"));
+    }
+
+    [Fact]
+    public void Postgres_keeps_its_data_on_a_claim_and_comes_before_the_coordinators()
+    {
+        var set = StatefulSet("gridsweep-postgres");
+        var container = set.Get("spec", "template", "spec", "containers").List().Single();
+        var pgdata = container.Get("env").List().Single(e => e.Str("name") == "PGDATA").Str("value")!;
+        var mount = container.Get("volumeMounts").List().Single(m => pgdata.StartsWith(m.Str("mountPath") + "/", StringComparison.Ordinal));
+        var resources = Yaml.Load(Path.Combine(Repository.K8sDir, "kustomization.yaml")).Get("resources").List().OfType<string>().ToList();
+
+        Assert.Equal("1", set.Str("spec", "replicas"));
+        Assert.Contains(set.Get("spec", "volumeClaimTemplates").List(), t => t.Str("metadata", "name") == mount.Str("name"));
+        // A folder inside the claim: initdb refuses a claim root that holds lost+found.
+        Assert.NotEqual(mount.Str("mountPath"), pgdata);
+        Assert.True(resources.IndexOf("postgres.yaml") is >= 0 and var i && i < resources.IndexOf("coordinator.yaml"),
+            $"kustomization.yaml should list postgres.yaml before coordinator.yaml: {string.Join(", ", resources)}");
+    }
+
+    [Fact]
+    public void Both_coordinators_write_one_shared_read_write_many_run_folder_and_keep_their_own_spool()
+    {
+        var set = StatefulSet("gridsweep-coordinator");
+        var pod = set.Get("spec", "template", "spec");
+        var coordinator = KubernetesManifests.Containers().Single(c => c.Image.StartsWith("gridsweep/coordinator", StringComparison.Ordinal));
+        var container = pod.Get("containers").List().Single();
+        var mounts = container.Get("volumeMounts").List().ToDictionary(m => m.Str("mountPath")!, m => m.Str("name")!);
+        var runs = pod.Get("volumes").List().Single(v => v.Str("name") == mounts[coordinator.Flag("--out")!]);
+        var claim = Object("PersistentVolumeClaim", runs.Str("persistentVolumeClaim", "claimName")!);
+        var spool = coordinator.EnvValue("GridSweep__Influx__Spool")!;
+        var templates = set.Get("spec", "volumeClaimTemplates").List().Select(t => t.Str("metadata", "name")).ToList();
+
+        Assert.Equal(["ReadWriteMany"], claim.Get("spec", "accessModes").List().OfType<string>());
+        Assert.Contains(mounts.Single(m => spool.StartsWith(m.Key + "/", StringComparison.Ordinal)).Value, templates);
     }
 
     [Fact]
@@ -83,6 +161,24 @@ public sealed class KubernetesSpecs : IDisposable
         // SIGTERM: hand-back (up to 5 s) and leaving the cluster must finish before Kubernetes kills the pod.
         Assert.True(int.Parse(pod.Str("terminationGracePeriodSeconds")!) >= 30);
         Assert.Equal("Parallel", set.Str("spec", "podManagementPolicy"));
+    }
+
+    private static object Object(string kind, string name) =>
+        KubernetesManifests.Objects().Single(o => o.Object.Str("kind") == kind && o.Object.Str("metadata", "name") == name).Object;
+
+    private static object StatefulSet(string name) => Object("StatefulSet", name);
+
+    /// <summary>The Secret key a file of the pod is, through the Secret volume mounted over its folder; null when it is none.</summary>
+    private static string? SecretKeyOfFile(object set, string file)
+    {
+        var pod = set.Get("spec", "template", "spec");
+        var mount = pod.Get("containers").List().Single().Get("volumeMounts").List()
+            .SingleOrDefault(m => file.StartsWith(m.Str("mountPath")!.TrimEnd('/') + "/", StringComparison.Ordinal));
+        var secret = pod.Get("volumes").List().SingleOrDefault(v => v.Str("name") == mount?.Str("name")).Get("secret");
+        if (mount is null || secret is null || secret.Str("secretName") != "gridsweep-secrets")
+            return null;
+        var path = file[(mount.Str("mountPath")!.TrimEnd('/').Length + 1)..];
+        return secret.Get("items").List().SingleOrDefault(i => i.Str("path") == path)?.Str("key");
     }
 
     [Fact]
