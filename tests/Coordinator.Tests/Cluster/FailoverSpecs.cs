@@ -12,7 +12,8 @@ namespace GridSweep.Coordinator.Tests.Cluster;
 /// takes the sweep over; no trial is trained twice, none is lost.
 /// </summary>
 [Collection(nameof(ClusterSpecs))] // Real training: one such test at a time on two cores.
-public sealed class FailoverSpecs(PostgresServerFixture postgres, ITestOutputHelper report) : IClassFixture<PostgresServerFixture>, IDisposable
+public sealed class FailoverSpecs(PostgresServerFixture postgres, InfluxServerFixture influx, ITestOutputHelper report)
+    : IClassFixture<PostgresServerFixture>, IClassFixture<InfluxServerFixture>, IDisposable
 {
     private const int Trials = 8;
     private const int Epochs = 300;
@@ -35,9 +36,12 @@ public sealed class FailoverSpecs(PostgresServerFixture postgres, ITestOutputHel
     }
 
     [Fact]
-    public void Killing_the_active_coordinator_hands_the_sweep_to_the_standby_which_adopts_the_trials_in_flight_and_trains_none_twice()
+    public async Task Killing_the_active_coordinator_hands_the_sweep_to_the_standby_which_adopts_the_trials_in_flight_and_trains_none_twice()
     {
         var database = "failover_" + Guid.NewGuid().ToString("N")[..8];
+        await influx.Server.CreateDatabaseAsync(database);
+        string[] Metrics(string node) =>
+            ["--influx-url", influx.Server.Url, "--influx-api", "v1", "--influx-bucket", database, "--influx-spool", directory.Combine("spool-" + node)];
         postgres.Server.CreateDatabase(database);
         var password = directory.Combine("ledger-password");
         File.WriteAllText(password, postgres.Server.Password);
@@ -54,17 +58,17 @@ public sealed class FailoverSpecs(PostgresServerFixture postgres, ITestOutputHel
         var (activePort, standbyPort) = (Loopback.FreePort(), Loopback.FreePort());
         var production = NodeProcess.ProductionFailureDetection;
 
-        var active = Track(NodeProcess.Coordinator(production, spec, activePort, directory.Combine("active"), ledger));
+        var active = Track(NodeProcess.Coordinator(production, spec, activePort, directory.Combine("active"), [.. ledger, .. Metrics("active")]));
         active.WaitFor("coordinator at", HangGuard);
         var standby = Track(NodeProcess.Coordinator(production, spec, standbyPort, directory.Combine("standby"),
-            [.. ledger, "--seed-node", $"127.0.0.1:{activePort}"]));
+            [.. ledger, .. Metrics("standby"), "--seed-node", $"127.0.0.1:{activePort}"]));
         var trainers = new List<ChildProcess>();
         foreach (var node in new[] { "trainer-a", "trainer-b" })
         {
             trainers.Add(GridSweepCli.Start(node, GridSweepCli.TrainerNode, new Dictionary<string, string> { ["GridSweep__Trainer__RegisterIntervalSeconds"] = "1" },
             [
                 "--seed-node", $"127.0.0.1:{activePort}", "--seed-node", $"127.0.0.1:{standbyPort}", "--host", "127.0.0.1", "--port", "0",
-                "--slots", "1", "--node-id", node, "--dataset", "none", "--cache", directory.Combine("cache-" + node),
+                "--slots", "1", "--node-id", node, "--dataset", "none", "--cache", directory.Combine("cache-" + node), .. Metrics(node),
             ]));
             Track(trainers[^1]);
         }
@@ -121,6 +125,13 @@ public sealed class FailoverSpecs(PostgresServerFixture postgres, ITestOutputHel
         Assert.Equal(Trials, exported.Select(r => r["trial_id"]).Distinct().Count());
         Assert.Equal(Trials, exported.Count);
         Assert.Equal(Trials * Epochs, RunFolder.ReadRows(Path.Combine(directory.Combine("standby"), "failover", RunFolder.EpochsFile), RunFolder.EpochColumns).Count);
+
+        // InfluxDB: one curve per trial, each epoch once (an adopted attempt's epochs are written by its one trainer).
+        List<InfluxRow> points = [];
+        for (var wait = 0; wait < 60 && points.Count < Trials * Epochs; wait++, await Task.Delay(500))
+            points = await influx.Server.SelectAsync(database, "SELECT epoch, val_loss FROM gridsweep_epoch GROUP BY trial_id");
+        Assert.Equal(Trials, points.Select(p => p.Tag("trial_id")).Distinct().Count());
+        Assert.All(points.GroupBy(p => p.Tag("trial_id")), curve => Assert.Equal(Enumerable.Range(1, Epochs).Select(e => (long)e), curve.Select(p => p.Long("epoch")).Order()));
     }
 
     /// <summary>The trial ids of a coordinator's display lines that contain <paramref name="marker"/> ("[3/8] id label started on node").</summary>
