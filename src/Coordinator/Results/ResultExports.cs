@@ -29,15 +29,18 @@ public sealed class ResultExports
     private readonly string ledgerId;
     private readonly string gridDigest;
     private readonly IReadOnlySet<string>? grid;
+    private readonly string? grewFrom;
     private Mark mark;
 
     /// <param name="grid">The trials of the sweep as it is now: ended trials not in it stay in the ledger but out of the exports. Null: every trial.</param>
-    public ResultExports(string folder, string ledgerId, IReadOnlySet<string>? grid, string gridDigest)
+    /// <param name="grewFrom">The digest of the grid before, when the grid only gained trials since: exports written for it stay valid.</param>
+    public ResultExports(string folder, string ledgerId, IReadOnlySet<string>? grid, string gridDigest, string? grewFrom = null)
     {
         this.folder = folder;
         this.ledgerId = ledgerId;
         this.grid = grid;
         this.gridDigest = gridDigest;
+        this.grewFrom = grewFrom;
         mark = ReadMark() ?? new Mark("", "", -1, 0, 0);
     }
 
@@ -58,7 +61,7 @@ public sealed class ResultExports
     }
 
     private bool CanAppend() =>
-        mark.Ledger == ledgerId && mark.Grid == gridDigest && mark.Seq >= 0 &&
+        mark.Ledger == ledgerId && (mark.Grid == gridDigest || (grewFrom is not null && mark.Grid == grewFrom)) && mark.Seq >= 0 &&
         File.Exists(EpochsPath) && File.Exists(TrialsPath) &&
         new FileInfo(EpochsPath).Length >= mark.EpochsBytes && new FileInfo(TrialsPath).Length >= mark.TrialsBytes;
 
@@ -66,7 +69,11 @@ public sealed class ResultExports
     {
         var trials = ledger.EndedTrials(mark.Seq).Where(InGrid).ToList();
         if (trials.Count == 0 && new FileInfo(EpochsPath).Length == mark.EpochsBytes && new FileInfo(TrialsPath).Length == mark.TrialsBytes)
+        {
+            if (mark.Grid != gridDigest)
+                SaveMark(mark with { Grid = gridDigest });
             return;
+        }
         long epochsBytes, trialsBytes;
         using (var epochs = OpenAt(EpochsPath, mark.EpochsBytes))
         {

@@ -203,12 +203,12 @@ public sealed class RunFolder : IDisposable
                 recovery = ledger.Recover(Holder());
             var grid = trials?.Select(t => t.Id).ToHashSet();
             var recordedData = CheckData(ledger, source?.Data, path);
-            var gridChange = RecordSweep(ledger, grid, source?.SpecText);
+            var (gridChange, grewFrom) = RecordSweep(ledger, grid, source?.SpecText);
             // Failed trials run again: their rows leave the ledger (and so the exports) until they end again.
             var rerun = recovery.Ended.Where(e => e.Value == TrialStatus.Failed && (grid is null || grid.Contains(e.Key))).Select(e => e.Key).ToList();
             if (rerun.Count > 0)
                 ledger.ForgetTrials(rerun);
-            var exports = new ResultExports(path, recovery.LedgerId, grid, GridDigest(grid));
+            var exports = new ResultExports(path, recovery.LedgerId, grid, GridDigest(grid), grewFrom);
             exports.CatchUp(ledger, rewrite: rerun.Count > 0);
 
             // Kept files cut off mid-transfer by a crash: the trial's next attempt sends them again whole.
@@ -261,21 +261,27 @@ public sealed class RunFolder : IDisposable
         return recorded;
     }
 
-    /// <summary>Keeps a copy of the sweep file and its grid in the ledger; says what the grid gained and lost since the last run.</summary>
-    private static GridChange? RecordSweep(SweepLedger ledger, HashSet<string>? grid, string? specText)
+    /// <summary>
+    /// Keeps a copy of the sweep file and its grid in the ledger; says what the grid gained and lost since the last run,
+    /// and, when it only gained trials, the digest of the grid before (exports written for it need no rewrite).
+    /// </summary>
+    private static (GridChange? Change, string? GrewFrom) RecordSweep(SweepLedger ledger, HashSet<string>? grid, string? specText)
     {
-        if (specText is not null)
+        if (specText is not null && ledger.SweepText("spec_text") != specText)
             ledger.SetSweepText("spec_text", specText);
         if (grid is null)
-            return null;
+            return (null, null);
+        var ids = string.Join('\n', grid.Order(StringComparer.Ordinal));
         var before = ledger.SweepText("grid_ids");
-        ledger.SetSweepText("grid_ids", string.Join('\n', grid.Order(StringComparer.Ordinal)));
+        if (before == ids)
+            return (null, null);
+        ledger.SetSweepText("grid_ids", ids);
         if (before is null)
-            return null;
+            return (null, null);
         var earlier = before.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
         var added = grid.Where(id => !earlier.Contains(id)).Order(StringComparer.Ordinal).ToList();
         var removed = earlier.Where(id => !grid.Contains(id)).Order(StringComparer.Ordinal).ToList();
-        return added.Count + removed.Count == 0 ? null : new GridChange(added, removed);
+        return (new GridChange(added, removed), removed.Count == 0 ? GridDigest(earlier) : null);
     }
 
     /// <summary>
@@ -296,7 +302,7 @@ public sealed class RunFolder : IDisposable
     }
 
     /// <summary>A digest of the grid's trial ids: the exports are rewritten when the grid changed.</summary>
-    private static string GridDigest(HashSet<string>? grid)
+    private static string GridDigest(IReadOnlySet<string>? grid)
     {
         if (grid is null)
             return "all";
