@@ -37,6 +37,8 @@ public sealed class SweepLauncher(SweepLaunch launch)
         var data = await PrepareDataAsync(spec, display, cancellationToken);
         await using var metrics = await StartMetricsAsync(display, cancellationToken);
         var results = OpenRunFolder(spec, trials, data, out var folder);
+        if (results.WaitsWhileInUse)
+            display.Note("standby: this coordinator runs the sweep when the one running it is gone (or, if none is, once it is the oldest)");
         SweepFinished? outcome;
         try
         {

@@ -105,6 +105,24 @@ public sealed class ProtocolSerializerSpecs : IDisposable
     }
 
     [Fact]
+    public void A_trial_end_with_its_longest_curve_fits_akkas_default_frame()
+    {
+        var serializer = new ProtocolSerializer((ExtendedActorSystem)system);
+        // Full-precision numbers everywhere: the longest JSON an epoch can take.
+        var curve = Enumerable.Range(1, TrialCompleted.MaxCurve)
+            .Select(e => new EpochMetrics(e, 0.12345678901234567, 0.0012345678901234567, 0.23456789012345678, 0.8765432109876543,
+                0.7654321098765432, 123.45678901234567, 1.2345678901234567, 2.3456789012345678))
+            .ToList();
+        var end = new TrialCompleted(new string('f', 12), int.MaxValue, new string('n', 64),
+            TrialSummary.From(TrialStatus.Completed, curve, 1e6) with { StopReason = new string('r', 200) }, curve);
+
+        var bytes = serializer.ToBinary(end);
+
+        Assert.InRange(bytes.Length, 1, 128_000 - 1_000); // Room left for the envelope.
+        Assert.Equal(TrialCompleted.MaxCurve, ((TrialCompleted)serializer.FromBinary(bytes, serializer.Manifest(end))).Curve!.Count);
+    }
+
+    [Fact]
     public void The_largest_piece_of_a_kept_file_fits_akkas_default_frame()
     {
         var serializer = new ProtocolSerializer((ExtendedActorSystem)system);
