@@ -56,12 +56,13 @@ public sealed class SweepLauncher(SweepLaunch launch)
         return outcome.Failed > 0 ? ExitCodes.TrialsFailed : ExitCodes.Success;
     }
 
-    /// <summary>Step 1: the sweep file and its grid, the local devices and the results folder, checked before anything loads.</summary>
+    /// <summary>Step 1: the sweep file and its grid, the local devices, the ledger's address and the results folder, checked before anything loads.</summary>
     private (SweepSpec Spec, IReadOnlyList<TrialSpec> Trials) LoadSpec()
     {
         var spec = SweepSpecParser.Load(launch.SpecPath);
         var trials = SweepGrid.Expand(spec);
         launch.LocalTrainers?.Check(spec, launch.Trainer);
+        LedgerSettings.From(launch.Sweep); // A --ledger that is not one is refused before any data loads.
         var folder = RunFolderPath(spec);
         foreach (var path in new[] { launch.Sweep.Out, folder })
         {

@@ -29,6 +29,20 @@ public sealed class CommandLineSpecs : IDisposable
     }
 
     [Fact]
+    public void A_ledger_address_that_is_not_one_is_refused_before_any_data_loads_without_its_password()
+    {
+        var output = directory.Combine("runs");
+
+        var result = GridSweepCli.Run("run", TestSweeps.Path, "--ledger", "postgres://user:hunter2@/nodatabase", "--out", output);
+
+        Assert.Equal(ExitCodes.BadInput, result.ExitCode);
+        Assert.Contains("--ledger", result.Error);
+        Assert.DoesNotContain("hunter2", result.All);
+        Assert.DoesNotContain("data:", result.Output); // refused before the data step
+        Assert.False(Directory.Exists(output), "a refused command line must not create the results folder");
+    }
+
+    [Fact]
     public void The_trainer_program_refuses_an_unknown_flag_too()
     {
         var result = GridSweepCli.RunProgram(GridSweepCli.TrainerNode, directory.Path, NoEnvironment, "--seed-node", "127.0.0.1:4053", "--prot", "4054");
