@@ -292,7 +292,7 @@ public sealed class SweepCoordinatorActor : ReceiveActor, IWithTimers
         if (Current(started.TrialId, started.Attempt) is not { } running)
             return;
         // The attempt's record of the epochs before it (a checkpoint's, or an adopted attempt's own curve) is the truth.
-        results.ReplaceCurve(running.Trial, started.EarlierEpochs.Where(e => e.Epoch <= started.ResumedAfterEpoch).ToList());
+        results.ResumeTrial(running.Trial, started.ResumedAfterEpoch, started.EarlierEpochs);
         if (running.Adopted)
         {
             inFlight[running.Trial.Id] = running with { Adopted = false };

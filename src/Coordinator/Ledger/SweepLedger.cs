@@ -41,7 +41,6 @@ public sealed class SweepLedger : IDisposable
             holder TEXT,
             spec_text TEXT,
             grid_ids TEXT,
-            data_digest TEXT,
             data_description TEXT);
         CREATE TABLE IF NOT EXISTS gridsweep_trials (
             sweep TEXT NOT NULL,
@@ -278,13 +277,13 @@ public sealed class SweepLedger : IDisposable
         return epochs;
     }
 
-    /// <summary>A text of the sweep's own row (spec_text, grid_ids, data_digest, data_description), or null.</summary>
+    /// <summary>A text of the sweep's own row (spec_text, grid_ids, data_description), or null.</summary>
     public string? SweepText(string column) => Scalar($"SELECT {SweepColumn(column)} FROM gridsweep_sweeps WHERE sweep = @sweep") as string;
 
     public void SetSweepText(string column, string? value) =>
         Execute($"UPDATE gridsweep_sweeps SET {SweepColumn(column)} = @value WHERE sweep = @sweep", ("value", value));
 
-    private static string SweepColumn(string column) => column is "spec_text" or "grid_ids" or "data_digest" or "data_description"
+    private static string SweepColumn(string column) => column is "spec_text" or "grid_ids" or "data_description"
         ? column
         : throw new ArgumentException($"gridsweep_sweeps has no text column {column}", nameof(column));
 

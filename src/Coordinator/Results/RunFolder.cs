@@ -203,12 +203,13 @@ public sealed class RunFolder : IDisposable
                 recovery = ledger.Recover(Holder());
             var grid = trials?.Select(t => t.Id).ToHashSet();
             var recordedData = CheckData(ledger, source?.Data, path);
-            var (gridChange, grewFrom) = RecordSweep(ledger, grid, source?.SpecText);
+            var gridIds = grid is null ? null : string.Join('\n', grid.Order(StringComparer.Ordinal));
+            var (gridChange, grewFrom) = RecordSweep(ledger, grid, gridIds, source?.SpecText);
             // Failed trials run again: their rows leave the ledger (and so the exports) until they end again.
             var rerun = recovery.Ended.Where(e => e.Value == TrialStatus.Failed && (grid is null || grid.Contains(e.Key))).Select(e => e.Key).ToList();
             if (rerun.Count > 0)
                 ledger.ForgetTrials(rerun);
-            var exports = new ResultExports(path, recovery.LedgerId, grid, GridDigest(grid), grewFrom);
+            var exports = new ResultExports(path, recovery.LedgerId, grid, gridIds is null ? "all" : Digest(gridIds), grewFrom);
             exports.CatchUp(ledger, rewrite: rerun.Count > 0);
 
             // Kept files cut off mid-transfer by a crash: the trial's next attempt sends them again whole.
@@ -233,6 +234,9 @@ public sealed class RunFolder : IDisposable
         }
     }
 
+    /// <summary>The data's identity as JSON in the sweep's row (its digest is derived from it).</summary>
+    private const string DataColumn = "data_description";
+
     private static readonly System.Text.Json.JsonSerializerOptions DataJson = new() { PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower };
 
     /// <summary>
@@ -241,13 +245,12 @@ public sealed class RunFolder : IDisposable
     /// </summary>
     private static DataIdentity? CheckData(SweepLedger ledger, DataIdentity? data, string path)
     {
-        var recorded = ledger.SweepText("data_description") is { } json ? System.Text.Json.JsonSerializer.Deserialize<DataIdentity>(json, DataJson) : null;
+        var recorded = ledger.SweepText(DataColumn) is { } json ? System.Text.Json.JsonSerializer.Deserialize<DataIdentity>(json, DataJson) : null;
         if (data is null)
             return recorded;
         if (recorded is null)
         {
-            ledger.SetSweepText("data_description", System.Text.Json.JsonSerializer.Serialize(data, DataJson));
-            ledger.SetSweepText("data_digest", data.Digest);
+            ledger.SetSweepText(DataColumn, System.Text.Json.JsonSerializer.Serialize(data, DataJson));
             return data;
         }
         var differences = data.DifferencesFrom(recorded);
@@ -265,13 +268,13 @@ public sealed class RunFolder : IDisposable
     /// Keeps a copy of the sweep file and its grid in the ledger; says what the grid gained and lost since the last run,
     /// and, when it only gained trials, the digest of the grid before (exports written for it need no rewrite).
     /// </summary>
-    private static (GridChange? Change, string? GrewFrom) RecordSweep(SweepLedger ledger, HashSet<string>? grid, string? specText)
+    /// <param name="ids">The grid's trial ids, sorted, one per line: how the ledger keeps them.</param>
+    private static (GridChange? Change, string? GrewFrom) RecordSweep(SweepLedger ledger, HashSet<string>? grid, string? ids, string? specText)
     {
         if (specText is not null && ledger.SweepText("spec_text") != specText)
             ledger.SetSweepText("spec_text", specText);
-        if (grid is null)
+        if (grid is null || ids is null)
             return (null, null);
-        var ids = string.Join('\n', grid.Order(StringComparer.Ordinal));
         var before = ledger.SweepText("grid_ids");
         if (before == ids)
             return (null, null);
@@ -281,7 +284,7 @@ public sealed class RunFolder : IDisposable
         var earlier = before.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
         var added = grid.Where(id => !earlier.Contains(id)).Order(StringComparer.Ordinal).ToList();
         var removed = earlier.Where(id => !grid.Contains(id)).Order(StringComparer.Ordinal).ToList();
-        return (new GridChange(added, removed), removed.Count == 0 ? GridDigest(earlier) : null);
+        return (new GridChange(added, removed), removed.Count == 0 ? Digest(before) : null);
     }
 
     /// <summary>
@@ -293,22 +296,16 @@ public sealed class RunFolder : IDisposable
         if (RecordedData is null)
         {
             RecordedData = data;
-            writer.SetSweepText("data_description", System.Text.Json.JsonSerializer.Serialize(data, DataJson));
-            writer.SetSweepText("data_digest", data.Digest);
+            writer.SetSweepText(DataColumn, System.Text.Json.JsonSerializer.Serialize(data, DataJson));
             return null;
         }
         var differences = data.DifferencesFrom(RecordedData);
         return differences.Count == 0 ? null : differences;
     }
 
-    /// <summary>A digest of the grid's trial ids: the exports are rewritten when the grid changed.</summary>
-    private static string GridDigest(IReadOnlySet<string>? grid)
-    {
-        if (grid is null)
-            return "all";
-        var ids = string.Join('\n', grid.Order(StringComparer.Ordinal));
-        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(ids)));
-    }
+    /// <summary>A digest of the grid's sorted trial ids: the exports are rewritten when the grid lost trials.</summary>
+    private static string Digest(string ids) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(ids)));
 
     /// <summary>
     /// Imports a run folder written before the ledger: its finished trials and their curves (one row each, the last
@@ -366,14 +363,10 @@ public sealed class RunFolder : IDisposable
     /// </summary>
     public void ReplaceCurve(TrialSpec trial, IReadOnlyList<EpochMetrics> epochs)
     {
-        var last = epochs.Count == 0 ? 0 : epochs.Max(e => e.Epoch);
-        writer.TruncateTrial(trial.Id, last);
+        writer.TruncateTrial(trial.Id, epochs.Count == 0 ? 0 : epochs.Max(e => e.Epoch));
+        recordedThrough.Remove(trial.Id);
         foreach (var epoch in epochs.OrderBy(e => e.Epoch))
-            writer.RecordEpoch(trial.Id, epoch);
-        if (last == 0)
-            recordedThrough.Remove(trial.Id);
-        else
-            recordedThrough[trial.Id] = last;
+            AppendEpoch(trial, epoch);
     }
 
     /// <summary>Completes once everything recorded so far is in the ledger and the exports; never blocks the caller.</summary>
@@ -390,18 +383,12 @@ public sealed class RunFolder : IDisposable
 
     /// <summary>
     /// A new attempt of a trial begins after <paramref name="resumedAfterEpoch"/> (0: from scratch), carrying its
-    /// checkpoint's record of those epochs. The trial's rows end up as exactly those epochs: rows past them (an
-    /// attempt that got further than its last checkpoint) are dropped, and the ones missing here (recorded by the
-    /// trainer but never received, or dropped when this coordinator restarted) are written from the checkpoint.
+    /// checkpoint's (or, for an adopted attempt, its trainer's) record of those epochs. The trial's rows end up as
+    /// exactly those epochs: rows past them (an attempt that got further than its last checkpoint) are dropped, and the
+    /// ones missing here (never received, or lost in a takeover) are written from the record.
     /// </summary>
-    public void ResumeTrial(TrialSpec trial, int resumedAfterEpoch, IReadOnlyList<EpochMetrics> earlierEpochs)
-    {
-        if (RecordedThrough(trial.Id) > resumedAfterEpoch)
-            TruncateTrial(trial.Id, resumedAfterEpoch);
-        var have = RecordedThrough(trial.Id);
-        foreach (var epoch in earlierEpochs.Where(e => e.Epoch > have && e.Epoch <= resumedAfterEpoch).OrderBy(e => e.Epoch))
-            AppendEpoch(trial, epoch);
-    }
+    public void ResumeTrial(TrialSpec trial, int resumedAfterEpoch, IReadOnlyList<EpochMetrics> earlierEpochs) =>
+        ReplaceCurve(trial, earlierEpochs.Where(e => e.Epoch <= resumedAfterEpoch).ToList());
 
     /// <summary>Removes every epoch row of a trial that failed for good, so a failed trial has no curve.</summary>
     public void DropTrial(string trialId) => TruncateTrial(trialId, 0);
