@@ -8,9 +8,9 @@ namespace GridSweep.Dashboards.Tests;
 [Collection(SmallSweepCollection.Name)]
 public sealed class CurvesQuerySpecs : IAsyncLifetime, IDisposable
 {
-    private const string OverlayTitle = "Validation loss by epoch, every selected cell (mean over the selected seeds)";
-    private const string MetricTitle = "Validation metric by epoch, every selected cell: accuracy, or mean absolute error for regression (mean over the selected seeds)";
-    private const string CellTitle = "$row / $col: train (dashed) and validation loss by epoch";
+    public const string OverlayTitle = "Validation loss by epoch: one line per grid row and column (mean over their cells, dashed: the least and greatest seed)";
+    public const string MetricTitle = "Validation metric by epoch (accuracy, or mean absolute error for regression): one line per grid row and column (mean over their cells, dashed: the least and greatest seed)";
+    public const string CellTitle = "$row / $col: train (dashed) and validation loss by epoch, mean over seeds (A) and each selected seed (B)";
 
     /// <summary>The tags every curve is grouped by, as Grafana's table lists them: one line per grid cell.</summary>
     private static readonly string[] AxisTags = ["activation", "batch_size", "epochs", "learning_rate", "model", "optimizer", "regularizer"];
@@ -27,10 +27,11 @@ public sealed class CurvesQuerySpecs : IAsyncLifetime, IDisposable
     public void Dispose() => _grafana.Dispose();
 
     [Fact]
-    public async Task The_repeated_cell_panels_give_each_cell_its_seeds_curves_by_epoch()
+    public async Task The_repeated_cell_panels_give_each_cell_its_picked_seeds_curves_by_epoch()
     {
+        _grafana.Select("seed", "1", "2");
         var panel = DashboardFiles.Panel(_dashboard, CellTitle);
-        var target = DashboardFiles.Targets(panel).Single();
+        var target = Target(panel, "B");
         var cells = await _grafana.RunPerCellAsync(panel, target);
         foreach (var (model, regularizer, result) in cells)
         {
@@ -61,11 +62,38 @@ public sealed class CurvesQuerySpecs : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task With_every_seed_a_cell_panel_draws_its_mean_and_spread_over_seeds_and_no_seed_of_its_own()
+    {
+        Assert.True(_grafana.Selections["seed"].All);
+        var panel = DashboardFiles.Panel(_dashboard, CellTitle);
+        Assert.Empty((await _grafana.RunPerCellAsync(panel, Target(panel, "B"))).SelectMany(c => c.Result.Rows));
+        var cells = await _grafana.RunPerCellAsync(panel, Target(panel, "A"));
+        Assert.Equal(4, cells.Count);
+        foreach (var (model, regularizer, result) in cells)
+        {
+            Assert.Equal(["Time", "epoch", "train_loss", "val_loss", "val_loss_min", "val_loss_max"], result.Columns);
+            var byEpoch = Expected.Cell(model, regularizer).SelectMany(t => t.Epochs).GroupBy(e => e.Epoch).OrderBy(g => g.Key).ToList();
+            Assert.Equal(byEpoch.Select(g => (double)g.Key), result.Rows.Select(r => r.Number("epoch")));
+            foreach (var (group, row) in byEpoch.Zip(result.Rows))
+            {
+                var finite = group.Where(e => double.IsFinite(e.ValLoss)).ToList();
+                if (finite.Count == 0)
+                    continue;
+                Expected.Near(finite.Average(e => e.ValLoss), row.Number("val_loss"), $"{model}/{regularizer} epoch {group.Key}");
+                Expected.Near(finite.Min(e => e.ValLoss), row.Number("val_loss_min"), $"{model}/{regularizer} epoch {group.Key} min");
+                Expected.Near(finite.Max(e => e.ValLoss), row.Number("val_loss_max"), $"{model}/{regularizer} epoch {group.Key} max");
+                Expected.Near(finite.Average(e => e.TrainLoss), row.Number("train_loss"), $"{model}/{regularizer} epoch {group.Key} train");
+            }
+        }
+    }
+
+    [Fact]
     public async Task The_overlay_averages_seeds_per_epoch_in_influxdb()
     {
         var panel = DashboardFiles.Panel(_dashboard, OverlayTitle);
         var result = await _grafana.RunTargetAsync(panel, DashboardFiles.Targets(panel).Single());
-        Assert.Equal(["Time", .. AxisTags, "epoch", "val_loss"], result.Columns);
+        // One line per pair of the grid's row and column axes (model x regularizer by default).
+        Assert.Equal(["Time", "model", "regularizer", "epoch", "val_loss", "val_loss_min", "val_loss_max", "seeds"], result.Columns);
         foreach (var model in SmallSweep.Models)
         {
             foreach (var regularizer in SmallSweep.Regularizers)
@@ -81,9 +109,16 @@ public sealed class CurvesQuerySpecs : IAsyncLifetime, IDisposable
                 {
                     var finite = group.Where(e => double.IsFinite(e.ValLoss)).ToList();
                     if (finite.Count > 0)
+                    {
                         Expected.Near(finite.Average(e => e.ValLoss), row.Number("val_loss"), $"{model}/{regularizer} epoch {group.Key}");
+                        Expected.Near(finite.Min(e => e.ValLoss), row.Number("val_loss_min"), $"{model}/{regularizer} epoch {group.Key} min");
+                        Expected.Near(finite.Max(e => e.ValLoss), row.Number("val_loss_max"), $"{model}/{regularizer} epoch {group.Key} max");
+                    }
                     else
+                    {
                         Assert.False(row.Has("val_loss"));
+                    }
+                    Assert.Equal(group.Count(), row.Number("seeds"));
                 }
             }
         }
@@ -96,7 +131,7 @@ public sealed class CurvesQuerySpecs : IAsyncLifetime, IDisposable
     {
         _grafana.Select("seed", "1");
         var panel = DashboardFiles.Panel(_dashboard, CellTitle);
-        var result = await _grafana.RunTargetAsync(panel, DashboardFiles.Targets(panel).Single(),
+        var result = await _grafana.RunTargetAsync(panel, Target(panel, "B"),
             new Dictionary<string, string> { ["row"] = "baseline", ["col"] = "none" });
         var series = Assert.Single(result.Series);
         Assert.Equal("1", series.Tags["seed"]);
@@ -122,8 +157,9 @@ public sealed class CurvesQuerySpecs : IAsyncLifetime, IDisposable
         Assert.Equal(SmallSweep.LearningRates, _grafana.Options["row"]);
         Assert.Equal(SmallSweep.BatchSizes, _grafana.Options["col"]);
 
+        _grafana.Select("seed", "1", "2");
         var panel = DashboardFiles.Panel(_dashboard, CellTitle);
-        var cells = await _grafana.RunPerCellAsync(panel, DashboardFiles.Targets(panel).Single());
+        var cells = await _grafana.RunPerCellAsync(panel, Target(panel, "B"));
         Assert.Equal(4, cells.Count);
         foreach (var (rate, batch, result) in cells)
         {
@@ -150,7 +186,7 @@ public sealed class CurvesQuerySpecs : IAsyncLifetime, IDisposable
         var (accuracy, mae) = (DashboardFiles.Targets(panel).Single(t => (string?)t["refId"] == "A"), DashboardFiles.Targets(panel).Single(t => (string?)t["refId"] == "B"));
         Assert.Empty((await _grafana.RunTargetAsync(panel, mae)).Rows);
         var result = await _grafana.RunTargetAsync(panel, accuracy);
-        Assert.Equal(["Time", .. AxisTags, "epoch", "val_accuracy"], result.Columns);
+        Assert.Equal(["Time", "model", "regularizer", "epoch", "val_accuracy", "val_accuracy_min", "val_accuracy_max", "seeds"], result.Columns);
         foreach (var model in SmallSweep.Models)
         {
             foreach (var regularizer in SmallSweep.Regularizers)
@@ -168,24 +204,27 @@ public sealed class CurvesQuerySpecs : IAsyncLifetime, IDisposable
     public async Task The_metric_panel_shows_each_cells_mean_validation_mae_for_a_regression_sweep()
     {
         _grafana.Select("sweep", SmallSweep.RegressionSweep);
+        await _grafana.ChooseGridAsync(_dashboard, "learning_rate", "batch_size");
         var panel = DashboardFiles.Panel(_dashboard, MetricTitle);
         var (accuracy, mae) = (DashboardFiles.Targets(panel).Single(t => (string?)t["refId"] == "A"), DashboardFiles.Targets(panel).Single(t => (string?)t["refId"] == "B"));
         Assert.Empty((await _grafana.RunTargetAsync(panel, accuracy)).Rows);
         var result = await _grafana.RunTargetAsync(panel, mae);
-        Assert.Equal(["Time", .. AxisTags, "epoch", "val_mae"], result.Columns);
+        Assert.Equal(["Time", "batch_size", "learning_rate", "epoch", "val_mae", "val_mae_min", "val_mae_max", "seeds"], result.Columns);
         // One line per (learning rate, batch size): the two learning rates are two lines, not one averaged line.
         Assert.Equal(4, result.Series.Count);
-        foreach (var cell in SmallSweep.InRegressionSweep.GroupBy(t => (t.Spec.Optimizer, t.Spec.BatchSize.ToString())))
+        foreach (var cell in SmallSweep.InRegressionSweep.GroupBy(t => (Rate: t.Spec.OptimizerConfig.LearningRate.ToString(System.Globalization.CultureInfo.InvariantCulture), t.Spec.BatchSize.ToString())))
         {
-            var rows = result.Rows.Where(r => r.Text("optimizer") == cell.Key.Optimizer && r.Text("batch_size") == cell.Key.Item2).ToList();
+            var rows = result.Rows.Where(r => r.Text("learning_rate") == cell.Key.Rate && r.Text("batch_size") == cell.Key.Item2).ToList();
             var byEpoch = cell.SelectMany(t => t.Epochs).GroupBy(e => e.Epoch).OrderBy(g => g.Key).ToList();
             Assert.Equal(byEpoch.Select(g => (double)g.Key), rows.Select(r => r.Number("epoch")));
             foreach (var (group, row) in byEpoch.Zip(rows))
                 Expected.Near(group.Average(e => e.ValMae), row.Number("val_mae"), $"{cell.Key} epoch {group.Key}");
         }
         // adam-lr0.001, batch 16: seeds 1 and 2 bottom out at 2.75 (epoch 2) and 3.0 (epoch 3); epoch 1 is 2.85 and 3.4.
-        Expected.Near((2.85 + 3.4) / 2, result.Rows.First(r => r.Text("optimizer") == "adam-lr0.001" && r.Text("batch_size") == "16").Number("val_mae"), "epoch 1");
+        Expected.Near((2.85 + 3.4) / 2, result.Rows.First(r => r.Text("learning_rate") == "0.001" && r.Text("batch_size") == "16").Number("val_mae"), "epoch 1");
     }
+
+    private static JsonObject Target(JsonObject panel, string refId) => DashboardFiles.Targets(panel).Single(t => (string?)t["refId"] == refId);
 
     [Fact]
     public void Every_panel_of_the_curves_dashboard_is_checked_here() =>

@@ -115,9 +115,9 @@ public sealed class RealSweepPanelSpecs : IClassFixture<RealSweepFixture>, IAsyn
     private const string FinalGap = "Final train/validation gap";
     private const string Ranked = "Ranked trials (best 100 by best validation loss)";
     private const string Attention = "Running, failed and diverged trials";
-    private const string Overlay = "Validation loss by epoch, every selected cell (mean over the selected seeds)";
-    private const string CellCurves = "$row / $col: train (dashed) and validation loss by epoch";
-    private const string MetricCurves = "Validation metric by epoch, every selected cell: accuracy, or mean absolute error for regression (mean over the selected seeds)";
+    private const string Overlay = CurvesQuerySpecs.OverlayTitle;
+    private const string CellCurves = CurvesQuerySpecs.CellTitle;
+    private const string MetricCurves = CurvesQuerySpecs.MetricTitle;
     private const string BestValAccuracy = "Best validation accuracy";
     private const string BestValMae = "Best validation mean absolute error (regression)";
     private const string ClusterNow = "Cluster now";
@@ -326,7 +326,8 @@ public sealed class RealSweepPanelSpecs : IClassFixture<RealSweepFixture>, IAsyn
     {
         var (grafana, dashboard) = await OpenAsync(Curves);
         var panel = DashboardFiles.Panel(dashboard, CellCurves);
-        var target = DashboardFiles.Targets(panel).Single();
+        grafana.Select("seed", RealSweepFixture.Seeds.ToArray());
+        var target = DashboardFiles.Targets(panel).Single(t => (string?)t["refId"] == "B");
         var cells = await grafana.RunPerCellAsync(panel, target);
         foreach (var (model, regularizer, result) in cells)
         {
@@ -353,7 +354,7 @@ public sealed class RealSweepPanelSpecs : IClassFixture<RealSweepFixture>, IAsyn
         var (grafana, dashboard) = await OpenAsync(Curves);
         var panel = DashboardFiles.Panel(dashboard, Overlay);
         var result = await grafana.RunTargetAsync(panel, DashboardFiles.Targets(panel).Single());
-        Assert.Equal(["Time", .. AxisTags, "epoch", "val_loss"], result.Columns);
+        Assert.Equal(["Time", "model", "regularizer", "epoch", "val_loss", "val_loss_min", "val_loss_max", "seeds"], result.Columns);
         Assert.Equal(4, result.Series.Count);
         foreach (var (model, regularizer) in Cells())
         {
@@ -363,7 +364,13 @@ public sealed class RealSweepPanelSpecs : IClassFixture<RealSweepFixture>, IAsyn
             Assert.Equal(RealSweepFixture.Epochs, rows.Count);
             Assert.Equal(byEpoch.Select(g => (double)g.Key), rows.Select(r => r.Number("epoch")));
             foreach (var (group, row) in byEpoch.Zip(rows))
+            {
+                // The coordinator's aggregates against the run's own epochs.csv: mean, least and greatest seed, how many.
                 Expected.Near(group.Average(e => e.ValLoss), row.Number("val_loss"), $"{model}/{regularizer} epoch {group.Key}");
+                Expected.Near(group.Min(e => e.ValLoss), row.Number("val_loss_min"), $"{model}/{regularizer} epoch {group.Key} min");
+                Expected.Near(group.Max(e => e.ValLoss), row.Number("val_loss_max"), $"{model}/{regularizer} epoch {group.Key} max");
+                Assert.Equal(group.Count(), row.Number("seeds"));
+            }
         }
     }
 

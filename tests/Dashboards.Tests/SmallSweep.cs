@@ -1,3 +1,4 @@
+using GridSweep.Coordinator.Aggregates;
 using GridSweep.Messages.Sweeps;
 using GridSweep.Messages.Trials;
 using GridSweep.Runtime.Metrics;
@@ -137,7 +138,10 @@ public static class SmallSweep
         ];
     }
 
-    /// <summary>Writes everything with the project's <see cref="MetricsWriter"/>, over InfluxDB's v1 API.</summary>
+    /// <summary>
+    /// Writes everything with the project's <see cref="MetricsWriter"/>, over InfluxDB's v1 API: what trainers write (epochs,
+    /// their state changes, heartbeats) and what the coordinator writes from the same events (<see cref="GridAggregates"/>).
+    /// </summary>
     public static async Task WriteAsync(InfluxServer server, string spool)
     {
         await server.CreateDatabaseAsync(Database);
@@ -151,6 +155,7 @@ public static class SmallSweep
         await using (writer)
         {
             await writer.CheckAsync();
+            var grid = new GridAggregates(Trials.Select(t => t.Spec).ToList());
             // Interleaved as a real sweep would report: states and epochs in order per trial.
             foreach (var trial in Trials)
             {
@@ -159,15 +164,26 @@ public static class SmallSweep
                     if (state.Status == TrialStatus.Running)
                     {
                         writer.TrialStateChanged(trial.Spec, state.Status, null, state.Attempt, state.Node);
+                        grid.Running(trial.Spec.Id, state.Attempt, state.Node);
+                        grid.SetCurve(trial.Spec.Id, []); // each attempt here starts from scratch
                         foreach (var epoch in trial.Epochs)
+                        {
                             writer.EpochCompleted(trial.Spec, epoch, state.Node, 1000.0 + epoch.Epoch);
+                            grid.Epoch(trial.Spec.Id, epoch);
+                        }
                     }
                     else
                     {
                         writer.TrialStateChanged(trial.Spec, state.Status, state.Summary ? trial.Summary : null, state.Attempt, state.Node);
+                        if (state.Status == TrialStatus.Queued)
+                            grid.Queued(trial.Spec.Id, state.Attempt);
+                        else
+                            grid.Ended(trial.Spec.Id, trial.Summary!, state.Attempt, state.Node);
                     }
                 }
             }
+            while (grid.Pending > 0)
+                grid.Drain(writer, 1_000);
             foreach (var beat in Heartbeats)
                 writer.NodeHeartbeat(beat.Node, beat.Device, beat.Slots, beat.BusySlots, beat.EpochsPerMinute, beat.SamplesPerSecond);
             if (!await writer.FlushAsync(TimeSpan.FromSeconds(30)))

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
+using GridSweep.Coordinator.Aggregates;
 using GridSweep.Coordinator.Results;
 using GridSweep.Messages.Protocol;
 using GridSweep.Messages.Sweeps;
@@ -18,7 +19,8 @@ namespace GridSweep.Coordinator.Actors;
 /// </summary>
 public sealed class SweepCoordinatorActor : ReceiveActor, IWithTimers
 {
-    /// <param name="Metrics">When given, every trial's queued state goes to InfluxDB (trainers write the rest).</param>
+    /// <param name="Metrics">When given, every trial's queued state goes to InfluxDB (trainers write the rest of its states
+    /// and its epochs), and so do the grid's aggregates (<see cref="GridAggregates"/>).</param>
     /// <param name="AdoptionGrace">How long attempts that were out when this coordinator started wait for their trainers
     /// to come back and be adopted before they are queued again: zero where no trainer outlives the coordinator
     /// (<c>gridsweep run</c>), some heartbeats on a cluster.</param>
@@ -37,6 +39,17 @@ public sealed class SweepCoordinatorActor : ReceiveActor, IWithTimers
     }
 
     private sealed record Flushed(SweepFinished Outcome);
+
+    private sealed record RecordLoaded(RecordedResults? Recorded, Exception? Error);
+
+    private sealed class WriteAggregates
+    {
+        public static readonly WriteAggregates Instance = new();
+    }
+
+    /// <summary>How often the aggregates' changed points are written, and how many at most each time.</summary>
+    private static readonly TimeSpan AggregatesInterval = TimeSpan.FromMilliseconds(250);
+    private const int MaxAggregatePointsPerWrite = 20_000;
 
     private sealed record Trainer(string NodeId, string Device, int Slots)
     {
@@ -72,6 +85,9 @@ public sealed class SweepCoordinatorActor : ReceiveActor, IWithTimers
     private BestTrial? best;
     private IActorRef keptFiles = ActorRefs.Nobody;
     private bool done;
+    private readonly GridAggregates? aggregates;
+    private bool aggregatesLoaded;
+    private SweepFinished? finishedOutcome;
 
     public SweepCoordinatorActor(string sweep, IReadOnlyList<TrialSpec> allTrials, RunFolderSource source, Options options)
     {
@@ -80,6 +96,8 @@ public sealed class SweepCoordinatorActor : ReceiveActor, IWithTimers
         this.allTrials = allTrials;
         this.options = options;
         trials = allTrials.ToDictionary(t => t.Id);
+        if (options.Metrics is not null)
+            aggregates = new GridAggregates(allTrials);
         Receive<OpenLedger>(_ => TryOpen());
         Receive<GetSweepStatus>(_ => Sender.Tell(new SweepStatusResponse(sweep, trials.Count, trials.Count, 0, 0, 0, 0, [])));
     }
@@ -127,8 +145,7 @@ public sealed class SweepCoordinatorActor : ReceiveActor, IWithTimers
             sweep, trials.Count, skipped, results.Path, results.LedgerDescription, incarnation);
         Context.System.EventStream.Publish(new LedgerOpened(results.LedgerDescription, results.GridChange, skipped, unclaimed.Count));
         keptFiles = Context.ActorOf(KeptFilesActor.Props(results.ModelsPath), "kept-files");
-        foreach (var trial in queue)
-            options.Metrics?.TrialStateChanged(trial, TrialStatus.Queued, null, 0, "coordinator");
+        StartAggregates();
         if (unclaimed.Count > 0)
         {
             log.Info("{0} attempt(s) were out when this coordinator started; their trainers have {1} s to come back", unclaimed.Count, options.AdoptionGrace.TotalSeconds);
@@ -152,7 +169,17 @@ public sealed class SweepCoordinatorActor : ReceiveActor, IWithTimers
         });
         Receive<TrialCompleted>(Complete);
         Receive<AdoptionOver>(_ => ReleaseUnclaimed());
-        Receive<Flushed>(flushed => Context.System.EventStream.Publish(flushed.Outcome));
+        Receive<Flushed>(flushed =>
+        {
+            finishedOutcome = flushed.Outcome;
+            PublishWhenWritten();
+        });
+        Receive<RecordLoaded>(Loaded);
+        Receive<WriteAggregates>(_ =>
+        {
+            DrainAggregates();
+            PublishWhenWritten();
+        });
         Receive<TrialFailed>(Fail);
         Receive<TrialReturned>(returned => Abandon(returned.TrialId, returned.Attempt, Sender, "handed back by a leaving trainer"));
         Receive<TrainerLost>(Lose);
@@ -176,6 +203,52 @@ public sealed class SweepCoordinatorActor : ReceiveActor, IWithTimers
             source.Current?.Dispose();
     }
 
+    /// <summary>
+    /// The aggregates start from the ledger: the queued trials' states are written as the writer takes them, attempts still
+    /// out count as running, and what the ledger holds (ended trials, curves) is read off this actor's thread.
+    /// </summary>
+    private void StartAggregates()
+    {
+        if (aggregates is null)
+            return;
+        aggregates.QueuedAtStart(queue.Select(t => t.Id), DateTimeOffset.UtcNow);
+        foreach (var (trialId, (attempt, node)) in unclaimed)
+            aggregates.Running(trialId, attempt, node);
+        var attemptsGiven = results.Attempts;
+        results.ReadLedgerAsync(ledger => GridAggregates.Read(ledger, trials, attemptsGiven))
+            .PipeTo(Self, success: recorded => new RecordLoaded(recorded, null), failure: error => new RecordLoaded(null, error));
+        Timers.StartPeriodicTimer("aggregates", WriteAggregates.Instance, AggregatesInterval);
+    }
+
+    private void Loaded(RecordLoaded loaded)
+    {
+        if (loaded.Recorded is { } recorded)
+            aggregates!.Load(recorded);
+        else
+            log.Warning("the grid's aggregates start without the ledger's earlier results: {0}", loaded.Error?.Message);
+        aggregatesLoaded = true;
+        DrainAggregates();
+    }
+
+    /// <summary>Writes the aggregates' changed points, no more than the metrics queue has room for (so a 100,000-trial start streams).</summary>
+    private void DrainAggregates()
+    {
+        if (aggregates is null || !aggregatesLoaded || aggregates.Pending == 0)
+            return;
+        var metrics = options.Metrics!;
+        aggregates.Drain(metrics, Math.Min(metrics.QueueRoom / 2, MaxAggregatePointsPerWrite));
+    }
+
+    /// <summary>The sweep's end is said once the ledger is flushed and every aggregate point is handed to the metrics writer.</summary>
+    private void PublishWhenWritten()
+    {
+        if (finishedOutcome is null || (aggregates is not null && (!aggregatesLoaded || aggregates.Pending > 0)))
+            return;
+        Context.System.EventStream.Publish(finishedOutcome);
+        finishedOutcome = null;
+        Timers.Cancel("aggregates");
+    }
+
     /// <summary>Attempts no trainer came back for in time go back to the front of the queue (they resume from their checkpoints).</summary>
     private void ReleaseUnclaimed()
     {
@@ -190,6 +263,7 @@ public sealed class SweepCoordinatorActor : ReceiveActor, IWithTimers
         if (!unclaimed.Remove(trialId, out var outstanding))
             return;
         queue.AddFirst(trials[trialId]);
+        aggregates?.Queued(trialId, outstanding.Attempt);
         Context.System.EventStream.Publish(new TrialRequeued(trials[trialId], outstanding.Attempt, outstanding.NodeId, reason));
     }
 
@@ -228,6 +302,7 @@ public sealed class SweepCoordinatorActor : ReceiveActor, IWithTimers
             {
                 unclaimed.Remove(running.TrialId);
                 inFlight[running.TrialId] = new InFlight(trials[running.TrialId], running.Attempt, Sender, registration.NodeId, Adopted: true);
+                aggregates?.Running(running.TrialId, running.Attempt, registration.NodeId);
                 adopted.Add(running.TrialId);
                 log.Info("trial {0}: attempt {1} on {2} adopted", running.TrialId, running.Attempt, registration.NodeId);
             }
@@ -267,6 +342,7 @@ public sealed class SweepCoordinatorActor : ReceiveActor, IWithTimers
         var nodeId = trainers[trainer].NodeId;
         inFlight[trial.Id] = new InFlight(trial, attempt, trainer, nodeId);
         results.StartAttempt(trial, attempt, nodeId);
+        aggregates?.Running(trial.Id, attempt, nodeId);
         trainer.Tell(new AssignTrial(trial, attempt, slot, incarnation));
         Context.System.EventStream.Publish(new TrialAssigned(trial, attempt, nodeId, ++started + skipped, trials.Count));
     }
@@ -293,6 +369,7 @@ public sealed class SweepCoordinatorActor : ReceiveActor, IWithTimers
             return;
         // The attempt's record of the epochs before it (a checkpoint's, or an adopted attempt's own curve) is the truth.
         results.ResumeTrial(running.Trial, started.ResumedAfterEpoch, started.EarlierEpochs);
+        aggregates?.SetCurve(running.Trial.Id, started.EarlierEpochs.Where(e => e.Epoch <= started.ResumedAfterEpoch).ToList());
         if (running.Adopted)
         {
             inFlight[running.Trial.Id] = running with { Adopted = false };
@@ -309,6 +386,7 @@ public sealed class SweepCoordinatorActor : ReceiveActor, IWithTimers
         if (Current(epoch.TrialId, epoch.Attempt) is not { } running)
             return;
         results.AppendEpoch(running.Trial, epoch.Metrics);
+        aggregates?.Epoch(running.Trial.Id, epoch.Metrics);
         Context.System.EventStream.Publish(new EpochRecorded(running.Trial, epoch.Attempt, epoch.NodeId, epoch.Metrics));
     }
 
@@ -327,7 +405,10 @@ public sealed class SweepCoordinatorActor : ReceiveActor, IWithTimers
             return;
         inFlight.Remove(done.TrialId);
         if (done.Curve is { } curve)
+        {
             results.ReplaceCurve(running.Trial, curve);
+            aggregates?.SetCurve(running.Trial.Id, curve);
+        }
         var summary = failureReasons.TryGetValue(done.TrialId, out var earlier)
             ? done.Summary with { Error = string.Join("; ", earlier) }
             : done.Summary;
@@ -351,6 +432,7 @@ public sealed class SweepCoordinatorActor : ReceiveActor, IWithTimers
             log.Warning("trial {0} failed on {1} ({2}); retrying ({3} of {4})", failure.TrialId, failure.NodeId, failure.Reason, reasons.Count, options.MaxRetries);
             queue.AddLast(running.Trial);
             options.Metrics?.TrialStateChanged(running.Trial, TrialStatus.Queued, null, failure.Attempt, "coordinator");
+            aggregates?.Queued(running.Trial.Id, failure.Attempt);
             Context.System.EventStream.Publish(new TrialRequeued(running.Trial, failure.Attempt, failure.NodeId, failure.Reason));
             DispatchToIdleSlots();
             return;
@@ -395,12 +477,14 @@ public sealed class SweepCoordinatorActor : ReceiveActor, IWithTimers
         inFlight.Remove(running.Trial.Id);
         queue.AddFirst(running.Trial);
         options.Metrics?.TrialStateChanged(running.Trial, TrialStatus.Queued, null, running.Attempt, "coordinator");
+        aggregates?.Queued(running.Trial.Id, running.Attempt);
         Context.System.EventStream.Publish(new TrialRequeued(running.Trial, running.Attempt, running.NodeId, reason));
     }
 
     private void Record(InFlight running, TrialSummary summary)
     {
         results.AppendTrial(running.Trial, summary);
+        aggregates?.Ended(running.Trial.Id, summary, running.Attempt, running.NodeId);
         finished.Add((running.Trial, summary));
         if (summary.Status == TrialStatus.Completed && double.IsFinite(summary.BestValLoss) && (best is null || summary.BestValLoss < best.ValLoss))
         {

@@ -262,6 +262,18 @@ public sealed class SweepLedger : IDisposable
         }
     }
 
+    /// <summary>Every epoch recorded of the sweep, ended trials and running ones, trial by trial in epoch order.</summary>
+    public IEnumerable<(string TrialId, EpochMetrics Metrics)> AllEpochs()
+    {
+        using var reader = Query(
+            $"SELECT trial_id, epoch, {string.Join(", ", EpochValueColumns)} FROM gridsweep_epochs WHERE sweep = @sweep ORDER BY trial_id, epoch");
+        while (reader.Read())
+        {
+            yield return (reader.GetString(0), new EpochMetrics(Convert.ToInt32(reader.GetValue(1), CultureInfo.InvariantCulture),
+                Number(reader, 2), Number(reader, 3), Number(reader, 4), Number(reader, 5), Number(reader, 6), Number(reader, 7), Number(reader, 8), Number(reader, 9)));
+        }
+    }
+
     /// <summary>The epochs recorded so far of one trial, in order.</summary>
     public IReadOnlyList<EpochMetrics> Epochs(string trialId)
     {

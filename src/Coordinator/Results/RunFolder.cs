@@ -414,6 +414,9 @@ public sealed class RunFolder : IDisposable
         recordedThrough.Remove(trial.Id);
     }
 
+    /// <summary>Reads the ledger on its own thread once everything recorded before is written; never blocks the caller.</summary>
+    public Task<T> ReadLedgerAsync<T>(Func<SweepLedger, T> read) => writer.ReadAsync(read);
+
     /// <summary>The epochs the ledger holds of a trial, finished or not, once everything recorded before is written.</summary>
     public IReadOnlyList<EpochMetrics> RecordedEpochs(string trialId) => writer.ReadAsync(l => l.Epochs(trialId)).GetAwaiter().GetResult();
 

@@ -4,7 +4,7 @@ using GridSweep.Runtime.Trials;
 
 namespace GridSweep.Runtime.Metrics;
 
-internal enum PointKind : byte { Epoch, Trial, Node, Flush }
+internal enum PointKind : byte { Epoch, Trial, Node, Grid, Flush }
 
 /// <summary>
 /// One point as the caller handed it over: references and numbers only, so the caller's thread pays for a
@@ -46,6 +46,8 @@ internal readonly struct MetricsPoint
     public static MetricsPoint Trial(TrialSpec trial, TrialStatus status, TrialSummary? summary, int attempt, string node, long time) =>
         new(PointKind.Trial, trial, summary, node, 0, 0, (int)status, attempt, time);
 
+    public static MetricsPoint Grid(GridPoint point) => new(PointKind.Grid, point, null, null, 0, 0, 0, 0, 0);
+
     public static MetricsPoint Node(string node, string device, int slots, int busySlots, double epochsPerMinute, double samplesPerSecond, long time) =>
         new(PointKind.Node, device, null, node, epochsPerMinute, samplesPerSecond, slots, busySlots, time);
 
@@ -58,6 +60,7 @@ internal readonly struct MetricsPoint
             {
                 var m = (EpochMetrics)_detail!;
                 TrialTags(lines.Measurement(Schema.EpochMeasurement), (TrialSpec)_subject!)
+                    .Field(Schema.Fields.TrialId, ((TrialSpec)_subject!).Id)
                     .Field(Schema.Fields.Epoch, m.Epoch)
                     .Field(Schema.Fields.TrainLoss, m.TrainLoss)
                     .Field(Schema.Fields.TrainPenalty, m.TrainPenalty)
@@ -77,28 +80,18 @@ internal readonly struct MetricsPoint
             {
                 var summary = (TrialSummary?)_detail;
                 TrialTags(lines.Measurement(Schema.TrialMeasurement), (TrialSpec)_subject!)
+                    .Field(Schema.Fields.TrialId, ((TrialSpec)_subject!).Id)
                     .Field(Schema.Fields.Status, Schema.StatusName((TrialStatus)_i))
                     .Field(Schema.Fields.Attempt, _j)
                     .Field(Schema.Fields.Node, _text!);
                 if (summary is not null)
-                {
-                    lines.Field(Schema.Fields.BestEpoch, summary.BestEpoch)
-                        .Field(Schema.Fields.BestValLoss, summary.BestValLoss)
-                        .Field(Schema.Fields.FinalGap, summary.FinalGap)
-                        .Field(Schema.Fields.BestValAccuracy, summary.BestValAccuracy)
-                        .Field(Schema.Fields.BestValMae, summary.BestValMae);
-                    if (summary.StoppedEarly)
-                    {
-                        lines.Field(Schema.Fields.StoppedEpoch, summary.StoppedEpoch);
-                        if (!string.IsNullOrEmpty(summary.StopReason))
-                            lines.Field(Schema.Fields.StopReason, summary.StopReason);
-                    }
-                    if (!string.IsNullOrEmpty(summary.Error))
-                        lines.Field(Schema.Fields.Error, summary.Error.Length <= MaxErrorLength ? summary.Error : summary.Error[..MaxErrorLength]);
-                }
+                    SummaryFields(lines, summary);
                 lines.End(_time);
                 break;
             }
+            case PointKind.Grid:
+                ((GridPoint)_subject!).WriteTo(lines);
+                break;
             case PointKind.Node:
                 lines.Measurement(Schema.NodeMeasurement)
                     .Tag(Schema.Tags.Device, (string)_subject!)
@@ -114,8 +107,43 @@ internal readonly struct MetricsPoint
         }
     }
 
-    /// <summary>The trial's label on every grid axis (early stopping only when it has one), its task and its identity.</summary>
-    private static LineProtocolBuffer TrialTags(LineProtocolBuffer lines, TrialSpec trial) =>
+    /// <summary>A trial's summary as <c>gridsweep_trial</c> and <c>gridsweep_trial_summary</c> carry it.</summary>
+    internal static LineProtocolBuffer SummaryFields(LineProtocolBuffer lines, TrialSummary summary)
+    {
+        lines.Field(Schema.Fields.BestEpoch, summary.BestEpoch)
+            .Field(Schema.Fields.BestValLoss, summary.BestValLoss)
+            .Field(Schema.Fields.FinalGap, summary.FinalGap)
+            .Field(Schema.Fields.BestValAccuracy, summary.BestValAccuracy)
+            .Field(Schema.Fields.BestValMae, summary.BestValMae);
+        if (summary.StoppedEarly)
+        {
+            lines.Field(Schema.Fields.StoppedEpoch, summary.StoppedEpoch);
+            if (!string.IsNullOrEmpty(summary.StopReason))
+                lines.Field(Schema.Fields.StopReason, summary.StopReason);
+        }
+        if (!string.IsNullOrEmpty(summary.Error))
+            lines.Field(Schema.Fields.Error, summary.Error.Length <= MaxErrorLength ? summary.Error : summary.Error[..MaxErrorLength]);
+        return lines;
+    }
+
+    /// <summary>
+    /// The trial's label on every grid axis (early stopping only when it has one), its seed and its task: one series per
+    /// trial. Its id is a field (<see cref="Schema.Fields.TrialId"/>), so that no tag has a value per trial.
+    /// </summary>
+    internal static LineProtocolBuffer TrialTags(LineProtocolBuffer lines, TrialSpec trial) =>
+        AxisTags(lines, trial)
+            .Tag(Schema.Tags.Seed, trial.Seed)
+            .Tag(Schema.Tags.Sweep, trial.Sweep)
+            .Tag(Schema.Tags.Task, TrialLabels.Task(trial.Task));
+
+    /// <summary>The tags of the trial's grid cell: every axis but the seed, the sweep and the task.</summary>
+    internal static LineProtocolBuffer CellTags(LineProtocolBuffer lines, TrialSpec trial) =>
+        AxisTags(lines, trial)
+            .Tag(Schema.Tags.Sweep, trial.Sweep)
+            .Tag(Schema.Tags.Task, TrialLabels.Task(trial.Task));
+
+    /// <summary>The grid axes but the seed, in key order (InfluxDB prefers tags sorted).</summary>
+    private static LineProtocolBuffer AxisTags(LineProtocolBuffer lines, TrialSpec trial) =>
         lines.Tag(Schema.Tags.Activation, trial.Activation)
             .Tag(Schema.Tags.BatchSize, trial.BatchSize)
             // Only a sweep that uses early stopping labels it, so the series of sweeps without it are as they were.
@@ -124,9 +152,5 @@ internal readonly struct MetricsPoint
             .Tag(Schema.Tags.LearningRate, TrialLabels.LearningRate(trial))
             .Tag(Schema.Tags.Model, trial.Model)
             .Tag(Schema.Tags.Optimizer, trial.Optimizer)
-            .Tag(Schema.Tags.Regularizer, trial.Regularizer)
-            .Tag(Schema.Tags.Seed, trial.Seed)
-            .Tag(Schema.Tags.Sweep, trial.Sweep)
-            .Tag(Schema.Tags.Task, TrialLabels.Task(trial.Task))
-            .Tag(Schema.Tags.TrialId, trial.Id);
+            .Tag(Schema.Tags.Regularizer, trial.Regularizer);
 }

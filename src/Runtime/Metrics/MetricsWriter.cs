@@ -121,6 +121,27 @@ public sealed class MetricsWriter : IAsyncDisposable
         Enqueue(MetricsPoint.Trial(trial, status, summary, attempt, node, NextWallClock()));
     }
 
+    /// <summary>A trial's state change that happened at <paramref name="at"/>, written later (the coordinator streams its start's states).</summary>
+    public void TrialStateChanged(TrialSpec trial, TrialStatus status, TrialSummary? summary, int attempt, string node, DateTimeOffset at)
+    {
+        ArgumentNullException.ThrowIfNull(trial);
+        ArgumentNullException.ThrowIfNull(node);
+        Enqueue(MetricsPoint.Trial(trial, status, summary, attempt, node, (at.UtcTicks - DateTime.UnixEpoch.Ticks) * 100));
+    }
+
+    /// <summary>A point of the grid's aggregates (<see cref="GridPoint"/>), formatted on the writer's loop.</summary>
+    public void Write(GridPoint point)
+    {
+        ArgumentNullException.ThrowIfNull(point);
+        Enqueue(MetricsPoint.Grid(point));
+    }
+
+    /// <summary>
+    /// Points the in-memory queue takes now before it refuses: a producer with many points to write (the coordinator's
+    /// aggregates, its start's queued states) writes at most this many at a time, so it never floods the queue.
+    /// </summary>
+    public int QueueRoom => Math.Max(0, _options.QueueCapacity - _queue.Reader.Count);
+
     /// <summary>A trainer node's heartbeat: a <c>gridsweep_node</c> point now.</summary>
     public void NodeHeartbeat(string node, string device, int slots, int busySlots, double epochsPerMinute, double samplesPerSecond)
     {

@@ -5,13 +5,13 @@ namespace GridSweep.Runtime.Metrics;
 /// <summary>
 /// The InfluxDB schema the trainer nodes write; these names are a public interface for dashboards.
 /// <para>
-/// <b>gridsweep_epoch</b>, one point per finished epoch of a trial. Tags <c>sweep</c>, <c>trial_id</c>,
+/// <b>gridsweep_epoch</b>, one point per finished epoch of a trial. Tags <c>sweep</c>,
 /// <c>model</c>, <c>regularizer</c>, <c>seed</c>, and since issue 9 the rest of the trial's labels, one per grid
 /// axis, and its task: <c>optimizer</c>, <c>learning_rate</c>, <c>activation</c>, <c>batch_size</c>,
 /// <c>epochs</c>, <c>task</c> (binary, multiclass, regression), so that no query averages two cells together; since
 /// issue 10 <c>early_stopping</c>, the trial's label on that axis, only on the points of a sweep that uses early
 /// stopping (a trial labelled <c>none</c> has no such tag, so the series of earlier sweeps stay as they were).
-/// Fields <c>epoch</c> (integer), <c>train_loss</c>, <c>train_penalty</c>, <c>val_loss</c>,
+/// Fields <c>trial_id</c> (string; a tag until issue 12, see below), <c>epoch</c> (integer), <c>train_loss</c>, <c>train_penalty</c>, <c>val_loss</c>,
 /// <c>train_accuracy</c>, <c>val_accuracy</c> (classification), <c>train_mae</c>, <c>val_mae</c>
 /// (regression), <c>gap</c> (val_loss - train_loss), <c>seconds</c>, <c>samples_per_second</c> (floats) and
 /// <c>node</c> (string). The metric a task does not have is NaN and so left out.
@@ -27,13 +27,39 @@ namespace GridSweep.Runtime.Metrics;
 /// </para>
 /// <para>
 /// <b>gridsweep_trial</b>, one point per state change of a trial, at wall-clock time. Same tags;
-/// fields <c>status</c> (string: queued, running, completed, failed, diverged), <c>attempt</c> (integer),
+/// fields <c>trial_id</c> (string), <c>status</c> (string: queued, running, completed, failed, diverged), <c>attempt</c> (integer),
 /// <c>node</c> (string), and when a summary is known <c>best_epoch</c> (integer), <c>best_val_loss</c>,
 /// <c>final_gap</c>, <c>best_val_accuracy</c> (classification), <c>best_val_mae</c> (regression) (floats)
 /// and <c>error</c> (string, failed trials), and for a trial early stopping ended before its last epoch (a completed
 /// trial, not a failed one) <c>stopped_epoch</c> (integer, its last epoch) and <c>stop_reason</c> (string); a trial
 /// that ran every epoch has neither. <c>status</c> is a field, not a tag,
-/// so each trial stays one series and <c>last(status) ... GROUP BY trial_id</c> gives its current state.
+/// so each trial stays one series and <c>last(status) ... GROUP BY *</c> gives its current state.
+/// </para>
+/// <para>
+/// <c>trial_id</c> is a field since issue 12: as a tag it gave InfluxDB 1.x one tag value per trial, and a sweep past
+/// 100,000 trials broke the default <c>max-values-per-tag</c>. A trial is still one series (its axis labels and seed),
+/// and <c>WHERE "trial_id" = '...'</c> works as before; <c>GROUP BY "trial_id"</c> becomes <c>GROUP BY *</c>.
+/// </para>
+/// <para>
+/// What the coordinator writes from the whole grid, each point rewritten in place when it changes (fixed series and
+/// time), so that a dashboard reads O(cells x epochs) or O(trials) points, never every epoch of every trial:
+/// <b>gridsweep_cell_epoch</b>, per grid cell (every axis but the seed) and epoch: tags as <c>gridsweep_epoch</c>
+/// without <c>seed</c>; fields <c>epoch</c>, <c>seeds</c> (trials of the cell with that epoch, integers) and
+/// <c>X_mean</c>, <c>X_min</c>, <c>X_max</c> over the seeds' finite values for X in <c>train_loss</c>, <c>val_loss</c>,
+/// <c>gap</c>, <c>train_accuracy</c> and <c>val_accuracy</c> (classification) or <c>train_mae</c> and <c>val_mae</c>
+/// (regression); at the epoch's time, as <c>gridsweep_epoch</c>.
+/// <b>gridsweep_cell</b>, per cell: same tags; fields <c>trials</c>, <c>queued</c>, <c>running</c>,
+/// <c>completed</c>, <c>failed</c>, <c>diverged</c>, <c>stopped_early</c>, <c>seeds_with_curve</c> (integers), and
+/// over the seeds that have a curve the means of each one's <c>best_val_loss</c>, <c>best_epoch</c>, <c>final_gap</c>
+/// and <c>best_val_accuracy</c> or <c>best_val_mae</c>; <c>mean_curve_best_epoch</c> (integer) and
+/// <c>mean_curve_best_val_loss</c>, the lowest point of the cell's mean validation loss; at <see cref="FixedTime"/>.
+/// <b>gridsweep_sweep</b>, per sweep: tag <c>sweep</c>; the same counts and <c>cells</c>; at <see cref="FixedTime"/>.
+/// <b>gridsweep_trial_summary</b>, per trial, its latest state: tags <c>sweep</c>, <c>task</c>, <c>model</c>,
+/// <c>regularizer</c> only (so a sweep of any size is a handful of series); the other axes and the seed are string
+/// fields of the same names; fields <c>trial_id</c>, <c>status</c>, <c>attempt</c>, <c>node</c>, <c>epochs_done</c>,
+/// the curve so far (<c>curve_best_epoch</c>, <c>curve_best_val_loss</c>, <c>curve_final_gap</c>,
+/// <c>curve_best_val_accuracy</c>, <c>curve_best_val_mae</c>) and, once it ended, the summary fields of
+/// <c>gridsweep_trial</c>; at <see cref="TrialSummaryTime"/>, a time of its own within 2000-01-01..04.
 /// </para>
 /// <para>
 /// <b>gridsweep_node</b>, a heartbeat per trainer node, at wall-clock time. Tags <c>node</c>, <c>device</c>;
@@ -50,11 +76,16 @@ public static class Schema
     public const string EpochMeasurement = "gridsweep_epoch";
     public const string TrialMeasurement = "gridsweep_trial";
     public const string NodeMeasurement = "gridsweep_node";
+    public const string CellEpochMeasurement = "gridsweep_cell_epoch";
+    public const string CellMeasurement = "gridsweep_cell";
+    public const string SweepMeasurement = "gridsweep_sweep";
+    public const string TrialSummaryMeasurement = "gridsweep_trial_summary";
 
     /// <summary>Tag keys: low-cardinality identity only.</summary>
     public static class Tags
     {
         public const string Sweep = "sweep";
+        /// <summary>A field since issue 12 (see the remarks above); the name is kept for the queries that use it.</summary>
         public const string TrialId = "trial_id";
         public const string Model = "model";
         public const string Regularizer = "regularizer";
@@ -100,6 +131,26 @@ public static class Schema
         public const string Slots = "slots";
         public const string BusySlots = "busy_slots";
         public const string EpochsPerMinute = "epochs_per_minute";
+
+        public const string TrialId = "trial_id";
+        public const string Seeds = "seeds";
+        public const string SeedsWithCurve = "seeds_with_curve";
+        public const string Trials = "trials";
+        public const string Queued = "queued";
+        public const string Running = "running";
+        public const string Completed = "completed";
+        public const string Failed = "failed";
+        public const string Diverged = "diverged";
+        public const string StoppedEarly = "stopped_early";
+        public const string Cells = "cells";
+        public const string MeanCurveBestEpoch = "mean_curve_best_epoch";
+        public const string MeanCurveBestValLoss = "mean_curve_best_val_loss";
+        public const string EpochsDone = "epochs_done";
+        public const string CurveBestEpoch = "curve_best_epoch";
+        public const string CurveBestValLoss = "curve_best_val_loss";
+        public const string CurveFinalGap = "curve_final_gap";
+        public const string CurveBestValAccuracy = "curve_best_val_accuracy";
+        public const string CurveBestValMae = "curve_best_val_mae";
     }
 
     /// <summary>Time of epoch 0 of every trial: 2000-01-01T00:00:00Z.</summary>
@@ -110,6 +161,24 @@ public static class Schema
 
     /// <summary>The timestamp (Unix nanoseconds) of an epoch's point: the origin plus <paramref name="epoch"/> seconds.</summary>
     public static long EpochTime(int epoch) => OriginNanoseconds + epoch * NanosecondsPerSecond;
+
+    /// <summary>The time of every point that holds a current value (<c>gridsweep_cell</c>, <c>gridsweep_sweep</c>): the origin.</summary>
+    public static readonly long FixedTime = OriginNanoseconds;
+
+    /// <summary>
+    /// A trial's own time in <c>gridsweep_trial_summary</c>: the origin plus its id read as a 48-bit number of nanoseconds
+    /// (ids are 12 hex digits; another id is hashed), so the trials of one series never overwrite each other.
+    /// </summary>
+    public static long TrialSummaryTime(string trialId)
+    {
+        if (trialId.Length != 12 || !long.TryParse(trialId, System.Globalization.NumberStyles.AllowHexSpecifier, null, out var offset))
+        {
+            offset = 0;
+            foreach (var c in trialId)
+                offset = (offset * 31 + c) & 0xFFFF_FFFF_FFFF;
+        }
+        return OriginNanoseconds + offset;
+    }
 
     /// <summary>The <c>status</c> field's value: the state's name in lower case.</summary>
     public static string StatusName(TrialStatus status) => status switch

@@ -97,7 +97,7 @@ public sealed class ClusterSpecs : IClassFixture<InfluxServerFixture>, IDisposab
         var csv = RunFolder.ReadRows(Path.Combine(output, "cluster-study", RunFolder.EpochsFile), RunFolder.EpochColumns);
         List<InfluxRow> points = [];
         for (var wait = 0; wait < 60 && points.Count < 4 * Epochs; wait++, await Task.Delay(500))
-            points = await influx.SelectAsync(database, "SELECT epoch, val_loss FROM gridsweep_epoch GROUP BY trial_id");
+            points = await influx.SelectAsync(database, "SELECT trial_id, epoch, val_loss FROM gridsweep_epoch");
         Assert.Equal(4 * Epochs, points.Count);
         foreach (var trial in points.GroupBy(p => p.Tag("trial_id")))
         {

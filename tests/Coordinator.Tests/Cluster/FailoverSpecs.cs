@@ -129,7 +129,7 @@ public sealed class FailoverSpecs(PostgresServerFixture postgres, InfluxServerFi
         // InfluxDB: one curve per trial, each epoch once (an adopted attempt's epochs are written by its one trainer).
         List<InfluxRow> points = [];
         for (var wait = 0; wait < 60 && points.Count < Trials * Epochs; wait++, await Task.Delay(500))
-            points = await influx.Server.SelectAsync(database, "SELECT epoch, val_loss FROM gridsweep_epoch GROUP BY trial_id");
+            points = await influx.Server.SelectAsync(database, "SELECT trial_id, epoch, val_loss FROM gridsweep_epoch");
         Assert.Equal(Trials, points.Select(p => p.Tag("trial_id")).Distinct().Count());
         Assert.All(points.GroupBy(p => p.Tag("trial_id")), curve => Assert.Equal(Enumerable.Range(1, Epochs).Select(e => (long)e), curve.Select(p => p.Long("epoch")).Order()));
     }

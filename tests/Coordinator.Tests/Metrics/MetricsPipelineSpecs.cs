@@ -53,7 +53,7 @@ public sealed class MetricsPipelineSpecs : IClassFixture<InfluxServerFixture>, I
     private async Task AssertInfluxMatchesTheRunFolder(int trials, int epochs)
     {
         var csv = EpochRows();
-        var points = await influx.SelectAsync(database, "SELECT epoch, val_loss, train_loss FROM gridsweep_epoch WHERE sweep = 'pipeline' GROUP BY trial_id");
+        var points = await influx.SelectAsync(database, "SELECT trial_id, epoch, val_loss, train_loss FROM gridsweep_epoch WHERE sweep = 'pipeline'");
         Assert.Equal(trials * epochs, points.Count);
         foreach (var trial in points.GroupBy(p => p.Tag("trial_id")))
         {
@@ -73,12 +73,28 @@ public sealed class MetricsPipelineSpecs : IClassFixture<InfluxServerFixture>, I
 
         Assert.True(run.ExitCode == 0, run.All);
         await AssertInfluxMatchesTheRunFolder(trials: 2, epochs: 3);
-        var states = await influx.SelectAsync(database, "SELECT last(status) FROM gridsweep_trial GROUP BY trial_id");
+        var states = await influx.SelectAsync(database, "SELECT last(status), trial_id FROM gridsweep_trial GROUP BY *");
         Assert.Equal(2, states.Count);
         Assert.All(states, s => Assert.Equal("completed", s.String("last")));
-        var history = await influx.SelectAsync(database, "SELECT status FROM gridsweep_trial GROUP BY trial_id");
+        var history = await influx.SelectAsync(database, "SELECT trial_id, status FROM gridsweep_trial");
         Assert.All(history.GroupBy(h => h.Tag("trial_id")), trial =>
             Assert.Equal(["queued", "running", "completed"], trial.Select(h => h.String("status"))));
+        // The coordinator's aggregates of the same run: the sweep's counts, each trial's latest state, its cell's mean curve.
+        var sweep = Assert.Single(await influx.SelectAsync(database, "SELECT trials, completed, queued, running, cells FROM gridsweep_sweep WHERE sweep = 'pipeline'"));
+        Assert.Equal((2L, 2L, 0L, 0L, 2L), (sweep.Long("trials"), sweep.Long("completed"), sweep.Long("queued"), sweep.Long("running"), sweep.Long("cells")));
+        var summaries = await influx.SelectAsync(database, "SELECT trial_id, status, epochs_done, curve_best_val_loss FROM gridsweep_trial_summary WHERE sweep = 'pipeline'");
+        Assert.Equal(2, summaries.Count);
+        var csv = EpochRows();
+        Assert.All(summaries, s =>
+        {
+            Assert.Equal(("completed", 3L), (s.String("status"), s.Long("epochs_done")));
+            Assert.Equal(csv.Where(r => r["trial_id"] == s.String("trial_id")).Min(r => CsvFormat.ParseNumber(r["val_loss"])), s.Double("curve_best_val_loss"), 6);
+        });
+        var cellEpochs = await influx.SelectAsync(database, "SELECT epoch, seeds, val_loss_mean FROM gridsweep_cell_epoch WHERE sweep = 'pipeline' GROUP BY regularizer");
+        Assert.Equal(2 * 3, cellEpochs.Count);
+        Assert.All(cellEpochs, c => Assert.Equal(
+            csv.Where(r => r["regularizer"] == c.Tag("regularizer") && r["epoch"] == c.Long("epoch").ToString()).Average(r => CsvFormat.ParseNumber(r["val_loss"])),
+            c.Double("val_loss_mean"), 6));
         var heartbeats = await influx.SelectAsync(database, "SELECT slots FROM gridsweep_node GROUP BY node");
         Assert.NotEmpty(heartbeats);
         Assert.All(heartbeats, h => Assert.Equal(1, h.Long("slots")));

@@ -59,8 +59,8 @@ public class LineProtocolSpecs
         MetricsPoint.Epoch(trial, new EpochMetrics(4, 0.25, 0.01, 0.5, 0.9, 0.8, 1.5), "node-1", 12500).WriteTo(lines);
 
         Assert.Equal(
-            "gridsweep_epoch,activation=relu,batch_size=512,epochs=20,learning_rate=0.001,model=bigger,optimizer=adam,regularizer=l2,seed=7,sweep=imdb-overfitting,task=binary,trial_id=3f2a9c0d1e4b " +
-            "epoch=4i,train_loss=0.25,train_penalty=0.01,val_loss=0.5,train_accuracy=0.9,val_accuracy=0.8,gap=0.25," +
+            "gridsweep_epoch,activation=relu,batch_size=512,epochs=20,learning_rate=0.001,model=bigger,optimizer=adam,regularizer=l2,seed=7,sweep=imdb-overfitting,task=binary " +
+            "trial_id=\"3f2a9c0d1e4b\",epoch=4i,train_loss=0.25,train_penalty=0.01,val_loss=0.5,train_accuracy=0.9,val_accuracy=0.8,gap=0.25," +
             "seconds=1.5,samples_per_second=12500,node=\"node-1\" 946684804000000000\n",
             lines.ToString());
         Assert.Equal(new DateTimeOffset(2000, 1, 1, 0, 0, 4, TimeSpan.Zero).ToUnixTimeMilliseconds() * 1_000_000, Schema.EpochTime(4));
@@ -77,9 +77,9 @@ public class LineProtocolSpecs
             .WriteTo(lines);
 
         var written = lines.ToString().Split('\n');
-        Assert.Equal("gridsweep_trial,activation=relu,batch_size=512,epochs=20,learning_rate=0.001,model=baseline,optimizer=adam,regularizer=none,seed=1,sweep=imdb-overfitting,task=binary,trial_id=abc status=\"running\",attempt=2i,node=\"node-1\" 10", written[0]);
-        Assert.Equal("gridsweep_trial,activation=relu,batch_size=512,epochs=20,learning_rate=0.001,model=baseline,optimizer=adam,regularizer=none,seed=1,sweep=imdb-overfitting,task=binary,trial_id=abc " +
-            "status=\"failed\",attempt=2i,node=\"node-1\",best_epoch=3i,best_val_loss=0.28,final_gap=0.1,best_val_accuracy=0.88,error=\"out of memory\" 11", written[1]);
+        Assert.Equal("gridsweep_trial,activation=relu,batch_size=512,epochs=20,learning_rate=0.001,model=baseline,optimizer=adam,regularizer=none,seed=1,sweep=imdb-overfitting,task=binary trial_id=\"abc\",status=\"running\",attempt=2i,node=\"node-1\" 10", written[0]);
+        Assert.Equal("gridsweep_trial,activation=relu,batch_size=512,epochs=20,learning_rate=0.001,model=baseline,optimizer=adam,regularizer=none,seed=1,sweep=imdb-overfitting,task=binary " +
+            "trial_id=\"abc\",status=\"failed\",attempt=2i,node=\"node-1\",best_epoch=3i,best_val_loss=0.28,final_gap=0.1,best_val_accuracy=0.88,error=\"out of memory\" 11", written[1]);
     }
 
     [Fact]
@@ -92,8 +92,8 @@ public class LineProtocolSpecs
 
         MetricsPoint.Trial(trial, TrialStatus.Completed, summary, 1, "node-1", 12).WriteTo(lines);
 
-        Assert.Equal("gridsweep_trial,activation=relu,batch_size=512,early_stopping=patient,epochs=20,learning_rate=0.001,model=baseline,optimizer=adam,regularizer=none,seed=1,sweep=imdb-overfitting,task=binary,trial_id=es1 " +
-            "status=\"completed\",attempt=1i,node=\"node-1\",best_epoch=3i,best_val_loss=0.28,final_gap=0.1,best_val_accuracy=0.88," +
+        Assert.Equal("gridsweep_trial,activation=relu,batch_size=512,early_stopping=patient,epochs=20,learning_rate=0.001,model=baseline,optimizer=adam,regularizer=none,seed=1,sweep=imdb-overfitting,task=binary " +
+            "trial_id=\"es1\",status=\"completed\",attempt=1i,node=\"node-1\",best_epoch=3i,best_val_loss=0.28,final_gap=0.1,best_val_accuracy=0.88," +
             "stopped_epoch=5i,stop_reason=\"val_loss did not improve by more than 0 for 2 epochs after epoch 3 (best 0.28)\" 12\n", lines.ToString());
     }
 
@@ -119,8 +119,8 @@ public class LineProtocolSpecs
 
         Assert.Equal(
             "gridsweep_epoch,activation=tanh,batch_size=32,epochs=200,learning_rate=0.01,model=baseline,optimizer=sgd-lr0.01," +
-            "regularizer=none,seed=1,sweep=boston-housing,task=regression,trial_id=4b0c " +
-            "epoch=2i,train_loss=30,train_penalty=0,val_loss=40,train_mae=4.5,val_mae=5.25,gap=10," +
+            "regularizer=none,seed=1,sweep=boston-housing,task=regression " +
+            "trial_id=\"4b0c\",epoch=2i,train_loss=30,train_penalty=0,val_loss=40,train_mae=4.5,val_mae=5.25,gap=10," +
             "seconds=0.5,samples_per_second=800,node=\"node-1\" 946684802000000000\n",
             lines.ToString());
     }
@@ -134,7 +134,7 @@ public class LineProtocolSpecs
 
         MetricsPoint.Trial(MetricsKit.RegressionTrial("4b0c"), TrialStatus.Completed, summary, 1, "node-1", 12).WriteTo(lines);
 
-        Assert.EndsWith(",task=regression,trial_id=4b0c status=\"completed\",attempt=1i,node=\"node-1\",best_epoch=2i,best_val_loss=35,final_gap=15,best_val_mae=4.75 12\n",
+        Assert.EndsWith(",task=regression trial_id=\"4b0c\",status=\"completed\",attempt=1i,node=\"node-1\",best_epoch=2i,best_val_loss=35,final_gap=15,best_val_mae=4.75 12\n",
             lines.ToString());
     }
 

@@ -71,9 +71,11 @@ public class MetricsWriterSpecs(InfluxServerFixture fixture) : IClassFixture<Inf
         Assert.Equal("float", fieldTypes["val_loss"]);
         Assert.Equal("string", fieldTypes["node"]);
         var tagKeys = (await _server.SelectAsync(database, "SHOW TAG KEYS FROM gridsweep_epoch")).Select(r => r.String("tagKey"));
-        Assert.Equal(["activation", "batch_size", "epochs", "learning_rate", "model", "optimizer", "regularizer", "seed", "sweep", "task", "trial_id"], tagKeys);
+        // The trial's id is a field, not a tag: no tag has a value per trial (InfluxDB 1.x caps values per tag at 100,000).
+        Assert.Equal(["activation", "batch_size", "epochs", "learning_rate", "model", "optimizer", "regularizer", "seed", "sweep", "task"], tagKeys);
+        Assert.Equal("string", fieldTypes["trial_id"]);
 
-        var states = await _server.SelectAsync(database, "SELECT * FROM gridsweep_trial GROUP BY trial_id");
+        var states = await _server.SelectAsync(database, "SELECT * FROM gridsweep_trial GROUP BY *");
         Assert.Equal(9, states.Count);
         for (var t = 0; t < trials.Length; t++)
         {
@@ -86,7 +88,7 @@ public class MetricsWriterSpecs(InfluxServerFixture fixture) : IClassFixture<Inf
             Assert.Equal((4L, summary.BestValLoss, summary.FinalGap),
                 (mine[2].Long("best_epoch"), mine[2].Double("best_val_loss"), mine[2].Double("final_gap")));
         }
-        var current = await _server.SelectAsync(database, "SELECT last(status) FROM gridsweep_trial GROUP BY trial_id");
+        var current = await _server.SelectAsync(database, "SELECT last(status) FROM gridsweep_trial GROUP BY *");
         Assert.All(current, r => Assert.Equal("completed", r.String("last")));
 
         var nodes = await _server.SelectAsync(database, "SELECT * FROM gridsweep_node GROUP BY *");
@@ -174,7 +176,7 @@ public class MetricsWriterSpecs(InfluxServerFixture fixture) : IClassFixture<Inf
         Assert.Equal([("adam", "0.001", MetricsKit.Epoch(1).ValAccuracy), ("sgd", "0.01", MetricsKit.Epoch(1, salt: 0.2).ValAccuracy)],
             byOptimizer.OrderBy(r => r.Tag("optimizer")).Select(r => (r.Tag("optimizer"), r.Tag("learning_rate"), r.Double("mean"))));
 
-        var summaries = await _server.SelectAsync(database, "SELECT * FROM gridsweep_trial GROUP BY trial_id");
+        var summaries = await _server.SelectAsync(database, "SELECT * FROM gridsweep_trial GROUP BY *");
         var regressionSummary = Assert.Single(summaries, r => r.Tag("trial_id") == regression.Id);
         Assert.Equal(regressionEpochs.Min(e => e.ValMae), regressionSummary.Double("best_val_mae"));
         Assert.False(regressionSummary.Has("best_val_accuracy"));
@@ -293,7 +295,7 @@ public class MetricsWriterSpecs(InfluxServerFixture fixture) : IClassFixture<Inf
     {
         var database = await MetricsKit.NewDatabaseAsync(_server);
         // val_loss already holds strings in this shard: our float val_loss conflicts (400 partial write).
-        await WriteRawAsync(database, $"gridsweep_epoch,trial_id=other val_loss=\"text\" {Schema.EpochTime(1)}");
+        await WriteRawAsync(database, $"gridsweep_epoch,seed=other val_loss=\"text\" {Schema.EpochTime(1)}");
         using var spool = new TempDirectory("gridsweep-metrics");
         var trial = MetricsKit.Trial("ffffffffff01");
         await using var writer = new MetricsWriter(MetricsKit.V1(_server, database, spool.Path), MetricsKit.Fast());
@@ -308,7 +310,7 @@ public class MetricsWriterSpecs(InfluxServerFixture fixture) : IClassFixture<Inf
         Assert.Equal((1L, 1L), (writer.SetAsidePoints, writer.WrittenPoints));
         Assert.Null(writer.LastError);
         var kept = Assert.Single(Directory.GetFiles(Path.Combine(spool.Path, MetricsSpool.RejectedFolder)));
-        Assert.Contains("trial_id=ffffffffff01", File.ReadAllText(kept));
+        Assert.Contains("trial_id=\"ffffffffff01\"", File.ReadAllText(kept));
         Assert.Single(await _server.SelectAsync(database, "SELECT * FROM gridsweep_node"));
     }
 

@@ -62,7 +62,7 @@ public class OutageSpecs(InfluxServerFixture fixture, ITestOutputHelper output) 
         Assert.True(slowest < TimeSpan.FromMilliseconds(250), $"slowest EpochCompleted call took {slowest.TotalMilliseconds:F1} ms");
         Assert.Contains(warnings, w => w.Contains("took the whole backlog"));
         Assert.Empty(spool.SpoolFiles());
-        var rows = await _server.SelectAsync(database, "SELECT epoch, val_loss FROM gridsweep_epoch GROUP BY trial_id");
+        var rows = await _server.SelectAsync(database, "SELECT trial_id, epoch, val_loss FROM gridsweep_epoch");
         foreach (var trial in trials)
         {
             var mine = rows.Where(r => r.Tag("trial_id") == trial.Id).ToList();

@@ -34,7 +34,7 @@ public class V2RequestSpecs
         Assert.StartsWith("text/plain", request.Headers["Content-Type"]);
         var lines = request.Body.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(2, lines.Length);
-        Assert.StartsWith("gridsweep_epoch,activation=relu,batch_size=512,epochs=20,learning_rate=0.001,model=baseline,optimizer=adam,regularizer=none,seed=1,sweep=imdb-overfitting,task=binary,trial_id=v2shape00001 epoch=1i,", lines[0]);
+        Assert.StartsWith("gridsweep_epoch,activation=relu,batch_size=512,epochs=20,learning_rate=0.001,model=baseline,optimizer=adam,regularizer=none,seed=1,sweep=imdb-overfitting,task=binary trial_id=\"v2shape00001\",epoch=1i,", lines[0]);
         Assert.EndsWith($" {Schema.EpochTime(2)}", lines[1]);
     }
 
