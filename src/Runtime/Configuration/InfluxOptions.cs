@@ -35,7 +35,7 @@ public sealed class InfluxOptions : IOptionsSection
     [Setting("--influx-spool", "Folder for points waiting for InfluxDB, sent on the next start if the process stops first. Default: $XDG_STATE_HOME/gridsweep/influx-spool.", ValueName = "DIR")]
     public string? Spool { get; set; }
 
-    [Setting("--influx-spool-max-mb", "Spool size bound in MiB; past it the oldest points are dropped with a warning. Default: 256.", ValueName = "MIB")]
+    [Setting("--influx-spool-max-mb", "Spool size bound in MiB; past it the oldest points are dropped with a warning. An epoch point takes about 350 bytes: a node that must hold a whole sweep's points through an outage needs trials x (epochs + 3) x 350 bytes of its share. Default: 256.", ValueName = "MIB")]
     public int? SpoolMaxMb { get; set; }
 
     public void Validate(SettingProblems problems)
