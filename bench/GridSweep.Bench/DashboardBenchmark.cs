@@ -28,10 +28,12 @@ internal static partial class DashboardBenchmark
     private const string Database = "gridsweep";
     private static readonly string[] Dashboards = ["gridsweep-overview.json", "gridsweep-curves.json"];
 
-    private sealed record QueryTiming(string Dashboard, string Panel, double MedianSeconds, double MaxSeconds, long Rows, long Bytes);
+    /// <param name="Key">The panel's id and target, or the variable's name: the same in the baseline's dashboards.</param>
+    private sealed record QueryTiming(string Dashboard, string Key, string Panel, double MedianSeconds, double MaxSeconds, long Rows, long Bytes);
 
+    /// <param name="Baseline">The same queries of the dashboards before the aggregates (Baseline/dashboards), on the same data; empty past --baseline-max.</param>
     private sealed record SizeResult(int Trials, int Epochs, int Cells, double WriteSeconds, long Written, long Dropped, long SetAside, long Series,
-        double PeakWorkingSetMegabytes, IReadOnlyList<QueryTiming> Queries);
+        double PeakWorkingSetMegabytes, IReadOnlyList<QueryTiming> Queries, IReadOnlyList<QueryTiming> Baseline);
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -40,10 +42,12 @@ internal static partial class DashboardBenchmark
         var seeds = int.Parse(Option(args, "--seeds", "5"), CultureInfo.InvariantCulture);
         var runs = int.Parse(Option(args, "--runs", "5"), CultureInfo.InvariantCulture);
         var output = Option(args, "--out", Path.Combine(TrainingBenchmark.RepoRoot(), "bench", "results", "dashboards.md"));
+        // The old dashboards took 12 to 188 s per panel at 100,000 trials: by default they are timed up to 10,000.
+        var baselineMax = int.Parse(Option(args, "--baseline-max", "10000"), CultureInfo.InvariantCulture);
 
         var results = new List<SizeResult>();
         foreach (var size in sizes)
-            results.Add(await MeasureAsync(size, epochs, seeds, runs));
+            results.Add(await MeasureAsync(size, epochs, seeds, runs, size <= baselineMax));
 
         var table = Table(results, runs);
         Console.WriteLine(table);
@@ -53,7 +57,7 @@ internal static partial class DashboardBenchmark
         return results.All(r => r.Dropped == 0 && r.SetAside == 0) ? 0 : 1;
     }
 
-    private static async Task<SizeResult> MeasureAsync(int trials, int epochs, int seeds, int runs)
+    private static async Task<SizeResult> MeasureAsync(int trials, int epochs, int seeds, int runs, bool withBaseline)
     {
         Console.Error.WriteLine($"bench: {trials:N0} trials x {epochs} epochs into a fresh influxd ...");
         using var server = new InfluxServer(authEnabled: false);
@@ -105,14 +109,22 @@ internal static partial class DashboardBenchmark
 
         using var grafana = new GrafanaQueries(server.Url, Database);
         var timings = new List<QueryTiming>();
+        var baseline = new List<QueryTiming>();
         foreach (var file in Dashboards)
         {
-            var dashboard = JsonNode.Parse(File.ReadAllText(Path.Combine(TrainingBenchmark.RepoRoot(), "dashboards", "json", file)))!.AsObject();
-            timings.AddRange(await grafana.TimeDashboardAsync(file, dashboard, runs));
+            timings.AddRange(await grafana.TimeDashboardAsync(file, Load(Path.Combine(TrainingBenchmark.RepoRoot(), "dashboards", "json", file)), runs));
+            if (withBaseline)
+            {
+                Console.Error.WriteLine($"bench: the same panels before the aggregates ({file}) ...");
+                baseline.AddRange(await grafana.TimeDashboardAsync(file,
+                    Load(Path.Combine(TrainingBenchmark.RepoRoot(), "bench", "GridSweep.Bench", "Baseline", "dashboards", file)), runs));
+            }
         }
         var cells = grid.Select(t => (t.Model, t.Regularizer, t.OptimizerConfig.LearningRate)).Distinct().Count();
-        return new SizeResult(trials, epochs, cells, writeSeconds, written, dropped, setAside, series, peak.Megabytes, timings);
+        return new SizeResult(trials, epochs, cells, writeSeconds, written, dropped, setAside, series, peak.Megabytes, timings, baseline);
     }
+
+    private static JsonObject Load(string path) => JsonNode.Parse(File.ReadAllText(path))!.AsObject();
 
     /// <summary>N trials over model x regularizer x learning rate x seed, as a user's large grid is: the learning-rate axis grows with N.</summary>
     private static List<TrialSpec> Grid(int trials, int epochs, int seeds)
@@ -169,12 +181,36 @@ internal static partial class DashboardBenchmark
             $"| dashboard | panel or variable | {string.Join(" | ", results.Select(r => $"{r.Trials:N0} trials: median / max s, rows, KB"))} |",
             $"|---|---|{string.Concat(results.Select(_ => "---:|"))}",
         };
-        foreach (var (dashboard, panel) in results[0].Queries.Select(q => (q.Dashboard, q.Panel)))
+        foreach (var (dashboard, key, panel) in results[0].Queries.Select(q => (q.Dashboard, q.Key, q.Panel)))
         {
-            var cells = results.Select(r => r.Queries.FirstOrDefault(q => q.Dashboard == dashboard && q.Panel == panel) is { } q
+            var cells = results.Select(r => r.Queries.FirstOrDefault(q => q.Dashboard == dashboard && q.Key == key) is { } q
                 ? $"{q.MedianSeconds:F3} / {q.MaxSeconds:F3}, {q.Rows:N0}, {q.Bytes / 1024.0:N0}"
                 : "");
             lines.Add($"| {dashboard.Replace("gridsweep-", "").Replace(".json", "")} | {panel} | {string.Join(" | ", cells)} |");
+        }
+        var compared = results.Where(r => r.Baseline.Count > 0).ToList();
+        if (compared.Count > 0)
+        {
+            lines.Add("");
+            lines.Add("Before the aggregates (Baseline/dashboards: the panels of commit da6b939 reading raw epochs), the same queries on the same data, median seconds:");
+            lines.Add("");
+            lines.Add($"| dashboard | panel | {string.Join(" | ", compared.Select(r => $"{r.Trials:N0}: before / now / before÷now"))} |");
+            lines.Add($"|---|---|{string.Concat(compared.Select(_ => "---:|"))}");
+            foreach (var (dashboard, key, panel) in compared[0].Baseline.Where(b => !b.Key.StartsWith('$')).Select(q => (q.Dashboard, q.Key, q.Panel)))
+            {
+                var cells = compared.Select(r =>
+                    r.Baseline.FirstOrDefault(q => q.Dashboard == dashboard && q.Key == key) is { } before && r.Queries.FirstOrDefault(q => q.Dashboard == dashboard && q.Key == key) is { } now
+                        ? $"{before.MedianSeconds:F3} / {now.MedianSeconds:F3} / {before.MedianSeconds / Math.Max(now.MedianSeconds, 1e-4):F0}x"
+                        : "");
+                lines.Add($"| {dashboard.Replace("gridsweep-", "").Replace(".json", "")} | {panel} | {string.Join(" | ", cells)} |");
+            }
+            foreach (var r in compared)
+            {
+                double Slowest(IEnumerable<QueryTiming> q) => q.Where(t => !t.Key.StartsWith('$')).Max(t => t.MedianSeconds);
+                lines.Add("");
+                lines.Add($"{r.Trials:N0} trials: slowest panel {Slowest(r.Baseline):F2} s before, {Slowest(r.Queries):F2} s now ({Slowest(r.Baseline) / Math.Max(Slowest(r.Queries), 1e-4):F1}x); " +
+                    $"all panels' medians added up {r.Baseline.Where(t => !t.Key.StartsWith('$')).Sum(t => t.MedianSeconds):F2} s before, {r.Queries.Where(t => !t.Key.StartsWith('$')).Sum(t => t.MedianSeconds):F2} s now.");
+            }
         }
         lines.Add("");
         lines.Add("| trials | epochs | cells | write s | points written | dropped | refused | series | bench process peak MB |");
@@ -298,7 +334,7 @@ internal static partial class DashboardBenchmark
                 if ((string?)variable["type"] != "query")
                     continue;
                 var query = Interpolate((string)variable["query"]!);
-                var (timing, body) = await TimeAsync(file, $"variable ${name}", query, runs);
+                var (timing, body) = await TimeAsync(file, "$" + name, $"variable ${name}", query, runs);
                 timings.Add(timing);
                 var options = Values(body);
                 values[name] = name == "sweep" ? Sweep
@@ -312,7 +348,7 @@ internal static partial class DashboardBenchmark
                 {
                     var refId = (string?)target["refId"];
                     var title = (string)panel["title"]!;
-                    var (timing, _) = await TimeAsync(file, panel["targets"]!.AsArray().Count > 1 ? $"{title} ({refId})" : title,
+                    var (timing, _) = await TimeAsync(file, $"{panel["id"]}/{refId}", panel["targets"]!.AsArray().Count > 1 ? $"{title} ({refId})" : title,
                         Interpolate((string)target["query"]!), runs);
                     timings.Add(timing);
                 }
@@ -343,7 +379,7 @@ internal static partial class DashboardBenchmark
             return Reference().Replace(text, m => values.TryGetValue(m.Groups[1].Value, out var value) ? value : m.Value);
         }
 
-        private async Task<(QueryTiming, string)> TimeAsync(string file, string what, string query, int runs)
+        private async Task<(QueryTiming, string)> TimeAsync(string file, string key, string what, string query, int runs)
         {
             var seconds = new List<double>();
             var body = "";
@@ -364,7 +400,7 @@ internal static partial class DashboardBenchmark
             foreach (var series in JsonDocument.Parse(body).RootElement.GetProperty("results")[0].TryGetProperty("series", out var list) ? list.EnumerateArray() : default)
                 rows += series.GetProperty("values").GetArrayLength();
             Console.Error.WriteLine($"bench:   {what}: {seconds[seconds.Count / 2]:F3} s, {rows:N0} rows");
-            return (new QueryTiming(file, what, seconds[seconds.Count / 2], seconds[^1], rows, body.Length), body);
+            return (new QueryTiming(file, key, what, seconds[seconds.Count / 2], seconds[^1], rows, body.Length), body);
         }
 
         private static List<string> Values(string body)

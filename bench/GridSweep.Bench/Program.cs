@@ -34,9 +34,10 @@ static int Usage()
                  the run folder's ledger, today's CSV one (RunFolder of 6d71c7d) beside the current RunFolder: populate, resume
                  (each in its own process: time, peak memory, heap), DropTrial, AppendEpoch latency (table bench/results/ledger.md;
                  --quick: 1,000 trials; --rounds: resume processes per size, default 3 up to 10,000 trials, 1 above)
-               dotnet run --project bench/GridSweep.Bench -c Release -- dashboards [--trials 1000,10000,100000] [--epochs 20] [--seeds 5] [--runs 5] [--out FILE]
+               dotnet run --project bench/GridSweep.Bench -c Release -- dashboards [--trials 1000,10000,100000] [--epochs 20] [--seeds 5] [--runs 5] [--baseline-max 10000] [--out FILE]
                  the real coordinator and simulated trainers write N trials into a fresh influxd (default limits); every panel and
                  variable query of the overview and curves dashboards, as Grafana sends it, timed: median and max seconds, rows, KB
+                 beside the same panels before the aggregates (Baseline/dashboards) up to --baseline-max trials
                  (table bench/results/dashboards.md; exit 1 if any point was dropped or refused)
                dotnet run --project bench/GridSweep.Bench -c Release -- ingest [--results 200000] [--trials 2000] [--batch 5000] [--runs 3] [--out FILE]
 
