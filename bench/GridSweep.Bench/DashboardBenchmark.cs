@@ -121,6 +121,12 @@ internal static partial class DashboardBenchmark
             }
         }
         var cells = grid.Select(t => (t.Model, t.Regularizer, t.OptimizerConfig.LearningRate)).Distinct().Count();
+        if (Environment.GetEnvironmentVariable("GRIDSWEEP_BENCH_HOLD") is { } hold)
+        {
+            // For trying queries by hand against the data: influxd stays up this many seconds.
+            Console.Error.WriteLine($"bench: influxd at {server.Url}, database {Database}, held for {hold} s");
+            await Task.Delay(TimeSpan.FromSeconds(int.Parse(hold, CultureInfo.InvariantCulture)));
+        }
         return new SizeResult(trials, epochs, cells, writeSeconds, written, dropped, setAside, series, peak.Megabytes, timings, baseline);
     }
 

@@ -55,7 +55,7 @@ namespace GridSweep.Runtime.Metrics;
 /// <c>mean_curve_best_val_loss</c>, the lowest point of the cell's mean validation loss; at <see cref="FixedTime"/>.
 /// <b>gridsweep_sweep</b>, per sweep: tag <c>sweep</c>; the same counts and <c>cells</c>; at <see cref="FixedTime"/>.
 /// <b>gridsweep_trial_summary</b>, per trial, its latest state: tags <c>sweep</c>, <c>task</c>, <c>model</c>,
-/// <c>regularizer</c> only (so a sweep of any size is a handful of series); the other axes and the seed are string
+/// <c>regularizer</c> and <c>seed</c> only (so a sweep of any size is a handful of series); the other axes are string
 /// fields of the same names; fields <c>trial_id</c>, <c>status</c>, <c>attempt</c>, <c>node</c>, <c>epochs_done</c>,
 /// the curve so far (<c>curve_best_epoch</c>, <c>curve_best_val_loss</c>, <c>curve_final_gap</c>,
 /// <c>curve_best_val_accuracy</c>, <c>curve_best_val_mae</c>) and, once it ended, the summary fields of

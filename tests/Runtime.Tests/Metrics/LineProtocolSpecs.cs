@@ -147,4 +147,35 @@ public class LineProtocolSpecs
 
         Assert.Equal("gridsweep_node,device=cpu,node=trainer-0 busy_slots=1i,epochs_per_minute=30.5,samples_per_second=9000,slots=2i 5\n", lines.ToString());
     }
+
+    [Fact]
+    public void A_cells_epoch_carries_the_spread_over_seeds_of_its_tasks_metrics_and_no_seed_or_trial()
+    {
+        var lines = new LineProtocolBuffer();
+        var spread = new Spread(2, 0.5, 0.25, 0.75);
+
+        MetricsPoint.Grid(new CellEpochPoint(MetricsKit.RegressionTrial("4b0c", seed: 3), 2, 2, spread, spread, Spread.None, spread, spread)).WriteTo(lines);
+
+        Assert.Equal(
+            "gridsweep_cell_epoch,activation=tanh,batch_size=32,epochs=200,learning_rate=0.01,model=baseline,optimizer=sgd-lr0.01,regularizer=none,sweep=boston-housing,task=regression " +
+            "epoch=2i,seeds=2i,train_loss_mean=0.5,train_loss_min=0.25,train_loss_max=0.75,val_loss_mean=0.5,val_loss_min=0.25,val_loss_max=0.75," +
+            "train_mae_mean=0.5,train_mae_min=0.25,train_mae_max=0.75,val_mae_mean=0.5,val_mae_min=0.25,val_mae_max=0.75 946684802000000000\n",
+            lines.ToString());
+    }
+
+    [Fact]
+    public void A_trials_summary_is_one_point_at_its_own_time_with_few_tags_and_its_curve_so_far()
+    {
+        var lines = new LineProtocolBuffer();
+        var trial = MetricsKit.Trial("00000000000a", model: "bigger", seed: 7);
+
+        MetricsPoint.Grid(new TrialSummaryPoint(trial, TrialStatus.Running, 2, "node-1", null, new CurveSummary(3, 2, 0.31, 0.05, 0.88, double.NaN))).WriteTo(lines);
+
+        Assert.Equal(
+            "gridsweep_trial_summary,model=bigger,regularizer=none,seed=7,sweep=imdb-overfitting,task=binary " +
+            "trial_id=\"00000000000a\",optimizer=\"adam\",learning_rate=\"0.001\",activation=\"relu\",batch_size=\"512\",epochs=\"20\"," +
+            "status=\"running\",attempt=2i,node=\"node-1\",epochs_done=3i,curve_best_epoch=2i,curve_best_val_loss=0.31,curve_final_gap=0.05,curve_best_val_accuracy=0.88 " +
+            $"{Schema.FixedTime + 10}\n",
+            lines.ToString());
+    }
 }
