@@ -13,6 +13,8 @@ return args.FirstOrDefault() switch
     CoordinatorBenchmark.TrainersCommand => await CoordinatorBenchmark.RunTrainersAsync(args[1..]),
     "ingest" => await IngestBenchmark.RunAsync(args[1..]),
     "checkpoints" => await CheckpointBenchmark.RunAsync(args[1..]),
+    "small-trials" => await SmallTrialsBenchmark.RunAsync(args[1..]),
+    SmallTrialsBenchmark.ReadyCommand => await SmallTrialsBenchmark.RunReadyAsync(args[1..]),
     "ledger" => await LedgerBenchmark.RunAsync(args[1..]),
     LedgerBenchmark.ChildCommand => await LedgerBenchmark.RunChildAsync(args[1..]),
     _ => Usage(),
@@ -33,6 +35,9 @@ static int Usage()
                  the run folder's ledger, today's CSV one (RunFolder of 6d71c7d) beside the current RunFolder: populate, resume
                  (each in its own process: time, peak memory, heap), DropTrial, AppendEpoch latency (table bench/results/ledger.md;
                  --quick: 1,000 trials; --rounds: resume processes per size, default 3 up to 10,000 trials, 1 above)
+               dotnet run --project bench/GridSweep.Bench -c Release -- small-trials [--trials 500] [--reviews 512] [--slots 1] [--torch-threads N] [--starts 3 (0: skip)] [--data ARCHIVE] [--out FILE]
+                 one-epoch trials of a tiny model per second per slot on IMDB-shaped reviews, through the real trainer actor, and
+                 how soon after its start a node has the real IMDB data ready (table bench/results/small-trials.md)
                dotnet run --project bench/GridSweep.Bench -c Release -- ingest [--results 200000] [--trials 2000] [--batch 5000] [--runs 3] [--out FILE]
 
           --data PATH        IMDB archive or folder (default: ../shared/data/imdb/aclImdb_labeled.tar.gz beside the repo)

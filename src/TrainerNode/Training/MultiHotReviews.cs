@@ -32,28 +32,26 @@ public sealed class MultiHotReviews : ITrainingSplit
 
     public int EvaluationRows(InputLayer form) => form == InputLayer.Sparse ? EvaluationRowsSparse : EvaluationRowsDense;
 
-    public static MultiHotReviews From(ReviewSplit split, int width)
+    /// <summary>The split's multi-hot rows from its distinct words (read from the encoded cache, or built once).</summary>
+    public static MultiHotReviews From(ReviewSplit split, int width) => From(split.Distinct, split.Labels, width);
+
+    /// <summary>Built from the token lists, whatever the split holds already (a benchmark compares the two).</summary>
+    internal static MultiHotReviews FromTokens(ReviewSplit split, int width) => From(DistinctWords.Of(split), split.Labels, width);
+
+    private static MultiHotReviews From(DistinctWords distinct, float[] labels, int width)
     {
-        var offsets = new int[split.Count + 1];
-        var rows = new long[split.Count][];
-        Parallel.For(0, split.Count, Chunked.Options(), i => // A core left for the cluster's heartbeats, see Chunked.Workers.
+        var (words, offsets) = (distinct.Words, distinct.Offsets);
+        var columns = new long[words.Length];
+        for (var i = 0; i + 1 < offsets.Length; i++)
         {
-            var review = split.Review(i);
-            var distinct = new SortedSet<int>();
-            foreach (var index in review)
+            for (var k = offsets[i]; k < offsets[i + 1]; k++)
             {
-                if (index <= 0 || index >= width)
-                    throw new ArgumentOutOfRangeException(nameof(split), $"review {i} has index {index}, outside 1..{width - 1}");
-                distinct.Add(index);
+                if (words[k] <= 0 || words[k] >= width)
+                    throw new ArgumentOutOfRangeException(nameof(distinct), $"review {i} has index {words[k]}, outside 1..{width - 1}");
+                columns[k] = words[k];
             }
-            rows[i] = distinct.Select(c => (long)c).ToArray();
-        });
-        for (var i = 0; i < rows.Length; i++)
-            offsets[i + 1] = offsets[i] + rows[i].Length;
-        var columns = new long[offsets[^1]];
-        for (var i = 0; i < rows.Length; i++)
-            rows[i].CopyTo(columns, offsets[i]);
-        return new MultiHotReviews(columns, offsets, (float[])split.Labels.Clone(), width);
+        }
+        return new MultiHotReviews(columns, (int[])distinct.Offsets.Clone(), (float[])labels.Clone(), width);
     }
 
     /// <summary>Builds the batch of the given rows in the form the input layer needs, on the device.</summary>

@@ -73,10 +73,11 @@ internal sealed class MultiHotSum : autograd.SingleTensorFunction<MultiHotSum>
         {
             var source = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(outputGradient.bytes));
             var target = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(gradient.bytes));
-            var chunks = Environment.ProcessorCount * 8;
+            var threads = FusedCpu.Threads();
+            var chunks = threads == 1 ? 1 : threads * 8;
             var perChunk = (words + chunks - 1) / chunks;
-            // All cores, like FusedCpu.Adam: a burst of milliseconds per batch, measured harmless to heartbeats.
-            Parallel.For(0, chunks, chunk =>
+            // The slot's threads, like FusedCpu.Adam: a burst of milliseconds per batch, measured harmless to heartbeats.
+            Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads }, chunk =>
             {
                 for (var w = chunk * perChunk; w < Math.Min(words, (chunk + 1) * perChunk); w++)
                 {
