@@ -7,6 +7,7 @@ return args.FirstOrDefault() switch
 {
     "training" => await TrainingBenchmark.RunAsync(args[1..]),
     TrainingBenchmark.ChildCommand => await TrainingBenchmark.RunChildAsync(args[1..]),
+    TrainingBenchmark.FloorCommand => TrainingBenchmark.RunFloorChild(args[1..]),
     "fashion" => await FashionBenchmark.RunAsync(args[1..]),
     FashionBenchmark.ChildCommand => await FashionBenchmark.RunChildAsync(args[1..]),
     "coordinator" => await CoordinatorBenchmark.RunAsync(args[1..]),
@@ -23,7 +24,10 @@ return args.FirstOrDefault() switch
 static int Usage()
 {
     Console.WriteLine("""
-        usage: dotnet run --project bench/GridSweep.Bench -c Release -- training [options]
+        usage: scripts/bench.sh training [--data ARCHIVE] [--epochs 4] [--rounds 1] [--threads 1] [--models LIST] [--regularizers none,l2,dropout] [--dense] [--python PATH|none] [--out FILE]
+                 the IMDB study's models, GridSweep (sparse input) beside the PyTorch reference (bench/pytorch/imdb.py, Debian's
+                 python3-torch with OpenBLAS, installed by scripts/bench.sh), alternating, with the machine's floor for the
+                 512-512 net (--dense: the dense input form too, as before; table bench/results/training.md)
                scripts/bench.sh fashion [--data DIR] [--epochs 3] [--rounds 1] [--threads N] [--batch 128] [--models LIST] [--out FILE]
                  GridSweep against PyTorch (Debian's python3-torch, installed by scripts/bench.sh) on the Fashion-MNIST
                  study's models (baseline 128, smaller 16, bigger 512-512), alternating per model and round
@@ -44,6 +48,7 @@ static int Usage()
           --word-index PATH  Keras word index (default: imdb_word_index.json beside the archive, if there)
           --epochs N         epochs per configuration; the first is warm-up and not counted (default 4)
           --models LIST      comma-separated of baseline,smaller,bigger (default all)
+          --threads N        threads of each program, GridSweep's torch and fused kernels and PyTorch's (default 1)
           --out FILE         markdown table (default bench/results/training.md)
         """);
     return 2;

@@ -55,29 +55,35 @@ public sealed class MultiHotReviews : ITrainingSplit
     }
 
     /// <summary>Builds the batch of the given rows in the form the input layer needs, on the device.</summary>
+    /// <remarks>
+    /// The sparse form is written straight into the tensors' memory, one copy of each review's columns: building
+    /// arrays first and copying them into tensors took twice as long (0.21-0.24 s of the 512-512 net's epoch).
+    /// </remarks>
     public InputBatch Batch(ReadOnlySpan<int> rows, InputLayer form, Device device)
     {
-        var labels = new float[rows.Length];
+        var labelTensor = empty(rows.Length, dtype: ScalarType.Float32);
+        var labels = Span<float>(labelTensor);
         for (var r = 0; r < rows.Length; r++)
             labels[r] = Labels[rows[r]];
-        var labelTensor = tensor(labels, device: device);
 
         if (form == InputLayer.Sparse)
         {
-            var bagOffsets = new long[rows.Length];
+            var offsetTensor = empty(rows.Length, dtype: ScalarType.Int64);
+            var bagOffsets = Span<long>(offsetTensor);
             var total = 0;
             for (var r = 0; r < rows.Length; r++)
             {
                 bagOffsets[r] = total;
                 total += Offsets[rows[r] + 1] - Offsets[rows[r]];
             }
-            var indices = new long[total];
+            var indexTensor = empty(total, dtype: ScalarType.Int64);
+            var indices = Span<long>(indexTensor);
             for (var r = 0; r < rows.Length; r++)
             {
                 var start = Offsets[rows[r]];
-                Columns.AsSpan(start, Offsets[rows[r] + 1] - start).CopyTo(indices.AsSpan((int)bagOffsets[r]));
+                Columns.AsSpan(start, Offsets[rows[r] + 1] - start).CopyTo(indices[(int)bagOffsets[r]..]);
             }
-            return InputBatch.Sparse(indices, bagOffsets, tensor(indices, device: device), tensor(bagOffsets, device: device), labelTensor);
+            return InputBatch.Sparse(OnDevice(indexTensor, device), OnDevice(offsetTensor, device), OnDevice(labelTensor, device));
         }
 
         var dense = new float[rows.Length * Width];
@@ -87,6 +93,47 @@ public sealed class MultiHotReviews : ITrainingSplit
             for (var k = Offsets[rows[r]]; k < Offsets[rows[r] + 1]; k++)
                 dense[rowStart + Columns[k]] = 1f;
         }
-        return InputBatch.Dense(tensor(dense, [rows.Length, Width], device: device), labelTensor);
+        return InputBatch.Dense(tensor(dense, [rows.Length, Width], device: device), OnDevice(labelTensor, device));
+    }
+
+    private readonly Dictionary<(int Start, int Count, string Device), InputBatch> evaluationBatches = [];
+
+    /// <summary>
+    /// The sparse form keeps its validation batches, built once and handed to every epoch of every trial of the node
+    /// (validation never changes; rebuilding them took 0.18 s of the 512-512 net's epoch): views into one tensor of
+    /// the split's columns. The dense form builds each as a training batch.
+    /// </summary>
+    public InputBatch EvaluationBatch(int start, int count, InputLayer form, Device device)
+    {
+        if (form != InputLayer.Sparse)
+            return Batch(Enumerable.Range(start, count).ToArray(), form, device);
+        lock (evaluationBatches)
+        {
+            var key = (start, count, device.ToString());
+            if (!evaluationBatches.TryGetValue(key, out var batch))
+            {
+                // Held for the node's lifetime, outside the dispose scope of the pass that first asks.
+                var first = Offsets[start];
+                var indices = tensor(Columns.AsSpan(first, Offsets[start + count] - first).ToArray(), device: device).DetachFromDisposeScope();
+                var bagOffsets = new long[count];
+                for (var r = 0; r < count; r++)
+                    bagOffsets[r] = Offsets[start + r] - first;
+                var offsets = tensor(bagOffsets, device: device).DetachFromDisposeScope();
+                var labels = tensor(Labels.AsSpan(start, count).ToArray(), device: device).DetachFromDisposeScope();
+                evaluationBatches[key] = batch = InputBatch.KeptSparse(indices, offsets, labels);
+            }
+            return batch;
+        }
+    }
+
+    private static Span<T> Span<T>(Tensor tensor) where T : unmanaged =>
+        System.Runtime.InteropServices.MemoryMarshal.Cast<byte, T>(tensor.bytes);
+
+    private static Tensor OnDevice(Tensor cpu, Device device)
+    {
+        if (device.type == DeviceType.CPU)
+            return cpu;
+        using (cpu)
+            return cpu.to(device);
     }
 }
