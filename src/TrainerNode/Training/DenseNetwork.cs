@@ -137,8 +137,10 @@ public sealed class DenseNetwork : Module<InputBatch, Tensor>
     {
         var keep = 1.0 - regularizer.Dropout;
         using var scale = (1.0 / keep).ToScalar();
-        var mask = empty_like(x).bernoulli_(keep, generator);
-        return x.mul(mask).mul_(scale);
+        // The mask is scaled rather than the product: one full-size operation less forward and backward, the same bits
+        // (mask * scale is exactly 0 or scale).
+        var mask = empty_like(x).bernoulli_(keep, generator).mul_(scale);
+        return x.mul(mask);
     }
 
     private void GlorotUniform(Tensor kernel, long fanIn, long fanOut)
