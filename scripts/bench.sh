@@ -10,7 +10,7 @@ if ! command -v dotnet >/dev/null; then
     echo "dotnet (the .NET 10 SDK) is needed: https://dot.net" >&2
     exit 2
 fi
-if [ "${1:-}" = fashion ] && { ! /usr/bin/python3 -c 'import torch' 2>/dev/null || ! dpkg -s libopenblas0-pthread >/dev/null 2>&1; }; then
+if { [ "${1:-}" = fashion ] || [ "${1:-}" = training ]; } && { ! /usr/bin/python3 -c 'import torch' 2>/dev/null || ! dpkg -s libopenblas0-pthread >/dev/null 2>&1; }; then
     as_root=""; [ "$(id -u)" = 0 ] || as_root=sudo
     $as_root apt-get update -qq
     $as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-torch libopenblas0-pthread >/dev/null

@@ -43,7 +43,7 @@ public static class CommandFlags
 
     private static readonly string[] LocalTrainerSettings =
     [
-        nameof(TrainerOptions.Slots), nameof(TrainerOptions.Device), nameof(TrainerOptions.Data),
+        nameof(TrainerOptions.Slots), nameof(TrainerOptions.TorchThreads), nameof(TrainerOptions.Device), nameof(TrainerOptions.Data),
         nameof(TrainerOptions.WordIndex), nameof(TrainerOptions.Cache), nameof(TrainerOptions.Checkpoints), nameof(TrainerOptions.CheckpointsMaxGb),
     ];
 }

@@ -15,6 +15,9 @@ public sealed class TrainerOptions : IOptionsSection
     [Setting("--device", "Device of every slot: auto, cpu, cuda or cuda:N. Default: the sweep's training.device (auto) for run, cpu for a trainer node.", ValueName = "DEVICE")]
     public string? Device { get; set; }
 
+    [Setting("--torch-threads", "Threads each CPU slot's training uses (torch's intra-op threads and the fused CPU kernels). Default: the cores divided by the CPU slots. On a machine other work keeps busy, 1 can be several times faster: a thread that waits for a descheduled peer stalls every operation.", ValueName = "N")]
+    public int? TorchThreads { get; set; }
+
     [Setting("--data", "The sweep's data: for imdb aclImdb_v1.tar.gz or its extracted folder, for fashion_mnist the folder of its four .gz files, for csv a table in place of dataset.path. Default: imdb and fashion_mnist download once into the cache, csv reads dataset.path.", ValueName = "PATH")]
     public string? Data { get; set; }
 
@@ -58,6 +61,8 @@ public sealed class TrainerOptions : IOptionsSection
     {
         if (Slots < 0)
             problems.Add(this, nameof(Slots), "is negative");
+        if (TorchThreads < 1)
+            problems.Add(this, nameof(TorchThreads), "is not a positive number of threads");
         if (Devices is not null && string.IsNullOrWhiteSpace(Devices))
             problems.Add(this, nameof(Devices), "lists no device");
         if (Dataset is not (DatasetNames.Imdb or DatasetNames.FashionMnist or NoDataset))

@@ -22,7 +22,9 @@ namespace GridSweep.TrainerNode.Actors;
 public sealed class TrainerNodeActor : ReceiveActor, IWithTimers
 {
     /// <param name="Checkpoints">Where trials are checkpointed after every epoch and resumed from; null: no checkpoints.</param>
-    public sealed record Options(string NodeId, IReadOnlyList<string> Devices, TimeSpan RegisterInterval, CheckpointStore? Checkpoints = null);
+    /// <param name="TorchThreads">Threads of each CPU slot (<c>--torch-threads</c>); 0 leaves LibTorch's process-wide setting.</param>
+    public sealed record Options(string NodeId, IReadOnlyList<string> Devices, TimeSpan RegisterInterval, CheckpointStore? Checkpoints = null,
+        int TorchThreads = 0);
 
     /// <summary>Asks the node to hand its running trials back before it leaves; answered with <see cref="HandedBack"/>.</summary>
     public sealed class HandBack
@@ -51,9 +53,10 @@ public sealed class TrainerNodeActor : ReceiveActor, IWithTimers
     private sealed record SlotFinished(int Slot, int Run, TrialRun Result);
     private sealed record SlotCrashed(int Slot, int Run, Exception Error);
 
-    private sealed class Slot(torch.Device device)
+    private sealed class Slot(torch.Device device, SlotThread thread)
     {
         public torch.Device Device { get; } = device;
+        public SlotThread Thread { get; } = thread;
         public AssignTrial? Assignment { get; set; }
         public CancellationTokenSource? Cancel { get; set; }
         public bool Asked { get; set; }
@@ -84,7 +87,7 @@ public sealed class TrainerNodeActor : ReceiveActor, IWithTimers
         this.coordinator = coordinator;
         this.datasets = datasets;
         this.metrics = metrics;
-        slots = options.Devices.Select(d => new Slot(ComputeDevice.Resolve(d))).ToArray();
+        slots = options.Devices.Select((d, i) => new Slot(ComputeDevice.Resolve(d), new SlotThread($"slot-{i}", options.TorchThreads))).ToArray();
 
         // With the identity of the data prepared before the node joined, so the coordinator can tell it from its run's data.
         Receive<RegisterTick>(_ => RegisterAndResend());
@@ -197,7 +200,10 @@ public sealed class TrainerNodeActor : ReceiveActor, IWithTimers
     protected override void PostStop()
     {
         foreach (var slot in slots)
+        {
             slot.Cancel?.Cancel();
+            slot.Thread.Dispose();
+        }
     }
 
     /// <summary>
@@ -270,26 +276,22 @@ public sealed class TrainerNodeActor : ReceiveActor, IWithTimers
         slot.Cancel = new CancellationTokenSource();
         var token = slot.Cancel.Token;
         var self = Self;
-        var (index, run, device) = (assignment.Slot, ++slot.Run, slot.Device);
+        var (index, run, device, thread) = (assignment.Slot, ++slot.Run, slot.Device, slot.Thread);
         metrics?.TrialStateChanged(assignment.Trial, TrialStatus.Running, null, assignment.Attempt, options.NodeId);
-        TrainAsync(assignment.Trial, device,
+        TrainAsync(assignment.Trial, device, thread,
                 (from, trainSamples) => self.Tell(new SlotStarted(index, run, from, trainSamples)),
                 (epoch, samplesPerSecond) => self.Tell(new SlotEpoch(index, run, epoch, samplesPerSecond)), token)
             .PipeTo(self, success: result => new SlotFinished(index, run, result), failure: error => new SlotCrashed(index, run, error));
     }
 
-    /// <summary>
-    /// Training blocks its thread for minutes, so it gets a thread of its own: on a thread-pool thread it
-    /// would starve the pool that the fused CPU kernels (Parallel.For) and the actors need (measured: epochs 3-5x slower).
-    /// </summary>
-    private async Task<TrialRun> TrainAsync(TrialSpec trial, torch.Device device, Action<ResumePoint, int> onStart,
+    /// <summary>Trains on the slot's own thread (<see cref="SlotThread"/>), once the trial's data is there.</summary>
+    private async Task<TrialRun> TrainAsync(TrialSpec trial, torch.Device device, SlotThread thread, Action<ResumePoint, int> onStart,
         Action<EpochMetrics, double> onEpoch, CancellationToken token)
     {
         var data = await datasets.GetAsync(trial.Dataset);
         var trainer = new TrialTrainer(data, device) { Checkpoints = options.Checkpoints, KeepsBestWeights = true, NodeId = options.NodeId };
-        return await Task.Factory.StartNew(
-            () => trainer.Train(trial, epoch => onEpoch(epoch, data.Train.Count / epoch.Seconds), token, from => onStart(from, data.Train.Count)),
-            token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        return await thread.Run(
+            () => trainer.Train(trial, epoch => onEpoch(epoch, data.Train.Count / epoch.Seconds), token, from => onStart(from, data.Train.Count)));
     }
 
     /// <summary>

@@ -12,14 +12,16 @@ namespace GridSweep.TrainerNode.Data;
 /// An encoded <see cref="ReviewDataset"/> in one binary file, so later runs skip reading and tokenizing.
 /// Layout: magic, version, byte-order mark, num_words, description, the identity of the files it was encoded from
 /// (<see cref="DataIdentity"/> as JSON), the vocabulary (<see cref="MultiHotWords"/> as JSON, length 0 for none), then per split the review count, token count, labels, offsets and tokens as raw native
-/// arrays, and a SHA-256 of everything before it.
+/// arrays, then the count, offsets and indices of each review's distinct words (<see cref="ReviewSplit.Distinct"/>, the
+/// multi-hot rows a trainer needs, which took seconds to build at every start), and a SHA-256 of everything before it.
 /// A file that is missing, truncated, corrupt or of another version is simply not used.
 /// </summary>
 internal static class EncodedCache
 {
     // Bump when the layout or the encoding itself (tokenizer, ranking) changes, so old caches are re-encoded.
     // 2: the vocabulary, which kept models record. 3: the data's identity, which run folders record.
-    private const int Version = 3;
+    // 4: each review's distinct words.
+    private const int Version = 4;
     private const int ByteOrderMark = 0x01020304;
     private const int HashSize = 32;
 
@@ -28,7 +30,8 @@ internal static class EncodedCache
     /// <summary>The cache file for a key that names everything the encoding depends on.</summary>
     public static string PathFor(string cacheDirectory, string key)
     {
-        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+        // The version is part of the name, so builds of two versions sharing a cache do not overwrite each other's files.
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{key}|v{Version}")));
         return Path.Combine(cacheDirectory, $"imdb-encoded-{hash[..32]}.bin");
     }
 
@@ -112,6 +115,10 @@ internal static class EncodedCache
         writer.Write<float>(split.Labels);
         writer.Write<int>(split.Offsets);
         writer.Write<int>(split.Tokens);
+        var distinct = split.Distinct;
+        writer.Write(distinct.Words.Length);
+        writer.Write<int>(distinct.Offsets);
+        writer.Write<int>(distinct.Words);
     }
 
     private static ReviewSplit ReadSplit(HashingReader reader)
@@ -123,7 +130,11 @@ internal static class EncodedCache
         var labels = reader.ReadArray<float>(count);
         var offsets = reader.ReadArray<int>(count + 1);
         var tokens = reader.ReadArray<int>(tokenCount);
-        return new ReviewSplit(labels, offsets, tokens);
+        var distinctCount = reader.ReadInt32();
+        if (distinctCount < 0 || distinctCount > tokenCount)
+            throw new InvalidDataException("distinct word count out of range");
+        var distinct = new DistinctWords(reader.ReadArray<int>(count + 1), reader.ReadArray<int>(distinctCount));
+        return new ReviewSplit(labels, offsets, tokens).WithDistinct(distinct);
     }
 
     private sealed class HashingWriter(Stream stream)

@@ -43,7 +43,8 @@ public sealed class LocalTrainers : ILocalTrainers
 
     public void AddTo(AkkaConfigurationBuilder akka, SweepSpec spec, TrainerOptions options, MetricsWriter? metrics, string runFolder) =>
         akka.WithTrainerNode(Devices(spec, options), options.NodeId ?? "local", TimeSpan.FromSeconds(options.RegisterIntervalSeconds),
-            datasets ?? TrainerHosting.Datasets(options), metrics, TrainerHosting.Checkpoints(options, Path.Combine(runFolder, "checkpoints")));
+            datasets ?? TrainerHosting.Datasets(options), metrics, TrainerHosting.Checkpoints(options, Path.Combine(runFolder, "checkpoints")),
+            options.TorchThreads);
 
     private static IReadOnlyList<string> Devices(SweepSpec spec, TrainerOptions options) =>
         options.DeviceList(defaultSlots: 1, defaultDevice: spec.Training.Device);

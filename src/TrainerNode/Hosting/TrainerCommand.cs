@@ -72,7 +72,7 @@ public static class TrainerCommand
             builder.Services.AddAkka(ClusterNames.System, akka => akka
                 .WithGridSweepCluster(cluster, ClusterNames.TrainerRole)
                 .WithSingletonProxy<CoordinatorProxyKey>(ClusterNames.Coordinator, new ClusterSingletonOptions { Role = ClusterNames.CoordinatorRole })
-                .WithTrainerNode(devices, nodeId, TimeSpan.FromSeconds(trainer.RegisterIntervalSeconds), datasets, metrics, checkpoints));
+                .WithTrainerNode(devices, nodeId, TimeSpan.FromSeconds(trainer.RegisterIntervalSeconds), datasets, metrics, checkpoints, trainer.TorchThreads));
             using var host = builder.Build();
             await host.RunAsync(cancellationToken);
             if (cancellationToken.IsCancellationRequested)

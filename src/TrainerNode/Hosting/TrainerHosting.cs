@@ -24,15 +24,17 @@ public static class TrainerHosting
     /// before the node leaves. <paramref name="datasets"/> are shared by every slot of the node.
     /// </summary>
     public static AkkaConfigurationBuilder WithTrainerNode(this AkkaConfigurationBuilder akka, IReadOnlyList<string> devices, string nodeId,
-        TimeSpan registerInterval, NodeDatasets datasets, MetricsWriter? metrics, CheckpointStore? checkpoints = null)
+        TimeSpan registerInterval, NodeDatasets datasets, MetricsWriter? metrics, CheckpointStore? checkpoints = null, int? torchThreads = null)
     {
         if (devices.Count == 0)
             throw new InputException("a trainer needs at least one slot: --slots N or --devices cuda:0,...");
         var cpuSlots = devices.Count(d => d is "cpu" or "auto");
+        // Slots share the cores unless --torch-threads says otherwise.
+        var threads = torchThreads ?? Math.Max(1, Environment.ProcessorCount / Math.Max(1, cpuSlots));
         if (cpuSlots > 0)
-            torch.set_num_threads(Math.Max(1, Environment.ProcessorCount / cpuSlots)); // Slots share the cores.
+            torch.set_num_threads(threads);
 
-        var options = new TrainerNodeActor.Options(nodeId, devices, registerInterval, checkpoints);
+        var options = new TrainerNodeActor.Options(nodeId, devices, registerInterval, checkpoints, cpuSlots > 0 ? threads : 0);
         return akka.WithActors((system, registry) =>
         {
             var coordinator = registry.Get<CoordinatorProxyKey>();

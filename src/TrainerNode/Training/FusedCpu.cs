@@ -28,7 +28,8 @@ internal static class FusedCpu
     {
         var (b1, c1, b2, c2) = ((float)beta1, (float)(1 - beta1), (float)beta2, (float)(1 - beta2));
         var length = (int)parameter.numel();
-        var chunks = length < ParallelThreshold ? 1 : Environment.ProcessorCount * 4;
+        var threads = Threads();
+        var chunks = length < ParallelThreshold || threads == 1 ? 1 : threads * 4;
         var chunkSize = (length + chunks - 1) / chunks;
         chunkSize = (chunkSize + Vector<float>.Count - 1) / Vector<float>.Count * Vector<float>.Count;
         unsafe
@@ -42,9 +43,9 @@ internal static class FusedCpu
                 AdamRange(new Span<float>(p, length), new Span<float>(g, length), new Span<float>(mm, length), new Span<float>(vv, length), b1, c1, b2, c2, epsilon, stepSize);
                 return;
             }
-            // On all cores, unlike data preparation (Chunked.Workers): milliseconds per batch. With four slots
+            // On the slot's threads, unlike data preparation (Chunked.Workers): milliseconds per batch. With four slots
             // training on two cores beside busy loops, heartbeat gaps stayed under 1.8 s (LoadSpecs).
-            Parallel.For(0, chunks, chunk =>
+            Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads }, chunk =>
             {
                 var start = chunk * chunkSize;
                 var count = Math.Min(chunkSize, length - start);
@@ -53,6 +54,12 @@ internal static class FusedCpu
             });
         }
     }
+
+    /// <summary>
+    /// The calling slot's threads: LibTorch's intra-op setting for this thread (<c>--torch-threads</c>, else the cores
+    /// shared between the slots), which the fused kernels follow as LibTorch's own do.
+    /// </summary>
+    public static int Threads() => Math.Max(1, torch.get_num_threads());
 
     /// <summary>The tensor's CPU storage; valid while the tensor lives and is not resized.</summary>
     private static unsafe float* Pointer(Tensor tensor) =>

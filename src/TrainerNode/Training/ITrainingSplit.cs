@@ -15,6 +15,13 @@ public interface ITrainingSplit
     /// <summary>The given rows and their labels as one batch on the device, in the form the input layer takes.</summary>
     InputBatch Batch(ReadOnlySpan<int> rows, InputLayer form, Device device);
 
+    /// <summary>
+    /// Rows <c>[start, start + count)</c> as a validation batch. The split may keep it and hand it out again: the caller
+    /// disposes it as any batch, which leaves a kept one alone.
+    /// </summary>
+    InputBatch EvaluationBatch(int start, int count, InputLayer form, Device device) =>
+        Batch(Enumerable.Range(start, count).ToArray(), form, device);
+
     /// <summary>Rows per forward pass when validating: as many as fit a bounded amount of memory.</summary>
     int EvaluationRows(InputLayer form);
 }

@@ -8,32 +8,38 @@ namespace GridSweep.TrainerNode.Training;
 /// </summary>
 public sealed class InputBatch : IDisposable
 {
-    private InputBatch(long[]? wordIndices, long[]? bagOffsets, Tensor? indices, Tensor? offsets, Tensor? dense, Tensor labels)
+    private readonly bool kept;
+
+    private InputBatch(Tensor? indices, Tensor? offsets, Tensor? dense, Tensor labels, bool kept)
     {
-        WordIndices = wordIndices;
-        BagOffsets = bagOffsets;
         Indices = indices;
         Offsets = offsets;
         DenseRows = dense;
         Labels = labels;
+        this.kept = kept;
     }
 
-    /// <summary>The sparse form's indices and offsets as arrays too, for the CPU gradient of the first layer.</summary>
-    internal long[]? WordIndices { get; }
-    internal long[]? BagOffsets { get; }
+    /// <summary>The sparse form: every bag's word indices one after another (int64).</summary>
     public Tensor? Indices { get; }
+
+    /// <summary>The sparse form: where each bag starts in <see cref="Indices"/> (int64).</summary>
     public Tensor? Offsets { get; }
+
     public Tensor? DenseRows { get; }
     public Tensor Labels { get; }
     public long Count => Labels.shape[0];
 
-    public static InputBatch Sparse(long[] wordIndices, long[] bagOffsets, Tensor indices, Tensor offsets, Tensor labels) =>
-        new(wordIndices, bagOffsets, indices, offsets, null, labels);
+    public static InputBatch Sparse(Tensor indices, Tensor offsets, Tensor labels) => new(indices, offsets, null, labels, kept: false);
 
-    public static InputBatch Dense(Tensor rows, Tensor labels) => new(null, null, null, null, rows, labels);
+    /// <summary>A batch its split keeps and hands out again (the validation batches): disposing it leaves it alone.</summary>
+    internal static InputBatch KeptSparse(Tensor indices, Tensor offsets, Tensor labels) => new(indices, offsets, null, labels, kept: true);
+
+    public static InputBatch Dense(Tensor rows, Tensor labels) => new(null, null, rows, labels, kept: false);
 
     public void Dispose()
     {
+        if (kept)
+            return;
         Indices?.Dispose();
         Offsets?.Dispose();
         DenseRows?.Dispose();

@@ -225,16 +225,15 @@ public sealed class TrialTrainer(TrainingData data, Device device)
         var validation = data.Validation;
         var objective = data.Objective;
         var chunk = validation.EvaluationRows(inputLayer);
-        var rows = Enumerable.Range(0, validation.Count).ToArray();
         double lossSum = 0, metricSum = 0;
-        for (var start = 0; start < rows.Length; start += chunk)
+        for (var start = 0; start < validation.Count; start += chunk)
         {
             using var scope = NewDisposeScope();
-            using var batch = validation.Batch(rows.AsSpan(start, Math.Min(chunk, rows.Length - start)), inputLayer, device);
+            using var batch = validation.EvaluationBatch(start, Math.Min(chunk, validation.Count - start), inputLayer, device);
             var outputs = model.call(batch);
             lossSum += objective.Loss(outputs, batch.Labels, nn.Reduction.Sum).item<float>();
             metricSum += objective.MetricSum(outputs, batch.Labels);
         }
-        return (lossSum / rows.Length, metricSum / rows.Length);
+        return (lossSum / validation.Count, metricSum / validation.Count);
     }
 }

@@ -70,11 +70,12 @@ public sealed class CommandLineSpecs : IDisposable
     [Fact]
     public void Every_problem_of_a_command_line_is_listed_at_once()
     {
-        var result = GridSweepCli.RunProgram(GridSweepCli.TrainerNode, directory.Path, NoEnvironment, "--seed-node", "nowhere", "--slots", "-1", "--log-level", "LOUD");
+        var result = GridSweepCli.RunProgram(GridSweepCli.TrainerNode, directory.Path, NoEnvironment, "--seed-node", "nowhere", "--slots", "-1", "--torch-threads", "0", "--log-level", "LOUD");
 
         Assert.Equal(ExitCodes.BadInput, result.ExitCode);
         Assert.Contains("--seed-node: 'nowhere' is not HOST:PORT or akka.tcp://gridsweep@HOST:PORT", result.Error);
         Assert.Contains("--slots: '-1' is negative", result.Error);
+        Assert.Contains("--torch-threads: '0' is not a positive number of threads", result.Error);
         Assert.Contains("--log-level: 'LOUD' is not allowed", result.Error);
     }
 

@@ -131,4 +131,32 @@ public sealed class EncodedCacheSpecs : IDisposable
         Assert.Equal([path], Directory.GetFiles(_cache));
         ImdbFixtures.AssertSameData(data, EncodedCache.TryLoad(path, 100, null)!);
     }
+
+    [Fact]
+    public async Task The_cache_holds_each_reviews_distinct_words_as_built_from_its_tokens()
+    {
+        await Load();
+        var progress = new RecordingProgress();
+
+        var cached = await Load(progress);
+
+        Assert.Equal([DataProgress.Cache], progress.Stages);
+        foreach (var split in new[] { cached.Train, cached.Test })
+        {
+            var built = DistinctWords.Of(split);
+            Assert.Equal(built.Offsets, split.Distinct.Offsets);
+            Assert.Equal(built.Words, split.Distinct.Words);
+        }
+    }
+
+    [Fact]
+    public void A_reviews_distinct_words_are_its_tokens_sorted_without_repeats()
+    {
+        var split = new ReviewSplit([1f, 0f, 1f], [0, 5, 5, 8], [1, 5, 2, 5, 1, 9, 3, 9]);
+
+        var distinct = DistinctWords.Of(split);
+
+        Assert.Equal([0, 3, 3, 5], distinct.Offsets);
+        Assert.Equal([1, 2, 5, 3, 9], distinct.Words);
+    }
 }
