@@ -110,13 +110,16 @@ public static partial class SweepSpecParser
         var batchSizes = ReadCounts(r, grid, GridAxes.BatchSize, "batch size");
         var epochCounts = ReadCounts(r, grid, GridAxes.Epochs, "epoch count");
         var earlyStopping = ReadEarlyStoppingAxis(r, grid, dataset, training.EarlyStopping);
-        var families = new Dictionary<string, Dictionary<string, List<string>>>
-        {
-            [GridAxes.Model] = Families(models),
-            [GridAxes.Regularizer] = Families(regularizers),
-            [GridAxes.Optimizer] = Families(optimizers),
-            [GridAxes.EarlyStopping] = Families(earlyStopping.Count > 0 ? earlyStopping : [Unswept(training.EarlyStopping)]),
-        };
+        // Only patterns name families; a grid without them (a million-value list, say) does not build a name index it never reads.
+        var families = grid?["exclude"] is null && grid?["include"] is null
+            ? []
+            : new Dictionary<string, Dictionary<string, List<string>>>
+            {
+                [GridAxes.Model] = Families(models),
+                [GridAxes.Regularizer] = Families(regularizers),
+                [GridAxes.Optimizer] = Families(optimizers),
+                [GridAxes.EarlyStopping] = Families(earlyStopping.Count > 0 ? earlyStopping : [Unswept(training.EarlyStopping)]),
+            };
         return new SweepSpec(
             name ?? "",
             dataset,
@@ -299,18 +302,7 @@ public static partial class SweepSpecParser
         if (r.List(training, "seeds") is not { } items)
             return null;
 
-        var seeds = new List<long>();
-        foreach (var (node, path) in items)
-        {
-            if (r.Integer(node, path, AnySeed) is not { } seed)
-                continue;
-            if (seeds.Contains(seed))
-                r.Error(node, path, $"duplicate seed {seed}; list each seed once");
-            else
-                seeds.Add(seed);
-        }
-
-        return seeds;
+        return Distinct(r, items, (node, path) => r.Integer(node, path, AnySeed), seed => $"duplicate seed {seed}; list each seed once");
     }
 
     private static OptimizerSpec ReadOptimizer(SpecReader r, Section? optimizer, OptimizerSpec fallback) => new(

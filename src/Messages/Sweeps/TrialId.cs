@@ -116,7 +116,7 @@ public static class TrialId
         $"regularizer.batch_norm={(regularizer.BatchNorm ? "true" : "false")}",
     ];
 
-    internal static string[] OptimizerLines(OptimizerSpec optimizer) =>
+    private static string[] OptimizerLines(OptimizerSpec optimizer) =>
     [
         $"optimizer.name={optimizer.Name}",
         $"optimizer.learning_rate={Format(optimizer.LearningRate)}",
@@ -135,14 +135,14 @@ public static class TrialId
 
 /// <summary>
 /// The ids of one grid's trials, the same as <see cref="TrialId.For(TrialSpec)"/> gives, with a small constant per trial:
-/// the grid hands out its cells in order (seed innermost), so the canonical text of the dataset, model, regularizer,
-/// optimizer and early stopping is encoded when it changes from the trial before and reused otherwise. Memory stays
+/// the grid hands out its cells in order (seed innermost), so the canonical text of the dataset, model, regularizer
+/// and early stopping is encoded when it changes from the trial before and reused otherwise; the rest is written in place. Memory stays
 /// constant however large the grid.
 /// </summary>
 internal sealed class TrialIdEncoder
 {
     private readonly byte[] hash = new byte[SHA256.HashSizeInBytes];
-    private Part dataset = new(), model = new(), regularizer = new(), optimizer = new(), earlyStopping = new();
+    private readonly Part dataset = new(), model = new(), regularizer = new(), earlyStopping = new();
     private byte[] buffer = new byte[1024];
 
     public string For(
@@ -157,14 +157,23 @@ internal sealed class TrialIdEncoder
             $"model.hidden={string.Join(',', m.Hidden.Select(size => TrialId.Format(size)))}\n",
             Later(TrialId.LaterLines(new DatasetSpec(DatasetNames.Imdb, 0), m))));
         var regularizerText = this.regularizer.Of(regularizer, static r => (Lines(TrialId.RegularizerLines(r)), ""));
-        var optimizerText = this.optimizer.Of(optimizer, static o => (Lines(TrialId.OptimizerLines(o)), ""));
         var stoppingText = this.earlyStopping.Of(earlyStopping, static e => ("", Later(TrialId.EarlyStoppingLines(e))));
 
         var length = 0;
         Append(datasetText.Head);
         Append(modelText.Head);
         Append(regularizerText.Head);
-        Append(optimizerText.Head);
+        // Written in place: a learning-rate list gives every trial an optimizer of its own, so caching its text saves nothing.
+        Append("optimizer.name="u8);
+        Ensure(Encoding.UTF8.GetMaxByteCount(optimizer.Name.Length));
+        length += Encoding.UTF8.GetBytes(optimizer.Name, buffer.AsSpan(length));
+        Real("\noptimizer.learning_rate="u8, optimizer.LearningRate);
+        Real("\noptimizer.beta_1="u8, optimizer.Beta1);
+        Real("\noptimizer.beta_2="u8, optimizer.Beta2);
+        Real("\noptimizer.epsilon="u8, optimizer.Epsilon);
+        Real("\noptimizer.momentum="u8, optimizer.Momentum);
+        Real("\noptimizer.rho="u8, optimizer.Rho);
+        Append("\n"u8);
         Number("training.epochs="u8, epochs, "\n"u8);
         Number("training.batch_size="u8, batchSize, "\n"u8);
         Number("seed="u8, seed, ""u8);
@@ -188,6 +197,15 @@ internal sealed class TrialIdEncoder
             value.TryFormat(buffer.AsSpan(length), out var written, default, CultureInfo.InvariantCulture);
             length += written;
             Append(end);
+        }
+
+        // As TrialId.Format(double): round-trip form, -0 as 0.
+        void Real(ReadOnlySpan<byte> key, double value)
+        {
+            Append(key);
+            Ensure(32);
+            (value == 0 ? 0.0 : value).TryFormat(buffer.AsSpan(length), out var written, "R", CultureInfo.InvariantCulture);
+            length += written;
         }
 
         void Ensure(int more)
