@@ -15,6 +15,8 @@ return args.FirstOrDefault() switch
     "checkpoints" => await CheckpointBenchmark.RunAsync(args[1..]),
     "ledger" => await LedgerBenchmark.RunAsync(args[1..]),
     LedgerBenchmark.ChildCommand => await LedgerBenchmark.RunChildAsync(args[1..]),
+    "grid" => await GridBenchmark.RunAsync(args[1..]),
+    GridBenchmark.ChildCommand => await GridBenchmark.RunChildAsync(args[1..]),
     _ => Usage(),
 };
 
@@ -33,6 +35,10 @@ static int Usage()
                  the run folder's ledger, today's CSV one (RunFolder of 6d71c7d) beside the current RunFolder: populate, resume
                  (each in its own process: time, peak memory, heap), DropTrial, AppendEpoch latency (table bench/results/ledger.md;
                  --quick: 1,000 trials; --rounds: resume processes per size, default 3 up to 10,000 trials, 1 above)
+               dotnet run --project bench/GridSweep.Bench -c Release -- grid [--sizes 1000,10000,100000,1000000] [--out FILE]
+                 a sweep file of N trials to its run folder: parse, expand, open (ledger records N ids), time and memory per
+                 trial, one learning-rate list and two axes, each size in its own process; and a grid refused beyond the
+                 limit (table bench/results/grid.md)
                dotnet run --project bench/GridSweep.Bench -c Release -- ingest [--results 200000] [--trials 2000] [--batch 5000] [--runs 3] [--out FILE]
 
           --data PATH        IMDB archive or folder (default: ../shared/data/imdb/aclImdb_labeled.tar.gz beside the repo)
