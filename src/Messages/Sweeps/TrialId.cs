@@ -59,7 +59,7 @@ public static class TrialId
     /// Where a trial stops changes its curve, and which weights it keeps changes its model: every setting counts,
     /// the mode as resolved (<c>auto</c> on val_loss is <c>min</c>), so two spellings of one criterion share an id.
     /// </summary>
-    private static IEnumerable<string> EarlyStoppingLines(EarlyStoppingSpec? stopping)
+    internal static IEnumerable<string> EarlyStoppingLines(EarlyStoppingSpec? stopping)
     {
         if (stopping is null)
             yield break;
@@ -71,7 +71,7 @@ public static class TrialId
         yield return $"early_stopping.restore_best_weights={(stopping.RestoreBestWeights ? "true" : "false")}";
     }
 
-    private static IEnumerable<string> LaterLines(DatasetSpec dataset, ModelSpec model)
+    internal static IEnumerable<string> LaterLines(DatasetSpec dataset, ModelSpec model)
     {
         if (model.Activation != Activations.Relu)
             yield return $"model.activation={model.Activation}";
@@ -101,24 +101,141 @@ public static class TrialId
             $"dataset.name={dataset.Name}",
             $"dataset.num_words={Format(dataset.NumWords)}",
             $"model.hidden={string.Join(',', model.Hidden.Select(size => Format(size)))}",
-            $"regularizer.l1={Format(regularizer.L1)}",
-            $"regularizer.l2={Format(regularizer.L2)}",
-            $"regularizer.dropout={Format(regularizer.Dropout)}",
-            $"regularizer.batch_norm={(regularizer.BatchNorm ? "true" : "false")}",
-            $"optimizer.name={optimizer.Name}",
-            $"optimizer.learning_rate={Format(optimizer.LearningRate)}",
-            $"optimizer.beta_1={Format(optimizer.Beta1)}",
-            $"optimizer.beta_2={Format(optimizer.Beta2)}",
-            $"optimizer.epsilon={Format(optimizer.Epsilon)}",
-            $"optimizer.momentum={Format(optimizer.Momentum)}",
-            $"optimizer.rho={Format(optimizer.Rho)}",
+            .. RegularizerLines(regularizer),
+            .. OptimizerLines(optimizer),
             $"training.epochs={Format(epochs)}",
             $"training.batch_size={Format(batchSize)}",
             $"seed={Format(seed)}",
         ];
 
-    private static string Format(long value) => value.ToString(CultureInfo.InvariantCulture);
+    internal static string[] RegularizerLines(RegularizerSpec regularizer) =>
+    [
+        $"regularizer.l1={Format(regularizer.L1)}",
+        $"regularizer.l2={Format(regularizer.L2)}",
+        $"regularizer.dropout={Format(regularizer.Dropout)}",
+        $"regularizer.batch_norm={(regularizer.BatchNorm ? "true" : "false")}",
+    ];
+
+    private static string[] OptimizerLines(OptimizerSpec optimizer) =>
+    [
+        $"optimizer.name={optimizer.Name}",
+        $"optimizer.learning_rate={Format(optimizer.LearningRate)}",
+        $"optimizer.beta_1={Format(optimizer.Beta1)}",
+        $"optimizer.beta_2={Format(optimizer.Beta2)}",
+        $"optimizer.epsilon={Format(optimizer.Epsilon)}",
+        $"optimizer.momentum={Format(optimizer.Momentum)}",
+        $"optimizer.rho={Format(optimizer.Rho)}",
+    ];
+
+    internal static string Format(long value) => value.ToString(CultureInfo.InvariantCulture);
 
     // -0 and 0 train alike, so they must hash alike; "R" alone would print "-0".
-    private static string Format(double value) => (value == 0 ? 0.0 : value).ToString("R", CultureInfo.InvariantCulture);
+    internal static string Format(double value) => (value == 0 ? 0.0 : value).ToString("R", CultureInfo.InvariantCulture);
+}
+
+/// <summary>
+/// The ids of one grid's trials, the same as <see cref="TrialId.For(TrialSpec)"/> gives, with a small constant per trial:
+/// the grid hands out its cells in order (seed innermost), so the canonical text of the dataset, model, regularizer
+/// and early stopping is encoded when it changes from the trial before and reused otherwise; the rest is written in place. Memory stays
+/// constant however large the grid.
+/// </summary>
+internal sealed class TrialIdEncoder
+{
+    private readonly byte[] hash = new byte[SHA256.HashSizeInBytes];
+    private readonly Part dataset = new(), model = new(), regularizer = new(), earlyStopping = new();
+    private byte[] buffer = new byte[1024];
+
+    public string For(
+        DatasetSpec dataset, ModelSpec model, RegularizerSpec regularizer, OptimizerSpec optimizer,
+        int epochs, int batchSize, long seed, EarlyStoppingSpec? earlyStopping)
+    {
+        // The canonical text, piece by piece: version-1 lines, then the later ones each after a line break.
+        var datasetText = this.dataset.Of(dataset, static d => (
+            $"gridsweep-trial/1\ndataset.name={d.Name}\ndataset.num_words={TrialId.Format(d.NumWords)}\n",
+            Later(TrialId.LaterLines(d, new ModelSpec([])))));
+        var modelText = this.model.Of(model, static m => (
+            $"model.hidden={string.Join(',', m.Hidden.Select(size => TrialId.Format(size)))}\n",
+            Later(TrialId.LaterLines(new DatasetSpec(DatasetNames.Imdb, 0), m))));
+        var regularizerText = this.regularizer.Of(regularizer, static r => (Lines(TrialId.RegularizerLines(r)), ""));
+        var stoppingText = this.earlyStopping.Of(earlyStopping, static e => ("", Later(TrialId.EarlyStoppingLines(e))));
+
+        var length = 0;
+        Append(datasetText.Head);
+        Append(modelText.Head);
+        Append(regularizerText.Head);
+        // Written in place: a learning-rate list gives every trial an optimizer of its own, so caching its text saves nothing.
+        Append("optimizer.name="u8);
+        Ensure(Encoding.UTF8.GetMaxByteCount(optimizer.Name.Length));
+        length += Encoding.UTF8.GetBytes(optimizer.Name, buffer.AsSpan(length));
+        Real("\noptimizer.learning_rate="u8, optimizer.LearningRate);
+        Real("\noptimizer.beta_1="u8, optimizer.Beta1);
+        Real("\noptimizer.beta_2="u8, optimizer.Beta2);
+        Real("\noptimizer.epsilon="u8, optimizer.Epsilon);
+        Real("\noptimizer.momentum="u8, optimizer.Momentum);
+        Real("\noptimizer.rho="u8, optimizer.Rho);
+        Append("\n"u8);
+        Number("training.epochs="u8, epochs, "\n"u8);
+        Number("training.batch_size="u8, batchSize, "\n"u8);
+        Number("seed="u8, seed, ""u8);
+        Append(modelText.Tail);
+        Append(datasetText.Tail);
+        Append(stoppingText.Tail);
+        SHA256.HashData(buffer.AsSpan(0, length), hash);
+        return Convert.ToHexStringLower(hash, 0, TrialId.Length / 2);
+
+        void Append(ReadOnlySpan<byte> bytes)
+        {
+            Ensure(bytes.Length);
+            bytes.CopyTo(buffer.AsSpan(length));
+            length += bytes.Length;
+        }
+
+        void Number(ReadOnlySpan<byte> key, long value, ReadOnlySpan<byte> end)
+        {
+            Append(key);
+            Ensure(20);
+            value.TryFormat(buffer.AsSpan(length), out var written, default, CultureInfo.InvariantCulture);
+            length += written;
+            Append(end);
+        }
+
+        // As TrialId.Format(double): round-trip form, -0 as 0.
+        void Real(ReadOnlySpan<byte> key, double value)
+        {
+            Append(key);
+            Ensure(32);
+            (value == 0 ? 0.0 : value).TryFormat(buffer.AsSpan(length), out var written, "R", CultureInfo.InvariantCulture);
+            length += written;
+        }
+
+        void Ensure(int more)
+        {
+            if (length + more > buffer.Length)
+                Array.Resize(ref buffer, Math.Max(buffer.Length * 2, length + more));
+        }
+    }
+
+    private static string Lines(IEnumerable<string> lines) => string.Concat(lines.Select(line => line + "\n"));
+
+    private static string Later(IEnumerable<string> lines) => string.Concat(lines.Select(line => "\n" + line));
+
+    /// <summary>The encoded text of the last object of one kind, kept until another comes (compared by reference).</summary>
+    private sealed class Part
+    {
+        private object? key;
+        private (byte[] Head, byte[] Tail) text = ([], []);
+
+        public (byte[] Head, byte[] Tail) Of<T>(T? value, Func<T, (string Head, string Tail)> encode)
+            where T : class
+        {
+            if (value is null)
+                return ([], []);
+            if (!ReferenceEquals(key, value))
+            {
+                var (head, tail) = encode(value);
+                (key, text) = (value, (Encoding.UTF8.GetBytes(head), Encoding.UTF8.GetBytes(tail)));
+            }
+            return text;
+        }
+    }
 }

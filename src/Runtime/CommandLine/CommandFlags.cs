@@ -10,7 +10,7 @@ public static class CommandFlags
 {
     /// <summary><c>gridsweep run</c>: the sweep, the local slots and their data, metrics.</summary>
     public static FlagSet Run() => new FlagSet()
-        .Add<SweepOptions>(nameof(SweepOptions.Out), nameof(SweepOptions.MaxRetries), nameof(SweepOptions.Plain),
+        .Add<SweepOptions>(nameof(SweepOptions.Out), nameof(SweepOptions.MaxRetries), nameof(SweepOptions.MaxTrials), nameof(SweepOptions.Plain),
             nameof(SweepOptions.Ledger), nameof(SweepOptions.LedgerPasswordFile))
         .Add<TrainerOptions>(LocalTrainerSettings)
         .Add<InfluxOptions>();

@@ -11,6 +11,9 @@ public sealed class SweepOptions : IOptionsSection
     [Setting("--max-retries", "How often a failed trial is tried again before it is recorded as failed (diverged trials are not retried). Default: 2.", ValueName = "N")]
     public int MaxRetries { get; set; } = 2;
 
+    [Setting("--max-trials", "The most trials a sweep file's grid may declare (the product of its axes, before exclude and include); a larger grid is refused at once with its count per axis. Default: 1000000.", ValueName = "N")]
+    public int MaxTrials { get; set; } = (int)GridSweep.Messages.Sweeps.TrialLimit.DefaultMaxTrials;
+
     [Setting("--plain", "Print one line per event instead of the live display (automatic when output is redirected).")]
     public bool Plain { get; set; }
 
@@ -33,5 +36,7 @@ public sealed class SweepOptions : IOptionsSection
             problems.Add(this, nameof(Out), "is empty");
         if (MaxRetries < 0)
             problems.Add(this, nameof(MaxRetries), "is negative");
+        if (MaxTrials < 1)
+            problems.Add(this, nameof(MaxTrials), "is not a positive whole number");
     }
 }

@@ -94,6 +94,39 @@ public sealed class CommandLineSpecs : IDisposable
     }
 
     [Fact]
+    public void A_grid_beyond_max_trials_is_refused_at_once_naming_the_file_the_count_per_axis_and_the_setting()
+    {
+        var sweep = directory.Combine("wide.yaml");
+        var rates = string.Join(", ", Enumerable.Range(1, 20).Select(i => $"{i}e-5"));
+        var batchSizes = string.Join(", ", Enumerable.Range(1, 10));
+        File.WriteAllText(sweep, $$$"""
+            name: wide
+            dataset: {name: imdb, num_words: 1000}
+            grid:
+              model: {tiny: {hidden: [4]}}
+              learning_rate: [{{{rates}}}]
+              batch_size: [{{{batchSizes}}}]
+            """);
+        var output = directory.Combine("runs");
+
+        var refused = GridSweepCli.Run("run", sweep, "--max-trials", "199", "--out", output);
+
+        Assert.Equal(ExitCodes.BadInput, refused.ExitCode);
+        Assert.Equal(
+            $"{sweep}:3:1: grid: declares 200 trials (model 1 x learning_rate 20 x batch_size 10 x seed 1), more than the limit of 199; " +
+            "shrink an axis, or raise the limit with --max-trials (setting GridSweep:Sweep:MaxTrials, environment GridSweep__Sweep__MaxTrials)",
+            refused.Error.Trim());
+        Assert.False(Directory.Exists(output), "a refused grid must not create the results folder");
+
+        // At the limit the grid is let through, to the next check: an --out that is a file, refused before any data loads.
+        File.WriteAllText(output, "not a folder");
+        var admitted = GridSweepCli.Run("run", sweep, "--max-trials", "200", "--out", output);
+
+        Assert.Equal(ExitCodes.BadInput, admitted.ExitCode);
+        Assert.Contains($"'{output}' is a file", admitted.Error);
+    }
+
+    [Fact]
     public void Errors_go_to_standard_error_in_one_line_however_long()
     {
         var deep = directory.Combine(string.Join('/', Enumerable.Repeat("a-rather-long-folder-name", 6)), "missing.tar.gz");

@@ -19,6 +19,26 @@ public sealed class TrialIdSpecs
     }
 
     [Fact]
+    public void A_grid_gives_each_trial_the_id_of_its_canonical_text_whatever_its_axes()
+    {
+        // The grid encodes the shared settings once per run of cells; each trial must still get the canonical text's id.
+        var wide = SweepGrid.Expand(TestSweeps.Parse(GridExampleSpecs.Example));
+        var csvWithEarlyStopping = SweepGrid.Expand(TestSweeps.Parse(TestSweeps.Sweep(
+            dataset: "{name: csv, path: table.csv, target: y, task: binary, validation: 0.25, standardize: false}",
+            training: "{seeds: [1, -7], early_stopping: {patience: 2}}",
+            model: "{a: {hidden: [4]}, b: {hidden: [8, 8], activation: gelu}}",
+            grid: """
+                regularizer: {none: {}, l1: {l1: [0.001, 0.01]}}
+                early_stopping: {off: {}, patient: {patience: [1, 5], monitor: val_accuracy}}
+                epochs: [3, 4]
+                """)));
+
+        Assert.Equal(772, wide.Count);
+        Assert.Equal(72, csvWithEarlyStopping.Count);
+        Assert.All(wide.Concat(csvWithEarlyStopping), trial => Assert.Equal(TrialId.For(trial), trial.Id));
+    }
+
+    [Fact]
     public void An_id_is_the_sha256_of_the_canonical_settings_text()
     {
         // The canonical form spelled out, so another tool can compute the same ids.
