@@ -14,6 +14,10 @@ return args.FirstOrDefault() switch
     "ingest" => await IngestBenchmark.RunAsync(args[1..]),
     "checkpoints" => await CheckpointBenchmark.RunAsync(args[1..]),
     "ledger" => await LedgerBenchmark.RunAsync(args[1..]),
+    "report" => await ReportBenchmark.RunAsync(args[1..]),
+    ReportBenchmark.PopulateCommand => await ReportBenchmark.PopulateAsync(args[1..]),
+    ReportBenchmark.ReportChild => await ReportBenchmark.ReportChildAsync(args[1..]),
+    ReportBenchmark.SummaryChild => await ReportBenchmark.SummaryChildAsync(args[1..]),
     LedgerBenchmark.ChildCommand => await LedgerBenchmark.RunChildAsync(args[1..]),
     _ => Usage(),
 };
@@ -33,6 +37,9 @@ static int Usage()
                  the run folder's ledger, today's CSV one (RunFolder of 6d71c7d) beside the current RunFolder: populate, resume
                  (each in its own process: time, peak memory, heap), DropTrial, AppendEpoch latency (table bench/results/ledger.md;
                  --quick: 1,000 trials; --rounds: resume processes per size, default 3 up to 10,000 trials, 1 above)
+               dotnet run --project bench/GridSweep.Bench -c Release -- report [--trials 10000,100000] [--epochs 20] [--baseline OLD.dll] [--keep DIR] [--out FILE]
+                 the end of a big sweep: report (time, peak memory, index.html size), the 80-column summary table, the page in
+                 headless Chromium; --baseline: an older gridsweep-coordinator.dll's report on the same folder (table bench/results/report.md)
                dotnet run --project bench/GridSweep.Bench -c Release -- ingest [--results 200000] [--trials 2000] [--batch 5000] [--runs 3] [--out FILE]
 
           --data PATH        IMDB archive or folder (default: ../shared/data/imdb/aclImdb_labeled.tar.gz beside the repo)

@@ -1,0 +1,78 @@
+using System.Text.RegularExpressions;
+using GridSweep.Coordinator.Actors;
+using GridSweep.Coordinator.Display;
+using GridSweep.Messages.Sweeps;
+using GridSweep.Messages.Trials;
+using Spectre.Console;
+
+namespace GridSweep.Coordinator.Tests.Display;
+
+/// <summary>What a big sweep shows on an 80-column terminal: the end-of-run table and the live progress rows.</summary>
+public sealed partial class SummaryDisplaySpecs
+{
+    private static (IAnsiConsole Console, StringWriter Text) Console80(bool interactive = false)
+    {
+        var text = new StringWriter();
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(text),
+            Ansi = interactive ? AnsiSupport.Yes : AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Interactive = interactive ? InteractionSupport.Yes : InteractionSupport.No,
+        });
+        console.Profile.Width = 80;
+        return (console, text);
+    }
+
+    private static TrialSpec Trial(int i) => new($"trial-with-a-long-name-{i:D5}", "big", "baseline-with-a-long-name", "dropout-and-l2", "adam-lr0.001", i,
+        new ModelSpec([16]), RegularizerSpec.None, new OptimizerSpec("adam", 0.001), 5, 512, InputLayer.Sparse, new DatasetSpec("imdb", 10000));
+
+    [Fact]
+    public void The_summary_of_a_big_sweep_lists_the_best_trials_in_rows_that_fit_80_columns()
+    {
+        var finished = Enumerable.Range(1, 500).Select(i =>
+        {
+            var epochs = Enumerable.Range(1, 5).Select(e => new EpochMetrics(e, 0.5 / e, 0, 0.3 + (i % 97) / 1000.0 + 0.01 * (e - 3) * (e - 3), 0.8, 0.85, 1)).ToList();
+            return (Trial(i), TrialSummary.From(TrialStatus.Completed, epochs, 5));
+        }).ToList();
+        var (console, text) = Console80();
+
+        SweepDisplay.Summary(console, new SweepFinished("big", 500, 0, 500, 0, 0, finished), "runs/big");
+
+        var lines = text.ToString().Split('\n').Select(l => l.TrimEnd()).Where(l => l.Length > 0).ToList();
+        Assert.All(lines, line => Assert.True(line.Length <= 80, $"{line.Length} characters: {line}"));
+        var rows = lines.Where(l => l.Contains("trial-with-a-long-name-", StringComparison.Ordinal)).ToList();
+        Assert.Equal(SweepDisplay.SummaryRows, rows.Count);
+        // The lowest loss first: i % 97 == 0 at i = 97, 194, ...
+        Assert.StartsWith("trial-with-a-long-name-00097", rows[0].Trim());
+        Assert.Contains(lines, l => l.Contains("the 20 lowest validation losses of 500 trials", StringComparison.Ordinal));
+        Assert.Contains("500 completed, 0 diverged, 0 failed", text.ToString());
+    }
+
+    [Fact]
+    public void A_progress_row_keeps_its_bar_percentage_and_times_on_one_line_at_80_columns()
+    {
+        var (console, text) = Console80(interactive: true);
+
+        SweepDisplay.Bars(console).Start(context =>
+        {
+            var task = context.AddTask(Markup.Escape(new string('x', 150) + " [with brackets]"), maxValue: 10);
+            task.Value = 4;
+            context.Refresh();
+        });
+
+        var frames = AnsiCodes().Replace(text.ToString(), "\n").Split('\n').Where(l => l.Contains('%')).ToList();
+        Assert.NotEmpty(frames);
+        foreach (var line in frames)
+        {
+            Assert.True(line.TrimEnd().Length <= 80, $"{line.TrimEnd().Length} characters: {line}");
+            Assert.Contains("…", line);
+            Assert.Contains("40%", line);
+            Assert.Matches("━{4,}", line); // the bar
+            Assert.Matches(@"\d\d:\d\d:\d\d", line); // a time, not folded one character a line
+        }
+    }
+
+    [GeneratedRegex(@"\x1b\[[0-9;?]*[A-Za-z]|\r")]
+    private static partial Regex AnsiCodes();
+}
