@@ -163,7 +163,7 @@ internal static class ReportBenchmark
         var random = new Random(index);
         var modelFactor = trial.Model switch { "smaller" => 1.05, "bigger" => 0.97, _ => 1.0 };
         var best = 2 + random.Next(Math.Max(1, trial.Epochs - 3));
-        var floor = 0.27 * modelFactor + 0.05 * Math.Abs(Math.Log10(trial.Optimizer.LearningRate) + 2.5) + 0.01 * random.NextDouble();
+        var floor = 0.27 * modelFactor + 0.05 * Math.Abs(Math.Log10(trial.OptimizerConfig.LearningRate) + 2.5) + 0.01 * random.NextDouble();
         return Enumerable.Range(1, trial.Epochs).Select(e => new EpochMetrics(e, 0.65 / Math.Sqrt(e), 0,
             floor + 0.015 * (e - best) * (e - best) / best, 0.7 + 0.25 * (1 - 1.0 / e), 0.88 - 0.004 * Math.Abs(e - best), 0.5)).ToList();
     }

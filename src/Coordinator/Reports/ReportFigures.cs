@@ -34,6 +34,11 @@ public static class ReportFigures
     /// <summary>The figures' upper bound whatever the sweep: the model sizes per variant, the regularizers per model and variant, metric, grid, heatmap.</summary>
     public const int MaxFigures = MaxVariantsDrawn + MaxModelsDrawn * MaxVariantsDrawn + 3;
 
+    /// <summary>Whether the figures show every cell of the sweep, none left out by the limits above.</summary>
+    public static bool ShowsEveryCell(SweepResults results) =>
+        results.Variants.Count <= MaxVariantsDrawn && results.Models.Count <= MaxModelsDrawn && results.Curves.Count <= MaxMetricCurves &&
+        results.Models.Count <= MaxGridSide && results.Regularizers.Count <= MaxGridSide;
+
     /// <summary>Up to <paramref name="limit"/> of <paramref name="names"/>, the ones whose best curve is lowest, in their own order.</summary>
     private static List<string> Best(IReadOnlyList<string> names, int limit, Func<LossCurve, string> nameOf, IReadOnlyList<LossCurve> curves)
     {

@@ -44,6 +44,7 @@ public static class ReportPage
             .note { color: #555; font-size: 0.92rem; }
             .heatmaps { display: flex; flex-wrap: wrap; gap: 1.2rem; }
             .heatmaps figure { margin: 0.5rem 0; }
+            .heatmaps figcaption { max-width: 24rem; }
             .heatmaps rect:hover { stroke: #000; stroke-width: 2; }
             #parallel { position: relative; user-select: none; }
             #parallel canvas { display: block; border: 1px solid #e3e3e3; }
@@ -61,27 +62,21 @@ public static class ReportPage
 
             """);
 
-        html.Append("<h2>Figures</h2>\n");
-        foreach (var figure in figures)
+        // The figures first while they show every cell (a small study's story); past that, the views that do.
+        var everyCell = ReportFigures.ShowsEveryCell(results);
+        html.Append("<p class=\"note\"><a href=\"#heatmaps\">heatmaps</a> · <a href=\"#parallel-coordinates\">axes against loss</a> · <a href=\"#cell-curves\">curves per cell</a> · <a href=\"#figures\">figures</a> · <a href=\"#trial-table\">trials</a></p>\n");
+        if (everyCell)
         {
-            html.Append($"""
-                <figure id="{Encode(Path.GetFileNameWithoutExtension(figure.FileName))}">
-                <img src="{Encode(figure.FileName)}" alt="{Encode(figure.Title + ": " + figure.Caption)}" width="{figure.Width}" height="{figure.Height}">
-                <figcaption><b>{Encode(figure.Title)}.</b> {Encode(figure.Caption)}</figcaption>
-                </figure>
-
-                """);
+            AppendFigures(html, figures, everyCell);
+            AppendViews(html, results);
+        }
+        else
+        {
+            AppendViews(html, results);
+            AppendFigures(html, figures, everyCell);
         }
 
-        html.Append("<h2>Best validation loss by model and regularizer</h2>\n");
-        html.Append("<p class=\"note\">Each number is the mean over a cell's finished trials (seeds, other axes). The best loss alone hides overfitting: "
-            + "beside it the validation loss at the last epoch and the final gap (validation minus train loss), where a model that overfits shows.</p>\n");
-        html.Append(ReportViews.Heatmaps(results));
-        html.Append(GridTable(results));
-
-        html.Append(ReportViews.InteractiveSections(results));
-
-        html.Append("<h2>Trials ranked by best validation loss</h2>\n");
+        html.Append("<h2 id=\"trial-table\">Trials ranked by best validation loss</h2>\n");
         html.Append("<p class=\"note\">Click a header to sort, type in the boxes under it to filter (text: part of the value; numbers: <code>&lt;0.3</code>, <code>&gt;=5</code>, <code>0.2..0.4</code>); "
             + "click a row to draw its cell's curve above. The view is kept in the address (<code>#sort=best val loss:asc&amp;model=baseline</code>).</p>\n");
         html.Append(TrialTable(results, out var columns));
@@ -115,16 +110,44 @@ public static class ReportPage
         return html.ToString();
     }
 
+    private static void AppendFigures(StringBuilder html, IReadOnlyList<ReportFigure> figures, bool everyCell)
+    {
+        html.Append("<h2 id=\"figures\">Figures</h2>\n");
+        if (!everyCell)
+            html.Append("<p class=\"note\">Drawn for the variants and models with the lowest validation loss only; the views above show every cell.</p>\n");
+        foreach (var figure in figures)
+        {
+            html.Append($"""
+                <figure id="{Encode(Path.GetFileNameWithoutExtension(figure.FileName))}">
+                <img src="{Encode(figure.FileName)}" alt="{Encode(figure.Title + ": " + figure.Caption)}" width="{figure.Width}" height="{figure.Height}">
+                <figcaption><b>{Encode(figure.Title)}.</b> {Encode(figure.Caption)}</figcaption>
+                </figure>
+
+                """);
+        }
+    }
+
+    private static void AppendViews(StringBuilder html, SweepResults results)
+    {
+        html.Append("<h2 id=\"heatmaps\">Best validation loss by model and regularizer</h2>\n");
+        html.Append("<p class=\"note\">Each number is the mean over a cell's finished trials (seeds, other axes). The best loss alone hides overfitting: "
+            + "beside it the validation loss at the last epoch and the final gap (validation minus train loss), where a model that overfits shows.</p>\n");
+        html.Append(ReportViews.Heatmaps(results));
+        html.Append(GridTable(results));
+
+        html.Append(ReportViews.InteractiveSections(results));
+    }
+
     private static string Summary(SweepResults results)
     {
         var counts = results.Trials.GroupBy(t => t.Status).OrderBy(g => g.Key, StringComparer.Ordinal)
             .Select(g => $"{g.Count()} {Encode(g.Key)}");
         var seeds = results.Trials.Select(t => t.Seed).Distinct().Count();
         var text = $"{results.Trials.Count} trials ({string.Join(", ", counts)}): {results.Models.Count} model(s) "
-            + $"({Encode(string.Join(", ", results.Models))}) x {results.Regularizers.Count} regularizer(s) "
-            + $"({Encode(string.Join(", ", results.Regularizers))})";
+            + $"({Encode(Some(results.Models))}) x {results.Regularizers.Count} regularizer(s) "
+            + $"({Encode(Some(results.Regularizers))})";
         if (results.Variants.Count > 1)
-            text += $" x {results.Variants.Count} variants of optimizer, activation, batch size, epochs or early stopping ({Encode(string.Join(", ", results.Variants))})";
+            text += $" x {results.Variants.Count} variants of optimizer, activation, batch size, epochs or early stopping ({Encode(Some(results.Variants))})";
         text += $", {seeds} seed(s).";
         if (results.Trials.Count(t => t.StoppedEpoch > 0) is var stopped and > 0)
             text += $" {stopped} trial(s) stopped early (completed, before their last epoch).";
@@ -136,6 +159,10 @@ public static class ReportPage
         }
         return text;
     }
+
+    /// <summary>The first names of a list and how many more: a 3,000-value axis is not listed in a sentence.</summary>
+    private static string Some(IReadOnlyList<string> names) =>
+        names.Count <= 12 ? string.Join(", ", names) : string.Join(", ", names.Take(10)) + $" and {names.Count - 10} more";
 
     private static string GridTable(SweepResults results)
     {

@@ -103,13 +103,13 @@ public static class ReportViews
 
     /// <summary>The parallel coordinates and the cell curves: empty containers the script draws into.</summary>
     public static string InteractiveSections(SweepResults results) => $"""
-        <h2>Axes against validation loss</h2>
+        <h2 id="parallel-coordinates">Axes against validation loss</h2>
         <p class="note">Parallel coordinates: one line per finished trial through its value on each swept axis to its best validation loss and
         final gap, coloured by best validation loss (dark lowest). Drag along an axis to keep only the trials in that range (the table follows);
         double-click an axis to clear it. Needs the page's script.</p>
         <div id="parallel" data-lines="0" data-axes="0"><canvas width="1200" height="380"></canvas></div>
         <p class="note" id="parallel-note"></p>
-        <h2>Loss by epoch per cell</h2>
+        <h2 id="cell-curves">Loss by epoch per cell</h2>
         <p class="note">Mean validation (solid) and train (dashed) loss of each cell over its seeds, the band spanning the seeds' validation loss, a dot
         at the best epoch; the cells with the lowest validation loss to begin with ({results.Curves.Count} cells in all). Click a trial in the table to
         add its cell, a name below to remove it; drag across the plot to zoom, double-click to zoom out.</p>

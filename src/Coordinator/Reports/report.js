@@ -218,8 +218,11 @@
   var canvas = parallel.querySelector("canvas");
   var pcAxes = [];
   function buildAxes() {
+    var rates = D.axes.filter(function (axis) { return axis.name === "learning rate"; })[0];
     D.axes.forEach(function (axis, a) {
       if (axis.values.length < 2) return;
+      // An optimizer label per learning rate ("adam-lr0.01") says nothing the learning-rate axis does not.
+      if (axis.name === "optimizer" && rates && rates.values.length === axis.values.length) return;
       var numbers = axis.values.map(parseFloat);
       var numeric = axis.numeric && numbers.every(function (x) { return isFinite(x); });
       var codes = D.a[a], positions;
@@ -228,7 +231,7 @@
         var log = lo > 0 && hi / lo >= 20;
         var f = function (x) { return log ? Math.log(x) : x; };
         positions = numbers.map(function (x) { return hi === lo ? 0.5 : (f(x) - f(lo)) / (f(hi) - f(lo)); });
-        var ticks = axis.values.map(function (v, k) { return [positions[k], v]; }).sort(function (p, q) { return p[0] - q[0]; });
+        var ticks = axis.values.map(function (v, k) { return [positions[k], String(+numbers[k].toPrecision(3))]; }).sort(function (p, q) { return p[0] - q[0]; });
         pcAxes.push({ name: axis.name + (log ? " (log)" : ""), pos: function (i) { return positions[codes[i]]; }, ticks: thin(ticks) });
       } else {
         var count = axis.values.length;
