@@ -8,6 +8,10 @@ using GridSweep.Coordinator.Reports;
 using GridSweep.Coordinator.Results;
 using GridSweep.Messages.Sweeps;
 using GridSweep.Messages.Trials;
+using Akka.Actor;
+using Akka.Configuration;
+using GridSweep.Coordinator.Hosting;
+using GridSweep.Messages.Protocol;
 using GridSweep.TestKit;
 using Spectre.Console;
 
@@ -54,6 +58,11 @@ internal static class ReportBenchmark
             Console.Error.WriteLine($"bench: summary table of {trials:N0} trials ...");
             rows.Add(Parse(await Child(self, [.. prefix, SummaryChild, $"{trials}", $"{epochs}"]), trials));
         }
+        var cli = Option(args, "--status-cli", "src/Coordinator/bin/Release/net10.0/linux-x64/gridsweep-coordinator.dll");
+        if (File.Exists(cli))
+            rows.Add(await StatusAsync(cli, sizes.Max(), epochs));
+        else
+            Console.Error.WriteLine($"bench: no {cli} (build src/Coordinator -c Release, or give --status-cli): status not measured");
         var table = new StringBuilder();
         table.AppendLine($"End of a sweep: report, summary table and the page in Chromium, {epochs} epochs per trial, 3 seeds per cell, " +
             $"{Environment.ProcessorCount} cores shared with other work ({DateTime.UtcNow:yyyy-MM-dd})");
@@ -118,6 +127,72 @@ internal static class ReportBenchmark
             : $"exit {result.ExitCode}";
         return new Row($"report, before ({Path.GetFileName(Path.GetDirectoryName(dll))})", trials, seconds,
             peak.Success ? long.Parse(peak.Groups[1].Value, CultureInfo.InvariantCulture) * 1024 / 1e6 : 0, extra);
+    }
+
+    /// <summary>
+    /// <c>gridsweep status</c>, the real command in a process of its own, against a live coordinator of N trials with
+    /// 100 trainer nodes of 10 slots holding 1,000 trials running; its answer on an 80-column console.
+    /// </summary>
+    private static async Task<Row> StatusAsync(string cli, int count, int epochs)
+    {
+        Console.Error.WriteLine($"bench: gridsweep status against a coordinator of {count:N0} trials ...");
+        using var folder = new TempDirectory();
+        var port = Loopback.FreePort();
+        var system = ActorSystem.Create(ClusterNames.System, ConfigurationFactory.ParseString($$"""
+            akka.loglevel = WARNING
+            akka.actor.provider = remote
+            akka.remote.dot-netty.tcp { hostname = 127.0.0.1, port = {{port}} }
+            akka.actor.serializers.gridsweep = "{{typeof(ProtocolSerializer).AssemblyQualifiedName}}"
+            akka.actor.serialization-bindings { "{{typeof(IGridSweepMessage).AssemblyQualifiedName}}" = gridsweep }
+            """));
+        try
+        {
+            using var results = RunFolder.Open(folder.Path);
+            var coordinator = system.ActorOf(SweepCoordinatorActor.Props("bench", Trials(count, epochs).ToList(), RunFolderSource.Opened(results),
+                new SweepCoordinatorActor.Options(0)), ClusterNames.Coordinator);
+            system.ActorOf(StatusActor.Props(coordinator), ClusterNames.Status);
+            for (var node = 1; node <= 100; node++)
+                system.ActorOf(Props.Create(() => new HoldingTrainerActor(coordinator, $"trainer-{node:D3}", 10)));
+            for (var waited = 0; waited < 600; waited++)
+            {
+                var now = await coordinator.Ask<SweepStatusResponse>(GetSweepStatus.Instance, TimeSpan.FromSeconds(30));
+                if (now.Running == 1000)
+                    break;
+                await Task.Delay(100);
+            }
+            var clock = Stopwatch.StartNew();
+            var result = await ChildProcess.RunAsync("dotnet", [cli, "status", "--port", $"{port}"],
+                environment: new Dictionary<string, string> { ["COLUMNS"] = "80" }, timeout: TimeSpan.FromMinutes(2));
+            var seconds = clock.Elapsed.TotalSeconds;
+            if (result.ExitCode != 0)
+                throw new InvalidOperationException($"gridsweep status exited with {result.ExitCode}: {result.All}");
+            var lines = result.Output.Split('\n');
+            return new Row("`gridsweep status` (process start, remoting, answer) at 80 columns, 100 nodes", count, seconds, 0,
+                $"{lines.Length} lines, widest {lines.Max(l => l.TrimEnd().Length)} characters: {lines[1].Trim()}");
+        }
+        finally
+        {
+            await system.Terminate();
+        }
+    }
+
+    /// <summary>A trainer node that takes a trial on every slot and holds it: the sweep stays running while status is asked.</summary>
+    private sealed class HoldingTrainerActor : ReceiveActor
+    {
+        public HoldingTrainerActor(IActorRef coordinator, string node, int slots)
+        {
+            var registered = false;
+            Receive<TrainerRegistered>(_ =>
+            {
+                if (registered)
+                    return;
+                registered = true;
+                for (var slot = 0; slot < slots; slot++)
+                    coordinator.Tell(new RequestWork(node, slot));
+            });
+            Receive<AssignTrial>(_ => { });
+            coordinator.Tell(new RegisterTrainer(node, slots, "cpu"));
+        }
     }
 
     private static string Option(string[] args, string name, string fallback)

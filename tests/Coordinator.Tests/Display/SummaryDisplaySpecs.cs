@@ -1,5 +1,7 @@
 using System.Text.RegularExpressions;
 using GridSweep.Coordinator.Actors;
+using GridSweep.Coordinator.Commands;
+using GridSweep.Messages.Protocol;
 using GridSweep.Coordinator.Display;
 using GridSweep.Messages.Sweeps;
 using GridSweep.Messages.Trials;
@@ -71,6 +73,25 @@ public sealed partial class SummaryDisplaySpecs
             Assert.Matches("━{4,}", line); // the bar
             Assert.Matches(@"\d\d:\d\d:\d\d", line); // a time, not folded one character a line
         }
+    }
+
+    [Fact]
+    public void Status_of_a_100000_trial_sweep_on_100_nodes_reads_at_80_columns_with_its_counts_unbroken()
+    {
+        var nodes = Enumerable.Range(1, 100)
+            .Select(i => new NodeStatus($"trainer-{i}.trainer.gridsweep.svc.cluster.local-{i:D3}", "cuda:0", 10, 10, 970 + i, i % 3)).ToList();
+        var status = new SweepStatusResponse("imdb-overfitting-learning-rates", 100_000, 1_000, 1_000, 97_000, 500, 500, nodes,
+            new BestTrial("bigger-l2-lr0.003123-s2", "bigger", "l2", 4, 0.28114, "val_accuracy", 0.8841));
+        var (console, text) = Console80();
+
+        StatusCommand.Print(console, status);
+
+        var lines = text.ToString().Split('\n').Select(l => l.TrimEnd()).Where(l => l.Length > 0).ToList();
+        Assert.All(lines, line => Assert.True(line.Length <= 80, $"{line.Length} characters: {line}"));
+        Assert.Contains("100000 trials, 1000 queued, 1000 running, 97000 completed,", lines);
+        Assert.Contains("500 diverged, 500 failed", lines);
+        Assert.Equal(100, lines.Count(l => l.Contains("trainer-", StringComparison.Ordinal) && l.Contains("cuda:0", StringComparison.Ordinal)));
+        Assert.Contains(lines, l => l.Contains("val_loss 0.2811 at epoch 4, val_accuracy 0.8841", StringComparison.Ordinal));
     }
 
     [GeneratedRegex(@"\x1b\[[0-9;?]*[A-Za-z]|\r")]
