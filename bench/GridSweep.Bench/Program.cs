@@ -18,6 +18,7 @@ return args.FirstOrDefault() switch
     ReportBenchmark.PopulateCommand => await ReportBenchmark.PopulateAsync(args[1..]),
     ReportBenchmark.ReportChild => await ReportBenchmark.ReportChildAsync(args[1..]),
     ReportBenchmark.SummaryChild => await ReportBenchmark.SummaryChildAsync(args[1..]),
+    ReportBenchmark.LiveChild => await ReportBenchmark.LiveChildAsync(args[1..]),
     LedgerBenchmark.ChildCommand => await LedgerBenchmark.RunChildAsync(args[1..]),
     _ => Usage(),
 };

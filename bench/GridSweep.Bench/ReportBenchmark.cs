@@ -29,6 +29,7 @@ internal static class ReportBenchmark
     public const string PopulateCommand = "report-populate";
     public const string ReportChild = "report-child";
     public const string SummaryChild = "report-summary-child";
+    public const string LiveChild = "report-live-child";
 
     private sealed record Row(string What, int Trials, double Seconds, double PeakMegabytes, string Extra);
 
@@ -57,6 +58,7 @@ internal static class ReportBenchmark
                 rows.Add(await BaselineAsync(baseline, folder, trials));
             Console.Error.WriteLine($"bench: summary table of {trials:N0} trials ...");
             rows.Add(Parse(await Child(self, [.. prefix, SummaryChild, $"{trials}", $"{epochs}"]), trials));
+            rows.Add(Parse(await Child(self, [.. prefix, LiveChild, $"{trials}", $"{epochs}"]), trials));
         }
         var cli = Option(args, "--status-cli", "src/Coordinator/bin/Release/net10.0/linux-x64/gridsweep-coordinator.dll");
         if (File.Exists(cli))
@@ -288,6 +290,50 @@ internal static class ReportBenchmark
         var lines = text.ToString().Split('\n');
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"summary table, 80 columns|{seconds:F2}|{ProcStatus("VmHWM")}|{lines.Length} lines, widest {lines.Max(l => l.TrimEnd().Length)} characters"));
+        return Task.FromResult(0);
+    }
+
+    /// <summary>
+    /// The live display on an 80-column terminal through a whole sweep of N trials on 1,000 slots: every start, epoch and
+    /// end, as fast as the display takes them. What it costs and what a reader sees: lines printed, widest line.
+    /// </summary>
+    public static Task<int> LiveChildAsync(string[] args)
+    {
+        var (count, epochs) = (int.Parse(args[0], CultureInfo.InvariantCulture), int.Parse(args[1], CultureInfo.InvariantCulture));
+        var trials = Trials(count, epochs).ToList();
+        var text = new StringWriter();
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(text), Ansi = AnsiSupport.Yes, ColorSystem = ColorSystemSupport.NoColors, Interactive = InteractionSupport.Yes,
+        });
+        console.Profile.Width = 80;
+        var display = SweepDisplay.Live(console, trials);
+        var clock = Stopwatch.StartNew();
+        display.Track(observer =>
+        {
+            const int slots = 1000;
+            var running = new Queue<(TrialSpec Trial, List<EpochMetrics> Curve)>();
+            var next = 0;
+            while (next < trials.Count || running.Count > 0)
+            {
+                while (running.Count < slots && next < trials.Count)
+                {
+                    var trial = trials[next];
+                    observer.TrialStarted(trial, next + 1, trials.Count, $"trainer-{next % 100:D3}");
+                    running.Enqueue((trial, Curve(trial, next++)));
+                }
+                var (done, curve) = running.Dequeue();
+                foreach (var epoch in curve)
+                    observer.EpochFinished(done, epoch);
+                observer.TrialFinished(done, TrialSummary.From(TrialStatus.Completed, curve, 1));
+            }
+            return 0;
+        });
+        var seconds = clock.Elapsed.TotalSeconds;
+        var visible = Regex.Replace(text.ToString(), @"\x1b\[[0-9;?]*[A-Za-z]|\r", "\n").Split('\n').Select(l => l.TrimEnd()).Where(l => l.Length > 0).ToList();
+        var printed = visible.Count(l => l.Contains("completed", StringComparison.Ordinal));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"live display, 80 columns, 1,000 slots|{seconds:F1}|{ProcStatus("VmHWM")}|{printed} trial lines printed (new bests), widest line {visible.Max(l => l.Length)} characters, {text.GetStringBuilder().Length / 1e6:F1} MB written"));
         return Task.FromResult(0);
     }
 

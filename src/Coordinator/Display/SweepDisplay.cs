@@ -204,23 +204,31 @@ public abstract class SweepDisplay
     /// Progress rows that keep to one line each at any width down to 80 columns: the bar and the times are of fixed width and
     /// the description is cut to what is left (Spectre otherwise squeezes the time columns to one character a line and drops the bar).
     /// </summary>
-    internal static Progress Bars(IAnsiConsole console) => console.Progress()
-        .AutoClear(true)
-        .HideCompleted(true)
-        .Columns(new FittedDescriptionColumn(console), new ProgressBarColumn { Width = BarWidth }, new PercentageColumn(),
-            new ElapsedTimeColumn(), new RemainingTimeColumn());
+    internal static Progress Bars(IAnsiConsole console)
+    {
+        var narrow = console.Profile.Width < WideConsole;
+        ProgressColumn[] columns = narrow
+            ? [new FittedDescriptionColumn(console), new ProgressBarColumn { Width = NarrowBar }, new PercentageColumn(), new RemainingTimeColumn()]
+            : [new FittedDescriptionColumn(console), new ProgressBarColumn { Width = WideBar }, new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn()];
+        return console.Progress().AutoClear(true).HideCompleted(true).Columns(columns);
+    }
 
-    private const int BarWidth = 20;
+    /// <summary>Below this width the elapsed time goes and the bar shrinks, so the description keeps about 50 characters at 80.</summary>
+    private const int WideConsole = 100;
+    private const int NarrowBar = 10;
+    private const int WideBar = 20;
 
-    /// <summary>Bar, percentage (4), two times (8 each) and the gaps between the five columns.</summary>
-    private const int FixedWidth = BarWidth + 4 + 8 + 8 + 5;
+    /// <summary>What the columns right of the description take: bar, percentage (4), one or two times (8 each), a gap before each.</summary>
+    private static int FixedWidth(int consoleWidth) => consoleWidth < WideConsole ? NarrowBar + 4 + 8 + 3 : WideBar + 4 + 8 + 8 + 4;
 
     /// <summary>The task's description cut with an ellipsis to the width the other columns leave.</summary>
     internal static string Fit(string text, int consoleWidth)
     {
-        var room = Math.Max(12, consoleWidth - FixedWidth - 1);
+        var room = DescriptionWidth(consoleWidth);
         return text.Length <= room ? text : text[..(room - 1)] + "…";
     }
+
+    private static int DescriptionWidth(int consoleWidth) => Math.Max(12, consoleWidth - FixedWidth(consoleWidth) - 1);
 
     private sealed class FittedDescriptionColumn(IAnsiConsole console) : ProgressColumn
     {
@@ -229,7 +237,7 @@ public abstract class SweepDisplay
         public override Spectre.Console.Rendering.IRenderable Render(Spectre.Console.Rendering.RenderOptions options, ProgressTask task, TimeSpan deltaTime) =>
             new Text(Fit(Markup.Remove(task.Description), console.Profile.Width)).Overflow(Overflow.Ellipsis);
 
-        public override int? GetColumnWidth(Spectre.Console.Rendering.RenderOptions options) => Math.Max(12, console.Profile.Width - FixedWidth - 1);
+        public override int? GetColumnWidth(Spectre.Console.Rendering.RenderOptions options) => DescriptionWidth(console.Profile.Width);
     }
 
     /// <summary>Running trials with a progress row of their own; more are counted in the sweep's row.</summary>
@@ -261,16 +269,33 @@ public abstract class SweepDisplay
             return true;
         }
 
-        /// <summary>"sweep 1,234/100,000, 64 running, 3 diverged, 1 failed, best 0.2811": short enough for 80 columns with the bar.</summary>
-        public string Describe(int running) =>
-            string.Create(CultureInfo.InvariantCulture, $"sweep {Done:N0}/{Total:N0}, {running:N0} running") +
-            (Diverged > 0 ? $", {Diverged:N0} diverged" : "") + (Failed > 0 ? $", {Failed:N0} failed" : "") +
-            (double.IsFinite(Best) ? $", best {Format(Best)}" : "");
+        /// <summary>
+        /// "1,234/100,000 done, best 0.2811, 64 running, 1 failed, 3 diverged": most telling first, as an 80-column
+        /// terminal cuts the tail.
+        /// </summary>
+        public string Describe(int running)
+        {
+            static string N(int value) => value.ToString("N0", CultureInfo.InvariantCulture);
+            var parts = new List<string> { $"{N(Done)}/{N(Total)} done" };
+            if (double.IsFinite(Best))
+                parts.Add($"best {Format(Best)}");
+            parts.Add($"{N(running)} running");
+            if (Failed > 0)
+                parts.Add($"{N(Failed)} failed");
+            if (Diverged > 0)
+                parts.Add($"{N(Diverged)} diverged");
+            return string.Join(", ", parts);
+        }
     }
 
-    private sealed class LiveDisplay : SweepDisplay
+    /// <summary>The live display on a given console (a terminal's, or a test's of fixed width).</summary>
+    internal static SweepDisplay Live(IAnsiConsole console, IReadOnlyList<TrialSpec> trials) => new LiveDisplay(console) { cell = CellLabel(trials) };
+
+    private sealed class LiveDisplay(IAnsiConsole? console = null) : SweepDisplay
     {
-        private static Progress Bars() => Bars(AnsiConsole.Console);
+        private readonly IAnsiConsole console = console ?? AnsiConsole.Console;
+
+        private Progress Bars() => Bars(console);
 
         public override Task<T> LoadDataAsync<T>(Func<IProgress<DataProgress>, Task<T>> load) =>
             Bars().StartAsync(async context =>
@@ -296,9 +321,9 @@ public abstract class SweepDisplay
             });
 
         public override T Track<T>(Func<ISweepObserver, T> work) =>
-            Bars().Start(context => work(new Observer(context, Label)));
+            Bars().Start(context => work(new Observer(context, Label, console)));
 
-        private sealed class Observer(ProgressContext context, Func<TrialSpec, string> Label) : ISweepObserver
+        private sealed class Observer(ProgressContext context, Func<TrialSpec, string> Label, IAnsiConsole console) : ISweepObserver
         {
             private readonly Dictionary<string, ProgressTask> running = [];
             private readonly HashSet<string> unshown = [];
@@ -328,7 +353,7 @@ public abstract class SweepDisplay
             {
                 if (running.TryGetValue(trial.Id, out var task))
                     task.Value = afterEpoch;
-                AnsiConsole.MarkupLine(Markup.Escape($"{trial.Id} {Label(trial)} resumed on {node} from its checkpoint after epoch {afterEpoch}/{trial.Epochs}"));
+                console.MarkupLine(Markup.Escape($"{trial.Id} {Label(trial)} resumed on {node} from its checkpoint after epoch {afterEpoch}/{trial.Epochs}"));
             }
 
             public void EpochFinished(TrialSpec trial, EpochMetrics metrics)
@@ -342,17 +367,17 @@ public abstract class SweepDisplay
             public void LedgerOpened(string ledger, GridChange? change, int finished, int stillOut)
             {
                 foreach (var line in DescribeLedger(ledger, change, finished, stillOut))
-                    AnsiConsole.MarkupLine(Markup.Escape(line));
+                    console.MarkupLine(Markup.Escape(line));
             }
 
             public void TrialAdopted(TrialSpec trial, int atEpoch, string node) =>
-                AnsiConsole.MarkupLine(Markup.Escape($"{trial.Id} {Label(trial)} adopted on {node} at epoch {atEpoch}/{trial.Epochs}"));
+                console.MarkupLine(Markup.Escape($"{trial.Id} {Label(trial)} adopted on {node} at epoch {atEpoch}/{trial.Epochs}"));
 
             public void TrialRequeued(TrialSpec trial, string reason)
             {
                 if (running.Remove(trial.Id, out var task))
                     task.StopTask();
-                AnsiConsole.MarkupLine(Markup.Escape($"{trial.Id} {Label(trial)} queued again: {reason}"));
+                console.MarkupLine(Markup.Escape($"{trial.Id} {Label(trial)} queued again: {reason}"));
             }
 
             public void TrialFinished(TrialSpec trial, TrialSummary summary)
@@ -368,7 +393,7 @@ public abstract class SweepDisplay
                 if (tally.Total > EveryTrialLineUpTo && !newBest && summary.Status != TrialStatus.Failed)
                     return;
                 var colour = summary.Status switch { TrialStatus.Completed => "green", TrialStatus.Diverged => "yellow", _ => "red" };
-                AnsiConsole.MarkupLine(Markup.Escape($"{trial.Id} {Label(trial)}: ") +
+                console.MarkupLine(Markup.Escape($"{trial.Id} {Label(trial)}: ") +
                     $"[{colour}]{RunFolder.StatusName(summary.Status)}[/]" +
                     Markup.Escape($", best epoch {summary.BestEpoch}, {DescribeBest(trial, summary)}, final gap {Format(summary.FinalGap)}{DescribeStop(summary)}" +
                         (summary.Error is null ? "" : $" ({summary.Error})")));

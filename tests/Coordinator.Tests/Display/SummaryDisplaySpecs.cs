@@ -71,7 +71,7 @@ public sealed partial class SummaryDisplaySpecs
             Assert.Contains("…", line);
             Assert.Contains("40%", line);
             Assert.Matches("━{4,}", line); // the bar
-            Assert.Matches(@"\d\d:\d\d:\d\d", line); // a time, not folded one character a line
+            Assert.Matches(@"(\d\d|--):(\d\d|--):(\d\d|--)", line); // the remaining time, not folded one character a line
         }
     }
 
@@ -92,6 +92,50 @@ public sealed partial class SummaryDisplaySpecs
         Assert.Contains("500 diverged, 500 failed", lines);
         Assert.Equal(100, lines.Count(l => l.Contains("trainer-", StringComparison.Ordinal) && l.Contains("cuda:0", StringComparison.Ordinal)));
         Assert.Contains(lines, l => l.Contains("val_loss 0.2811 at epoch 4, val_accuracy 0.8841", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Live_a_big_sweep_prints_a_line_only_for_each_new_best_and_every_line_fits_80_columns()
+    {
+        var trials = Enumerable.Range(1, 300).Select(i => Trial(i) with { Id = $"t{i}", Model = "m", Regularizer = "r" }).ToList();
+        var losses = trials.Select((_, i) => 0.5 - (i * 37 % 101) / 1000.0).ToList();
+        var newBests = losses.Select((loss, i) => losses.Take(i).All(earlier => loss < earlier)).Count(b => b);
+        var (console, text) = Console80(interactive: true);
+
+        SweepDisplay.Live(console, trials).Track(observer =>
+        {
+            for (var i = 0; i < trials.Count; i++)
+            {
+                var epochs = new List<EpochMetrics> { new(1, 0.5, 0, losses[i] + 0.1, 0.8, 0.85, 1), new(2, 0.4, 0, losses[i], 0.8, 0.85, 1) };
+                observer.TrialStarted(trials[i], i + 1, trials.Count, "node-1");
+                foreach (var epoch in epochs)
+                    observer.EpochFinished(trials[i], epoch);
+                observer.TrialFinished(trials[i], TrialSummary.From(TrialStatus.Completed, epochs, 1));
+            }
+            return 0;
+        });
+
+        var lines = AnsiCodes().Replace(text.ToString(), "\n").Split('\n').Select(l => l.TrimEnd()).Where(l => l.Length > 0).ToList();
+        Assert.All(lines, line => Assert.True(line.Length <= 80, $"{line.Length} characters: {line}"));
+        // A printed line wraps past 80 columns; its start, "t12 m/r seed 12: completed, best", stays on the first.
+        Assert.Equal(newBests, lines.Count(l => l.Contains(": completed, best", StringComparison.Ordinal)));
+        Assert.InRange(newBests, 2, 20);
+    }
+
+    [Fact]
+    public void The_sweep_row_of_a_big_sweep_counts_its_trials_and_names_each_new_best()
+    {
+        var tally = new SweepDisplay.SweepTally { Total = 100_000 };
+        TrialSummary Ended(TrialStatus status, double loss) =>
+            TrialSummary.From(status, [new EpochMetrics(1, 0.5, 0, loss, 0.8, 0.85, 1)], 1);
+
+        var news = new[] { Ended(TrialStatus.Completed, 0.31), Ended(TrialStatus.Completed, 0.35), Ended(TrialStatus.Diverged, 0.4), Ended(TrialStatus.Completed, 0.2811) }
+            .Select(tally.Add).ToList();
+
+        Assert.Equal([true, false, false, true], news);
+        Assert.Equal("4/100,000 done, best 0.2811, 1,000 running, 1 diverged", tally.Describe(1_000));
+        // At 80 columns the whole row is left room beside the bar, percentage and remaining time.
+        Assert.Equal(tally.Describe(1_000), SweepDisplay.Fit(tally.Describe(1_000), 80));
     }
 
     [GeneratedRegex(@"\x1b\[[0-9;?]*[A-Za-z]|\r")]
