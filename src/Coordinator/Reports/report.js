@@ -22,6 +22,27 @@
     return v === null || v === undefined ? "nan" : v.toFixed(digits);
   }
 
+  // Each cell's curves arrive packed (ReportViews.Pack): 16-bit steps of the cell's range, little-endian, base64.
+  var MISSING = 65535;
+  D.cells.forEach(function (cell) {
+    if (!cell.e) {
+      cell.e = [];
+      for (var k = 0; k < cell.en; k++) cell.e.push(cell.e0 + k);
+    }
+  });
+  function unpack(cell) {
+    if (cell.v) return cell;
+    var bytes = atob(cell.q), n = cell.e.length, values = [];
+    for (var k = 0; k < bytes.length; k += 2) {
+      var step = bytes.charCodeAt(k) | (bytes.charCodeAt(k + 1) << 8);
+      values.push(step === MISSING ? null : cell.o + step / (MISSING - 1) * cell.s);
+    }
+    cell.t = values.slice(0, n);
+    cell.v = values.slice(n, 2 * n);
+    if (values.length > 2 * n) { cell.lo = values.slice(2 * n, 3 * n); cell.hi = values.slice(3 * n, 4 * n); }
+    return cell;
+  }
+
   // ---- the table's columns: the same cells as the page's own first rows ----
   var keptSet = {};
   D.kept.forEach(function (i) { keptSet[i] = true; });
@@ -40,7 +61,7 @@
       col.text = col.value = function (i) { return D.statuses[D.status[i]]; };
       col.html = function (i) { var s = esc(col.text(i)); return "<span class=\"status-" + s + "\">" + s + "</span>"; };
     } else if (c.k === "bestEpoch" || c.k === "stopped") {
-      var ints = D[c.k];
+      var ints = D[c.k] || [];
       col.value = function (i) { return ints[i] > 0 ? ints[i] : null; };
       col.text = function (i) { return ints[i] > 0 ? String(ints[i]) : ""; };
       col.html = c.k === "stopped"
@@ -354,7 +375,7 @@
   }
   function drawCurves() {
     var W = 900, H = 420, L = 60, R = 16, T = 12, B = 36;
-    var cells = chosen.map(function (c) { return D.cells[c]; });
+    var cells = chosen.map(function (c) { return unpack(D.cells[c]); });
     var e0 = Infinity, e1 = -Infinity, y1 = -Infinity, bests = [];
     cells.forEach(function (cell) {
       e0 = Math.min(e0, cell.e[0]); e1 = Math.max(e1, cell.e[cell.e.length - 1]);
@@ -403,7 +424,7 @@
       svg.push("<path class=\"mean\" d=\"" + path(cell.e, cell.v) + "\" fill=\"none\" stroke=\"" + color + "\" stroke-width=\"2.5\">" + title + "</path>");
       var b = cell.e.indexOf(cell.bestEpoch);
       if (b >= 0 && cell.v[b] !== null)
-        svg.push("<circle cx=\"" + X(cell.bestEpoch) + "\" cy=\"" + Y(cell.v[b]) + "\" r=\"5\" fill=\"" + color + "\">" + title.replace("</title>", ": " + cell.v[b] + "</title>") + "</circle>");
+        svg.push("<circle cx=\"" + X(cell.bestEpoch) + "\" cy=\"" + Y(cell.v[b]) + "\" r=\"5\" fill=\"" + color + "\">" + title.replace("</title>", ": lowest validation loss " + (cell.b === null ? "nan" : cell.b.toFixed(4)) + "</title>") + "</circle>");
     });
     svg.push("</g><rect class=\"zoom\" x=\"" + L + "\" y=\"" + T + "\" width=\"0\" height=\"" + (H - T - B) + "\" fill=\"rgba(0,0,0,0.08)\"/></svg>");
     curves.innerHTML = svg.join("");
@@ -451,12 +472,9 @@
   renderTable();
   drawParallel();
   // The cells with the lowest validation loss to begin with.
-  var order = D.cells.map(function (_, c) { return c; }).filter(function (c) {
-    var cell = D.cells[c], b = cell.e.indexOf(cell.bestEpoch); return b >= 0 && cell.v[b] !== null;
-  }).sort(function (x, y) {
-    var a = D.cells[x], b = D.cells[y];
-    return a.v[a.e.indexOf(a.bestEpoch)] - b.v[b.e.indexOf(b.bestEpoch)];
-  });
+  var order = D.cells.map(function (_, c) { return c; })
+    .filter(function (c) { return D.cells[c].b !== null; })
+    .sort(function (x, y) { return D.cells[x].b - D.cells[y].b; });
   order.slice(0, 6).forEach(function (c) { chosen.push(c); });
   drawCurves();
   document.body.setAttribute("data-views", "ready");

@@ -103,6 +103,29 @@ public sealed partial class ReportViewsSpecs
         Assert.Contains("data-rows=\"240\"", all);
     }
 
+    [Fact]
+    public void Packed_curves_come_back_within_a_65534th_of_the_cells_range_and_nan_stays_missing()
+    {
+        double[] train = [0.69, 0.41, 0.3, double.NaN];
+        double[] validation = [0.6, 0.31234, 0.4, double.PositiveInfinity];
+
+        var (offset, scale, packed) = ReportViews.Pack([train, validation]);
+
+        var bytes = Convert.FromBase64String(packed);
+        Assert.Equal(16, bytes.Length);
+        var values = Enumerable.Range(0, 8).Select(i => BitConverter.ToUInt16(bytes, 2 * i))
+            .Select(step => step == ushort.MaxValue ? double.NaN : offset + step / (double)(ushort.MaxValue - 1) * scale).ToArray();
+        Assert.Equal(0.3, offset, 12);
+        Assert.Equal(0.39, scale, 12);
+        foreach (var (expected, actual) in train.Concat(validation).Zip(values))
+        {
+            if (double.IsFinite(expected))
+                Assert.InRange(actual, expected - scale / 65534, expected + scale / 65534);
+            else
+                Assert.True(double.IsNaN(actual));
+        }
+    }
+
     /// <summary>1 model x 2 regularizers x N learning rates x seeds, 4 epochs; the floor lowest at rate 11.</summary>
     private static string ManyRates(string parent, int rates, int seeds)
     {
