@@ -289,23 +289,33 @@
     var best = pcAxes[pcAxes.length - 2].name === "best val loss" ? pcAxes[pcAxes.length - 2] : pcAxes[pcAxes.length - 1];
     g.lineWidth = 1;
     g.globalAlpha = Math.max(0.04, Math.min(0.8, 60 / Math.sqrt(finishedLines.length + 1) / 4));
-    // Trials filtered out first, grey; the rest on top, worst first so the best lines are drawn last.
-    [false, true].forEach(function (pass) {
-      for (var j = finishedLines.length - 1; j >= 0; j--) {
-        var i = finishedLines[j];
-        if (!!shown[i] !== pass) continue;
-        g.strokeStyle = pass ? viridis(best.pos(i)) : "#d8d8d8";
-        g.beginPath();
+    // One path per colour, not per line: 100,000 strokes take seconds, 33 take milliseconds. Trials filtered out first,
+    // grey; then the rest from the highest loss to the lowest, so the best lines lie on top.
+    var BUCKETS = 32, paths = [];
+    for (var q = 0; q <= BUCKETS; q++) paths.push([]);
+    for (var j = 0; j < finishedLines.length; j++) {
+      var i = finishedLines[j];
+      paths[shown[i] ? Math.round(Math.max(0, Math.min(1, best.pos(i))) * (BUCKETS - 1)) : BUCKETS].push(i);
+    }
+    function trace(lines) {
+      g.beginPath();
+      for (var j = 0; j < lines.length; j++) {
         var moved = false;
         for (var k = 0; k < pcAxes.length; k++) {
-          var p = pcAxes[k].pos(i);
+          var p = pcAxes[k].pos(lines[j]);
           if (p === null || p === undefined) { moved = false; continue; }
           if (moved) g.lineTo(axisX(k), axisY(p)); else g.moveTo(axisX(k), axisY(p));
           moved = true;
         }
-        g.stroke();
       }
-    });
+      g.stroke();
+    }
+    g.strokeStyle = "#d8d8d8";
+    trace(paths[BUCKETS]);
+    for (var b = BUCKETS - 1; b >= 0; b--) {
+      g.strokeStyle = viridis(b / (BUCKETS - 1));
+      trace(paths[b]);
+    }
     g.globalAlpha = 1;
     g.font = "12px sans-serif";
     g.textAlign = "center";
