@@ -18,6 +18,11 @@ return args.FirstOrDefault() switch
     SmallTrialsBenchmark.ReadyCommand => await SmallTrialsBenchmark.RunReadyAsync(args[1..]),
     "ledger" => await LedgerBenchmark.RunAsync(args[1..]),
     "dashboards" => await DashboardBenchmark.RunAsync(args[1..]),
+    "report" => await ReportBenchmark.RunAsync(args[1..]),
+    ReportBenchmark.PopulateCommand => await ReportBenchmark.PopulateAsync(args[1..]),
+    ReportBenchmark.ReportChild => await ReportBenchmark.ReportChildAsync(args[1..]),
+    ReportBenchmark.SummaryChild => await ReportBenchmark.SummaryChildAsync(args[1..]),
+    ReportBenchmark.LiveChild => await ReportBenchmark.LiveChildAsync(args[1..]),
     LedgerBenchmark.ChildCommand => await LedgerBenchmark.RunChildAsync(args[1..]),
     "grid" => await GridBenchmark.RunAsync(args[1..]),
     GridBenchmark.ChildCommand => await GridBenchmark.RunChildAsync(args[1..]),
@@ -54,6 +59,9 @@ static int Usage()
                  a sweep file of N trials to its run folder: parse, expand, open (ledger records N ids), time and memory per
                  trial, one learning-rate list and two axes, each size in its own process; and a grid refused beyond the
                  limit (table bench/results/grid.md)
+               dotnet run --project bench/GridSweep.Bench -c Release -- report [--trials 10000,100000] [--epochs 20] [--baseline OLD.dll] [--keep DIR] [--out FILE]
+                 the end of a big sweep: report (time, peak memory, index.html size), the 80-column summary table, the page in
+                 headless Chromium; --baseline: an older gridsweep-coordinator.dll's report on the same folder (table bench/results/report.md)
                dotnet run --project bench/GridSweep.Bench -c Release -- ingest [--results 200000] [--trials 2000] [--batch 5000] [--runs 3] [--out FILE]
 
           --data PATH        IMDB archive or folder (default: ../shared/data/imdb/aclImdb_labeled.tar.gz beside the repo)

@@ -75,29 +75,55 @@ public abstract class SweepDisplay
             yield return $"{stillOut} attempt(s) were still out: their trainers' results are adopted when they come back";
     }
 
-    public void Summary(SweepFinished outcome, string folder)
+    /// <summary>The end-of-run table lists this many trials, the lowest validation loss first; all are in trials.csv and the report.</summary>
+    public const int SummaryRows = 20;
+
+    public void Summary(SweepFinished outcome, string folder) => Summary(AnsiConsole.Console, outcome, folder);
+
+    /// <summary>
+    /// The best trials as a table that fits the console (columns that do not fit are left out, least telling first), then
+    /// the counts. Only <see cref="SummaryRows"/> rows whatever the sweep's size: a 100,000-row table took 2 GB to lay out.
+    /// </summary>
+    internal static void Summary(IAnsiConsole console, SweepFinished outcome, string folder)
     {
         var regression = outcome.Finished.Any(f => f.Trial.Task == LearningTask.Regression);
         var anyStopped = outcome.Finished.Any(f => f.Summary.StoppedEarly);
-        var table = new Table().Border(TableBorder.Simple)
-            .AddColumns("trial", "model", "regularizer", "seed", "status", "best epoch", "best val loss", "final val loss", "final gap",
-                regression ? "best val MAE" : "best val acc", "seconds");
-        if (anyStopped)
-            table.AddColumn("stopped epoch");
-        foreach (var (trial, summary) in outcome.Finished.OrderBy(f => double.IsNaN(f.Summary.BestValLoss) ? double.MaxValue : f.Summary.BestValLoss))
+        var best = outcome.Finished
+            .OrderBy(f => double.IsNaN(f.Summary.BestValLoss) ? double.MaxValue : f.Summary.BestValLoss)
+            .Take(SummaryRows).ToList();
+        // Most telling first; the tail is dropped until the table fits the console's width.
+        var columns = new List<(string Header, Func<TrialSpec, TrialSummary, string> Cell)>
         {
-            string[] cells =
-            [
-                trial.Id, Markup.Escape(trial.Model), Markup.Escape(trial.Regularizer), trial.Seed.ToString(CultureInfo.InvariantCulture),
-                RunFolder.StatusName(summary.Status), summary.BestEpoch.ToString(CultureInfo.InvariantCulture),
-                Format(summary.BestValLoss), Format(summary.FinalValLoss), Format(summary.FinalGap), Format(BestMetric(trial, summary)),
-                summary.Seconds.ToString("F1", CultureInfo.InvariantCulture),
-            ];
-            table.AddRow(anyStopped ? [.. cells, summary.StoppedEarly ? summary.StoppedEpoch.ToString(CultureInfo.InvariantCulture) : ""] : cells);
-        }
+            ("trial", (t, _) => t.Id),
+            ("best val loss", (_, s) => Format(s.BestValLoss)),
+            ("status", (_, s) => RunFolder.StatusName(s.Status)),
+            ("best epoch", (_, s) => s.BestEpoch.ToString(CultureInfo.InvariantCulture)),
+            ("final gap", (_, s) => Format(s.FinalGap)),
+            ("model", (t, _) => t.Model),
+            ("regularizer", (t, _) => t.Regularizer),
+            (regression ? "best val MAE" : "best val acc", (t, s) => Format(BestMetric(t, s))),
+            ("final val loss", (_, s) => Format(s.FinalValLoss)),
+            ("seed", (t, _) => t.Seed.ToString(CultureInfo.InvariantCulture)),
+            ("seconds", (_, s) => s.Seconds.ToString("F1", CultureInfo.InvariantCulture)),
+        };
+        if (anyStopped)
+            columns.Add(("stopped epoch", (_, s) => s.StoppedEarly ? s.StoppedEpoch.ToString(CultureInfo.InvariantCulture) : ""));
+        var cells = best.Select(f => columns.Select(c => c.Cell(f.Trial, f.Summary)).ToArray()).ToList();
+        var widths = columns.Select((c, i) => cells.Select(r => r[i].Length).Append(c.Header.Length).Max()).ToList();
+        var shown = columns.Count;
+        // A simple border costs three characters a column (two of padding, one rule); keep one column of slack.
+        while (shown > 2 && widths.Take(shown).Sum() + 3 * shown + 1 > console.Profile.Width)
+            shown--;
+        var table = new Table().Border(TableBorder.Simple);
+        foreach (var (header, _) in columns.Take(shown))
+            table.AddColumn(new TableColumn(header).NoWrap());
+        foreach (var row in cells)
+            table.AddRow(row.Take(shown).Select(Markup.Escape).ToArray());
+        if (outcome.Finished.Count > best.Count)
+            table.Caption($"the {best.Count} lowest validation losses of {outcome.Finished.Count:N0} trials; all in {RunFolder.TrialsFile} and the report");
         if (outcome.Finished.Count > 0)
-            AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine(
+            console.Write(table);
+        console.MarkupLine(
             $"{outcome.Completed} completed, {outcome.Diverged} diverged, {outcome.Failed} failed, {outcome.Skipped} already done " +
             $"of {outcome.Total}; results in [bold]{Markup.Escape(folder)}[/] ({RunFolder.EpochsFile}, {RunFolder.TrialsFile})");
     }
@@ -174,13 +200,102 @@ public abstract class SweepDisplay
             System.Console.WriteLine($"{numbers.GetValueOrDefault(trial.Id)} {trial.Id} {Label(trial)} adopted on {node} at epoch {atEpoch}/{trial.Epochs}");
     }
 
-    private sealed class LiveDisplay : SweepDisplay
+    /// <summary>
+    /// Progress rows that keep to one line each at any width down to 80 columns: the bar and the times are of fixed width and
+    /// the description is cut to what is left (Spectre otherwise squeezes the time columns to one character a line and drops the bar).
+    /// </summary>
+    internal static Progress Bars(IAnsiConsole console)
     {
-        private static Progress Bars() => AnsiConsole.Progress()
-            .AutoClear(true)
-            .HideCompleted(true)
-            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(),
-                new ElapsedTimeColumn(), new RemainingTimeColumn());
+        var narrow = console.Profile.Width < WideConsole;
+        ProgressColumn[] columns = narrow
+            ? [new FittedDescriptionColumn(console), new ProgressBarColumn { Width = NarrowBar }, new PercentageColumn(), new RemainingTimeColumn()]
+            : [new FittedDescriptionColumn(console), new ProgressBarColumn { Width = WideBar }, new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn()];
+        return console.Progress().AutoClear(true).HideCompleted(true).Columns(columns);
+    }
+
+    /// <summary>Below this width the elapsed time goes and the bar shrinks, so the description keeps about 50 characters at 80.</summary>
+    private const int WideConsole = 100;
+    private const int NarrowBar = 10;
+    private const int WideBar = 20;
+
+    /// <summary>What the columns right of the description take: bar, percentage (4), one or two times (8 each), a gap before each.</summary>
+    private static int FixedWidth(int consoleWidth) => consoleWidth < WideConsole ? NarrowBar + 4 + 8 + 3 : WideBar + 4 + 8 + 8 + 4;
+
+    /// <summary>The task's description cut with an ellipsis to the width the other columns leave.</summary>
+    internal static string Fit(string text, int consoleWidth)
+    {
+        var room = DescriptionWidth(consoleWidth);
+        return text.Length <= room ? text : text[..(room - 1)] + "…";
+    }
+
+    private static int DescriptionWidth(int consoleWidth) => Math.Max(12, consoleWidth - FixedWidth(consoleWidth) - 1);
+
+    private sealed class FittedDescriptionColumn(IAnsiConsole console) : ProgressColumn
+    {
+        protected override bool NoWrap => true;
+
+        public override Spectre.Console.Rendering.IRenderable Render(Spectre.Console.Rendering.RenderOptions options, ProgressTask task, TimeSpan deltaTime) =>
+            new Text(Fit(Markup.Remove(task.Description), console.Profile.Width)).Overflow(Overflow.Ellipsis);
+
+        public override int? GetColumnWidth(Spectre.Console.Rendering.RenderOptions options) => DescriptionWidth(console.Profile.Width);
+    }
+
+    /// <summary>Running trials with a progress row of their own; more are counted in the sweep's row.</summary>
+    public const int MaxTrialRows = 8;
+
+    /// <summary>Up to this many trials every finished one gets a line; beyond, only a new best and a failure.</summary>
+    public const int EveryTrialLineUpTo = 200;
+
+    /// <summary>The counts on the sweep's progress row.</summary>
+    internal sealed class SweepTally
+    {
+        public int Total { get; set; }
+        public int Done { get; private set; }
+        public int Diverged { get; private set; }
+        public int Failed { get; private set; }
+        public double Best { get; private set; } = double.NaN;
+
+        /// <returns>Whether the trial has the lowest validation loss so far.</returns>
+        public bool Add(TrialSummary summary)
+        {
+            Done++;
+            if (summary.Status == TrialStatus.Diverged)
+                Diverged++;
+            if (summary.Status == TrialStatus.Failed)
+                Failed++;
+            if (!double.IsFinite(summary.BestValLoss) || summary.BestValLoss >= Best)
+                return false;
+            Best = summary.BestValLoss;
+            return true;
+        }
+
+        /// <summary>
+        /// "1,234/100,000 done, best 0.2811, 64 running, 1 failed, 3 diverged": most telling first, as an 80-column
+        /// terminal cuts the tail.
+        /// </summary>
+        public string Describe(int running)
+        {
+            static string N(int value) => value.ToString("N0", CultureInfo.InvariantCulture);
+            var parts = new List<string> { $"{N(Done)}/{N(Total)} done" };
+            if (double.IsFinite(Best))
+                parts.Add($"best {Format(Best)}");
+            parts.Add($"{N(running)} running");
+            if (Failed > 0)
+                parts.Add($"{N(Failed)} failed");
+            if (Diverged > 0)
+                parts.Add($"{N(Diverged)} diverged");
+            return string.Join(", ", parts);
+        }
+    }
+
+    /// <summary>The live display on a given console (a terminal's, or a test's of fixed width).</summary>
+    internal static SweepDisplay Live(IAnsiConsole console, IReadOnlyList<TrialSpec> trials) => new LiveDisplay(console) { cell = CellLabel(trials) };
+
+    private sealed class LiveDisplay(IAnsiConsole? console = null) : SweepDisplay
+    {
+        private readonly IAnsiConsole console = console ?? AnsiConsole.Console;
+
+        private Progress Bars() => Bars(console);
 
         public override Task<T> LoadDataAsync<T>(Func<IProgress<DataProgress>, Task<T>> load) =>
             Bars().StartAsync(async context =>
@@ -206,27 +321,39 @@ public abstract class SweepDisplay
             });
 
         public override T Track<T>(Func<ISweepObserver, T> work) =>
-            Bars().Start(context => work(new Observer(context, Label)));
+            Bars().Start(context => work(new Observer(context, Label, console)));
 
-        private sealed class Observer(ProgressContext context, Func<TrialSpec, string> Label) : ISweepObserver
+        private sealed class Observer(ProgressContext context, Func<TrialSpec, string> Label, IAnsiConsole console) : ISweepObserver
         {
             private readonly Dictionary<string, ProgressTask> running = [];
+            private readonly HashSet<string> unshown = [];
+            private readonly SweepTally tally = new();
             private ProgressTask? sweep;
 
             public void TrialStarted(TrialSpec trial, int number, int total, string node)
             {
                 sweep ??= context.AddTask("sweep", maxValue: total);
-                sweep.Description = $"sweep: {total} trials";
+                tally.Total = total;
                 if (running.Remove(trial.Id, out var earlier))
                     earlier.StopTask();
-                running[trial.Id] = context.AddTask(Markup.Escape($"{Label(trial)} on {node}"), maxValue: trial.Epochs);
+                // A row per running trial up to a screenful; the rest are counted in the sweep's row.
+                if (running.Count < MaxTrialRows)
+                {
+                    unshown.Remove(trial.Id);
+                    running[trial.Id] = context.AddTask(Markup.Escape($"{Label(trial)} on {node}"), maxValue: trial.Epochs);
+                }
+                else
+                {
+                    unshown.Add(trial.Id);
+                }
+                sweep.Description = Markup.Escape(tally.Describe(running.Count + unshown.Count));
             }
 
             public void TrialResumed(TrialSpec trial, int afterEpoch, string node)
             {
                 if (running.TryGetValue(trial.Id, out var task))
                     task.Value = afterEpoch;
-                AnsiConsole.MarkupLine(Markup.Escape($"{trial.Id} {Label(trial)} resumed on {node} from its checkpoint after epoch {afterEpoch}/{trial.Epochs}"));
+                console.MarkupLine(Markup.Escape($"{trial.Id} {Label(trial)} resumed on {node} from its checkpoint after epoch {afterEpoch}/{trial.Epochs}"));
             }
 
             public void EpochFinished(TrialSpec trial, EpochMetrics metrics)
@@ -240,26 +367,33 @@ public abstract class SweepDisplay
             public void LedgerOpened(string ledger, GridChange? change, int finished, int stillOut)
             {
                 foreach (var line in DescribeLedger(ledger, change, finished, stillOut))
-                    AnsiConsole.MarkupLine(Markup.Escape(line));
+                    console.MarkupLine(Markup.Escape(line));
             }
 
             public void TrialAdopted(TrialSpec trial, int atEpoch, string node) =>
-                AnsiConsole.MarkupLine(Markup.Escape($"{trial.Id} {Label(trial)} adopted on {node} at epoch {atEpoch}/{trial.Epochs}"));
+                console.MarkupLine(Markup.Escape($"{trial.Id} {Label(trial)} adopted on {node} at epoch {atEpoch}/{trial.Epochs}"));
 
             public void TrialRequeued(TrialSpec trial, string reason)
             {
                 if (running.Remove(trial.Id, out var task))
                     task.StopTask();
-                AnsiConsole.MarkupLine(Markup.Escape($"{trial.Id} {Label(trial)} queued again: {reason}"));
+                console.MarkupLine(Markup.Escape($"{trial.Id} {Label(trial)} queued again: {reason}"));
             }
 
             public void TrialFinished(TrialSpec trial, TrialSummary summary)
             {
                 if (running.Remove(trial.Id, out var task))
                     task.StopTask();
+                unshown.Remove(trial.Id);
                 sweep?.Increment(1);
+                var newBest = tally.Add(summary);
+                if (sweep is not null)
+                    sweep.Description = Markup.Escape(tally.Describe(running.Count + unshown.Count));
+                // A big sweep would scroll 100,000 lines past: there only a new best and a failure get one.
+                if (tally.Total > EveryTrialLineUpTo && !newBest && summary.Status != TrialStatus.Failed)
+                    return;
                 var colour = summary.Status switch { TrialStatus.Completed => "green", TrialStatus.Diverged => "yellow", _ => "red" };
-                AnsiConsole.MarkupLine(Markup.Escape($"{trial.Id} {Label(trial)}: ") +
+                console.MarkupLine(Markup.Escape($"{trial.Id} {Label(trial)}: ") +
                     $"[{colour}]{RunFolder.StatusName(summary.Status)}[/]" +
                     Markup.Escape($", best epoch {summary.BestEpoch}, {DescribeBest(trial, summary)}, final gap {Format(summary.FinalGap)}{DescribeStop(summary)}" +
                         (summary.Error is null ? "" : $" ({summary.Error})")));

@@ -21,6 +21,34 @@ public static class ReportFigures
     private static readonly Color[] Palette = new ScottPlot.Palettes.Category10().Colors;
     private static readonly Lazy<string> FontName = new(ChooseFont);
 
+    /// <summary>
+    /// Beyond these the PNG figures show the best of each (lowest best validation loss) and the page's interactive
+    /// views show all: a 3,000-value learning-rate axis must not draw 3,000 figures or 3,000 lines in one.
+    /// </summary>
+    public const int MaxVariantsDrawn = 6;
+    public const int MaxModelsDrawn = 6;
+    public const int MaxGridSide = 8;
+    public const int MaxMetricCurves = 12;
+    public const int MaxHeatmapSide = 24;
+
+    /// <summary>The figures' upper bound whatever the sweep: the model sizes per variant, the regularizers per model and variant, metric, grid, heatmap.</summary>
+    public const int MaxFigures = MaxVariantsDrawn + MaxModelsDrawn * MaxVariantsDrawn + 3;
+
+    /// <summary>Whether the figures show every cell of the sweep, none left out by the limits above.</summary>
+    public static bool ShowsEveryCell(SweepResults results) =>
+        results.Variants.Count <= MaxVariantsDrawn && results.Models.Count <= MaxModelsDrawn && results.Curves.Count <= MaxMetricCurves &&
+        results.Models.Count <= MaxGridSide && results.Regularizers.Count <= MaxGridSide;
+
+    /// <summary>Up to <paramref name="limit"/> of <paramref name="names"/>, the ones whose best curve is lowest, in their own order.</summary>
+    private static List<string> Best(IReadOnlyList<string> names, int limit, Func<LossCurve, string> nameOf, IReadOnlyList<LossCurve> curves)
+    {
+        if (names.Count <= limit)
+            return [.. names];
+        var lowest = curves.GroupBy(nameOf).ToDictionary(g => g.Key, g => g.Select(c => c.BestValLoss).Where(double.IsFinite).DefaultIfEmpty(double.MaxValue).Min());
+        var chosen = names.OrderBy(n => lowest.GetValueOrDefault(n, double.MaxValue)).Take(limit).ToHashSet();
+        return names.Where(chosen.Contains).ToList();
+    }
+
     public static IReadOnlyList<ReportFigure> For(SweepResults results)
     {
         var figures = new List<ReportFigure>();
@@ -35,13 +63,15 @@ public static class ReportFigures
         var top = LossTop(results.Curves);
 
         // A comparison holds everything else fixed: with an optimizer (or activation, batch size, epochs) axis, one figure per variant.
+        var drawnVariants = Best(results.Variants, MaxVariantsDrawn, c => c.Variant, results.Curves);
         var variants = results.Variants.Count > 1
-            ? results.Variants.Select(o => (Only: (string?)o, File: "-" + FileSafe(o), Title: $", {o}")).ToList()
+            ? drawnVariants.Select(o => (Only: (string?)o, File: "-" + FileSafe(o), Title: $", {o}")).ToList()
             : [(Only: null, File: "", Title: "")];
+        var drawnModels = Best(results.Models, MaxModelsDrawn, c => c.Model, results.Curves);
         var reference = results.Regularizers[0];
         foreach (var optimizer in variants)
         {
-            var sizes = results.Models.SelectMany(m => results.CurvesOf(m, reference))
+            var sizes = drawnModels.SelectMany(m => results.CurvesOf(m, reference))
                 .Where(c => optimizer.Only is null || c.Variant == optimizer.Only).ToList();
             if (sizes.Count == 0)
                 continue;
@@ -55,7 +85,7 @@ public static class ReportFigures
         // Each regularizer against the same model without one: one figure per model, all its regularizers.
         if (results.Regularizers.Contains(SweepResults.NoRegularizer))
         {
-            foreach (var model in results.Models)
+            foreach (var model in drawnModels)
             {
                 foreach (var optimizer in variants)
                 {
@@ -84,14 +114,22 @@ public static class ReportFigures
                 () => MetricFigure(results, title)));
         }
 
-        var (gridWidth, gridHeight) = GridSize(results);
-        figures.Add(new ReportFigure(Unique("grid"), gridWidth, gridHeight, "The whole grid",
-            "Rows are models, columns regularizers; every cell shows train (dashed) and validation (solid) loss on the same axes, the dotted line at the best epoch.",
-            () => Grid(results, top, gridWidth, gridHeight)));
+        // Small multiples of a big grid would be stamps: beyond 8 x 8 the page's heatmaps and curves stand in for it.
+        if (results.Models.Count <= MaxGridSide && results.Regularizers.Count <= MaxGridSide)
+        {
+            var (gridWidth, gridHeight) = GridSize(results);
+            figures.Add(new ReportFigure(Unique("grid"), gridWidth, gridHeight, "The whole grid",
+                "Rows are models, columns regularizers; every cell shows train (dashed) and validation (solid) loss on the same axes, the dotted line at the best epoch" +
+                (drawnVariants.Count < results.Variants.Count ? $"; the {drawnVariants.Count} variants with the lowest validation loss of {results.Variants.Count}." : "."),
+                () => Grid(results, top, gridWidth, gridHeight, drawnVariants)));
+        }
 
-        figures.Add(new ReportFigure(Unique("heatmap-best-val-loss"), Width, Height, "Best validation loss",
-            "Lowest validation loss of each model and regularizer, averaged over seeds and the other axes; the outlined cell is the lowest.",
-            () => Heatmap(results)));
+        if (results.Models.Count <= MaxHeatmapSide && results.Regularizers.Count <= MaxHeatmapSide)
+        {
+            figures.Add(new ReportFigure(Unique("heatmap-best-val-loss"), Width, Height, "Best validation loss",
+                "Lowest validation loss of each model and regularizer, averaged over seeds and the other axes; the outlined cell is the lowest.",
+                () => Heatmap(results)));
+        }
         return figures;
     }
 
@@ -108,7 +146,7 @@ public static class ReportFigures
     private sealed record Series(LossCurve Curve, string Label, Color Color);
 
     private static string Label(LossCurve curve, string name) =>
-        curve.Seeds.Any(s => s.Diverged) ? name + " (diverged)" : name;
+        curve.DivergedSeeds > 0 ? name + " (diverged)" : name;
 
     private static byte[] LossFigure(string title, IReadOnlyList<Series> series, double top)
     {
@@ -135,7 +173,9 @@ public static class ReportFigures
         plot.Title(title, 20);
         plot.XLabel("epoch", 16);
         plot.YLabel(results.IsRegression ? "mean absolute error" : "accuracy", 16);
-        var curves = results.Curves.ToList();
+        // A line per cell up to a dozen; beyond, the dozen with the lowest validation loss (the page has every cell).
+        var curves = results.Curves.Count <= MaxMetricCurves ? results.Curves.ToList()
+            : results.Curves.OrderBy(c => double.IsFinite(c.BestValLoss) ? c.BestValLoss : double.MaxValue).Take(MaxMetricCurves).ToList();
         for (var i = 0; i < curves.Count; i++)
         {
             var curve = curves[i];
@@ -160,14 +200,11 @@ public static class ReportFigures
 
     private static void DrawCurve(Plot plot, LossCurve curve, Color color, float lineWidth)
     {
-        // Several seeds: each thin and faint, their mean on top.
-        if (curve.Seeds.Count > 1)
+        // Several seeds: the band they span, faint, their mean on top.
+        if (curve.SeedCount > 1)
         {
-            foreach (var seed in curve.Seeds)
-            {
-                AddLine(plot, seed.Epochs, seed.TrainLoss, color.WithAlpha(0.35), 1, LinePattern.Dashed);
-                AddLine(plot, seed.Epochs, seed.ValLoss, color.WithAlpha(0.35), 1, LinePattern.Solid);
-            }
+            AddBand(plot, curve.Epochs, curve.TrainLossLow, curve.TrainLossHigh, color.WithAlpha(0.10));
+            AddBand(plot, curve.Epochs, curve.ValLossLow, curve.ValLossHigh, color.WithAlpha(0.22));
         }
         AddLine(plot, curve.Epochs, curve.TrainLoss, color, lineWidth * 0.8f, LinePattern.Dashed);
         AddLine(plot, curve.Epochs, curve.ValLoss, color, lineWidth, LinePattern.Solid);
@@ -198,6 +235,17 @@ public static class ReportFigures
         }
     }
 
+    /// <summary>Fills between the seeds' lowest and highest loss over the epochs where both are finite.</summary>
+    private static void AddBand(Plot plot, int[] epochs, double[] low, double[] high, Color color)
+    {
+        var finite = Enumerable.Range(0, epochs.Length).Where(i => double.IsFinite(low[i]) && double.IsFinite(high[i])).ToArray();
+        if (finite.Length < 2)
+            return;
+        var band = plot.Add.FillY(finite.Select(i => (double)epochs[i]).ToArray(), finite.Select(i => low[i]).ToArray(), finite.Select(i => high[i]).ToArray());
+        band.FillStyle.Color = color;
+        band.LineStyle.Width = 0;
+    }
+
     private static void AddStyleKey(Plot plot)
     {
         plot.Legend.ManualItems.Add(new LegendItem { LabelText = "validation", LineColor = KeyColor, LineWidth = 2.5f });
@@ -215,10 +263,10 @@ public static class ReportFigures
     private static double LossTop(IEnumerable<LossCurve> curves)
     {
         var list = curves.ToList();
-        var stable = list.Where(c => !c.Seeds.Any(s => s.Diverged)).ToList();
+        var stable = list.Where(c => c.DivergedSeeds == 0).ToList();
         var scaled = stable.Count > 0 ? stable : list;
         var values = scaled
-            .SelectMany(c => c.Seeds.SelectMany(s => s.TrainLoss.Concat(s.ValLoss)))
+            .SelectMany(c => c.TrainLossHigh.Concat(c.ValLossHigh))
             .Where(double.IsFinite).ToList();
         if (values.Count == 0)
             return 1;
@@ -244,7 +292,7 @@ public static class ReportFigures
 
     private const int GridTitleHeight = 66;
 
-    private static byte[] Grid(SweepResults results, double top, int width, int height)
+    private static byte[] Grid(SweepResults results, double top, int width, int height, IReadOnlyList<string> drawnVariants)
     {
         var rows = results.Models.Count;
         var columns = results.Regularizers.Count;
@@ -264,7 +312,7 @@ public static class ReportFigures
                     plot.XLabel("epoch", 14);
                 if (column == 0)
                     plot.YLabel("loss", 14);
-                var curves = results.CurvesOf(model, regularizer).ToList();
+                var curves = results.CurvesOf(model, regularizer).Where(c => drawnVariants.Contains(c.Variant)).ToList();
                 for (var i = 0; i < curves.Count; i++)
                 {
                     var color = results.Variants.Count > 1
@@ -317,6 +365,8 @@ public static class ReportFigures
             {
                 for (var i = 0; i < results.Variants.Count; i++)
                 {
+                    if (!drawnVariants.Contains(results.Variants[i]))
+                        continue;
                     var color = Palette[i % Palette.Length];
                     segments.Add(($"   {results.Variants[i]}", new SKColor(color.R, color.G, color.B)));
                 }

@@ -42,6 +42,18 @@ public static class ReportPage
             code { background: #f3f3f3; padding: 0 0.2rem; }
             .missing { color: #b00020; font-weight: bold; }
             .note { color: #555; font-size: 0.92rem; }
+            .heatmaps { display: flex; flex-wrap: wrap; gap: 1.2rem; }
+            .heatmaps figure { margin: 0.5rem 0; }
+            .heatmaps figcaption { max-width: 24rem; }
+            .heatmaps rect:hover { stroke: #000; stroke-width: 2; }
+            #parallel { position: relative; user-select: none; }
+            #parallel canvas { display: block; border: 1px solid #e3e3e3; }
+            #curves svg { border: 1px solid #e3e3e3; max-width: 100%; height: auto; }
+            #curve-legend span { display: inline-block; margin: 0.1rem 0.8rem 0.1rem 0; cursor: pointer; }
+            #trials thead tr.filters input { width: 100%; min-width: 3.5rem; box-sizing: border-box; font-size: 0.8rem; }
+            #trials thead th.sortable { cursor: pointer; }
+            #trials tbody tr { cursor: pointer; }
+            .pager button { margin-right: 0.4rem; }
             </style>
             </head>
             <body>
@@ -50,24 +62,25 @@ public static class ReportPage
 
             """);
 
-        html.Append("<h2>Figures</h2>\n");
-        foreach (var figure in figures)
+        // The figures first while they show every cell (a small study's story); past that, the views that do.
+        var everyCell = ReportFigures.ShowsEveryCell(results);
+        html.Append("<p class=\"note\"><a href=\"#heatmaps\">heatmaps</a> · <a href=\"#parallel-coordinates\">axes against loss</a> · <a href=\"#cell-curves\">curves per cell</a> · <a href=\"#figures\">figures</a> · <a href=\"#trial-table\">trials</a></p>\n");
+        if (everyCell)
         {
-            html.Append($"""
-                <figure id="{Encode(Path.GetFileNameWithoutExtension(figure.FileName))}">
-                <img src="{Encode(figure.FileName)}" alt="{Encode(figure.Title + ": " + figure.Caption)}" width="{figure.Width}" height="{figure.Height}">
-                <figcaption><b>{Encode(figure.Title)}.</b> {Encode(figure.Caption)}</figcaption>
-                </figure>
-
-                """);
+            AppendFigures(html, figures, everyCell);
+            AppendViews(html, results);
+        }
+        else
+        {
+            AppendViews(html, results);
+            AppendFigures(html, figures, everyCell);
         }
 
-        html.Append("<h2>Best validation loss by model and regularizer</h2>\n");
-        html.Append("<p class=\"note\">The heatmap's numbers: mean over each cell's finished trials (seeds, other axes).</p>\n");
-        html.Append(GridTable(results));
-
-        html.Append("<h2>Trials ranked by best validation loss</h2>\n");
-        html.Append(TrialTable(results));
+        html.Append("<h2 id=\"trial-table\">Trials ranked by best validation loss</h2>\n");
+        html.Append("<p class=\"note\">Click a header to sort, type in the boxes under it to filter (text: part of the value; numbers: <code>&lt;0.3</code>, <code>&gt;=5</code>, <code>0.2..0.4</code>); "
+            + "click a row to draw its cell's curve above. The view is kept in the address (<code>#sort=best val loss:asc&amp;model=baseline</code>).</p>\n");
+        html.Append(TrialTable(results, out var columns));
+        html.Append(ReportViews.Data(results, columns));
         html.Append($$"""
             <p class="note">Losses are the data loss ({{Encode(results.LossName)}}); the L1/L2 penalty is not included.
             The best epoch is the one of lowest validation loss, where the trial starts to overfit; the final gap is
@@ -89,11 +102,40 @@ public static class ReportPage
               document.body.setAttribute("data-figures-loaded", String(images.length - broken.length));
             });
             </script>
+            """ + ReportViews.Script + """
             </body>
             </html>
 
             """);
         return html.ToString();
+    }
+
+    private static void AppendFigures(StringBuilder html, IReadOnlyList<ReportFigure> figures, bool everyCell)
+    {
+        html.Append("<h2 id=\"figures\">Figures</h2>\n");
+        if (!everyCell)
+            html.Append("<p class=\"note\">Drawn for the variants and models with the lowest validation loss only; the views above show every cell.</p>\n");
+        foreach (var figure in figures)
+        {
+            html.Append($"""
+                <figure id="{Encode(Path.GetFileNameWithoutExtension(figure.FileName))}">
+                <img src="{Encode(figure.FileName)}" alt="{Encode(figure.Title + ": " + figure.Caption)}" width="{figure.Width}" height="{figure.Height}">
+                <figcaption><b>{Encode(figure.Title)}.</b> {Encode(figure.Caption)}</figcaption>
+                </figure>
+
+                """);
+        }
+    }
+
+    private static void AppendViews(StringBuilder html, SweepResults results)
+    {
+        html.Append("<h2 id=\"heatmaps\">Best validation loss by model and regularizer</h2>\n");
+        html.Append("<p class=\"note\">Each number is the mean over a cell's finished trials (seeds, other axes). The best loss alone hides overfitting: "
+            + "beside it the validation loss at the last epoch and the final gap (validation minus train loss), where a model that overfits shows.</p>\n");
+        html.Append(ReportViews.Heatmaps(results));
+        html.Append(GridTable(results));
+
+        html.Append(ReportViews.InteractiveSections(results));
     }
 
     private static string Summary(SweepResults results)
@@ -102,10 +144,10 @@ public static class ReportPage
             .Select(g => $"{g.Count()} {Encode(g.Key)}");
         var seeds = results.Trials.Select(t => t.Seed).Distinct().Count();
         var text = $"{results.Trials.Count} trials ({string.Join(", ", counts)}): {results.Models.Count} model(s) "
-            + $"({Encode(string.Join(", ", results.Models))}) x {results.Regularizers.Count} regularizer(s) "
-            + $"({Encode(string.Join(", ", results.Regularizers))})";
+            + $"({Encode(Some(results.Models))}) x {results.Regularizers.Count} regularizer(s) "
+            + $"({Encode(Some(results.Regularizers))})";
         if (results.Variants.Count > 1)
-            text += $" x {results.Variants.Count} variants of optimizer, activation, batch size, epochs or early stopping ({Encode(string.Join(", ", results.Variants))})";
+            text += $" x {results.Variants.Count} variants of optimizer, activation, batch size, epochs or early stopping ({Encode(Some(results.Variants))})";
         text += $", {seeds} seed(s).";
         if (results.Trials.Count(t => t.StoppedEpoch > 0) is var stopped and > 0)
             text += $" {stopped} trial(s) stopped early (completed, before their last epoch).";
@@ -117,6 +159,10 @@ public static class ReportPage
         }
         return text;
     }
+
+    /// <summary>The first names of a list and how many more: a 3,000-value axis is not listed in a sentence.</summary>
+    private static string Some(IReadOnlyList<string> names) =>
+        names.Count <= 12 ? string.Join(", ", names) : string.Join(", ", names.Take(10)) + $" and {names.Count - 10} more";
 
     private static string GridTable(SweepResults results)
     {
@@ -136,51 +182,54 @@ public static class ReportPage
         return html.ToString();
     }
 
-    private static string TrialTable(SweepResults results)
+    /// <summary>Rows written into the page itself (readable without script); the script pages through all of them.</summary>
+    public const int StaticRows = 200;
+
+    /// <summary>A column of the trial table: its header, whether it holds numbers, its cell's HTML, and its key in the page's data.</summary>
+    public sealed record TrialColumn(string Header, bool Numeric, Func<TrialRow, string> Cell, string Key);
+
+    private static string TrialTable(SweepResults results, out List<TrialColumn> tableColumns)
     {
         // Columns that would say the same thing on every row (one optimizer, one seed, no error) are left out.
-        var columns = new List<(string Header, bool Numeric, Func<TrialRow, string> Cell)>
+        var axisIndex = 0;
+        var columns = new List<TrialColumn>
         {
-            ("trial", false, t => $"<code>{Encode(t.TrialId)}</code>"),
-            ("model", false, t => Encode(t.Model)),
-            ("regularizer", false, t => Encode(t.Regularizer)),
+            new("trial", false, t => $"<code>{Encode(t.TrialId)}</code>", "id"),
         };
-        if (results.Variants.Count > 1)
-            columns.Add(("optimizer", false, t => Encode(t.Optimizer)));
-        foreach (var (axis, label) in results.SweptAxes)
-            columns.Add((axis, axis is not ("activation" or "early stopping"), t => Encode(label(t))));
-        if (results.Trials.Select(t => t.Seed).Distinct().Count() > 1)
-            columns.Add(("seed", true, t => t.Seed.ToString(CultureInfo.InvariantCulture)));
+        foreach (var (axis, label, numeric) in ReportViews.TableAxes(results))
+            columns.Add(new(axis, numeric, t => Encode(label(t)), "a" + axisIndex++));
         columns.AddRange([
-            ("status", false, t => $"<span class=\"status-{Encode(t.Status)}\">{Encode(t.Status)}</span>"),
-            ("best epoch", true, t => t.BestEpoch > 0 ? t.BestEpoch.ToString(CultureInfo.InvariantCulture) : ""),
+            new("status", false, t => $"<span class=\"status-{Encode(t.Status)}\">{Encode(t.Status)}</span>", "status"),
+            new("best epoch", true, t => t.BestEpoch > 0 ? t.BestEpoch.ToString(CultureInfo.InvariantCulture) : "", "bestEpoch"),
         ]);
         // Only a run where early stopping ended a trial has something to say here; the reason shows on hover.
         if (results.Trials.Any(t => t.StoppedEpoch > 0))
         {
-            columns.Add(("stopped epoch", true, t => t.StoppedEpoch > 0
+            columns.Add(new("stopped epoch", true, t => t.StoppedEpoch > 0
                 ? $"<span title=\"{Encode(t.StopReason)}\">{t.StoppedEpoch.ToString(CultureInfo.InvariantCulture)}</span>"
-                : ""));
+                : "", "stopped"));
         }
         columns.AddRange([
-            ("best val loss", true, t => Number(t.BestValLoss, "0.0000")),
-            ("final val loss", true, t => Number(t.FinalValLoss, "0.0000")),
-            ("final gap", true, t => Number(t.FinalGap, "0.000")),
-            (results.IsRegression ? "best val MAE" : "best val acc", true, t => Number(t.BestValMetric(results.IsRegression), "0.0000")),
-            ("seconds", true, t => Number(t.Seconds, "0.0")),
+            new("best val loss", true, t => Number(t.BestValLoss, "0.0000"), "best"),
+            new("final val loss", true, t => Number(t.FinalValLoss, "0.0000"), "final"),
+            new("final gap", true, t => Number(t.FinalGap, "0.000"), "gap"),
+            new(results.IsRegression ? "best val MAE" : "best val acc", true, t => Number(t.BestValMetric(results.IsRegression), "0.0000"), "metric"),
+            new("seconds", true, t => Number(t.Seconds, "0.0"), "seconds"),
         ]);
         if (results.Trials.Any(t => t.Error.Length > 0))
-            columns.Add(("error", false, t => $"<span class=\"error\">{Encode(t.Error)}</span>"));
+            columns.Add(new("error", false, t => $"<span class=\"error\">{Encode(t.Error)}</span>", "error"));
         // The kept best weights (models/<trial_id>.safetensors and its JSON), by a path relative to report/.
-        if (results.Trials.Any(t => HasModel(results, t)))
-            columns.Add(("kept model", false, t => HasModel(results, t) ? ModelLinks(t.TrialId) : ""));
+        var kept = KeptModels(results);
+        if (kept.Count > 0)
+            columns.Add(new("kept model", false, t => kept.Contains(t.TrialId) ? ModelLinks(t.TrialId) : "", "kept"));
+        tableColumns = columns;
 
-        var html = new StringBuilder("<div class=\"scroll\"><table id=\"trials\">\n<thead><tr><th class=\"num\">rank</th>");
+        var html = new StringBuilder("<p class=\"pager\" id=\"trials-pager\"></p>\n<div class=\"scroll\"><table id=\"trials\">\n<thead><tr><th class=\"num\">rank</th>");
         foreach (var column in columns)
             html.Append(column.Numeric ? $"<th class=\"num\">{column.Header}</th>" : $"<th>{column.Header}</th>");
         html.Append("</tr></thead>\n<tbody>\n");
         var rank = 0;
-        foreach (var trial in results.Ranked)
+        foreach (var trial in results.Ranked.Take(StaticRows))
         {
             rank++;
             html.Append(rank == 1 && double.IsFinite(trial.BestValLoss) ? "<tr class=\"best\">" : "<tr>");
@@ -190,11 +239,21 @@ public static class ReportPage
             html.Append("</tr>\n");
         }
         html.Append("</tbody>\n</table></div>\n");
+        if (results.Trials.Count > StaticRows)
+            html.Append($"<p class=\"note\" id=\"trials-static-note\">The {StaticRows} best of {results.Trials.Count} trials; the page's script shows, sorts and filters all of them (every one is in <code>trials.csv</code>).</p>\n");
         return html.ToString();
     }
 
-    private static bool HasModel(SweepResults results, TrialRow trial) =>
-        File.Exists(KeptModelFiles.WeightsPath(results.Folder, trial.TrialId));
+    /// <summary>Trials with kept weights: one listing of the models folder, not a lookup per trial.</summary>
+    public static HashSet<string> KeptModels(SweepResults results)
+    {
+        var folder = Path.Combine(results.Folder, KeptModelFiles.Folder);
+        var suffix = KeptModelFiles.WeightsFileName("");
+        if (!Directory.Exists(folder))
+            return [];
+        return Directory.EnumerateFiles(folder, "*" + suffix).Select(Path.GetFileName)
+            .Select(name => name![..^suffix.Length]).ToHashSet(StringComparer.Ordinal);
+    }
 
     private static string ModelLinks(string trialId)
     {
@@ -212,5 +271,5 @@ public static class ReportPage
         _ => value.ToString(format, CultureInfo.InvariantCulture),
     };
 
-    private static string Encode(string text) => WebUtility.HtmlEncode(text);
+    public static string Encode(string text) => WebUtility.HtmlEncode(text);
 }

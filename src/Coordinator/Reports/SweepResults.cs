@@ -48,21 +48,14 @@ public sealed record TrialRow(
 }
 
 /// <summary>
-/// One seed's train and validation loss by epoch, and the task's metric (accuracy, or MAE for regression);
-/// a diverged one ends in nan/inf or stops early.
-/// </summary>
-public sealed record SeedCurve(long Seed, bool Diverged, int[] Epochs, double[] TrainLoss, double[] ValLoss)
-{
-    public double[] TrainMetric { get; init; } = [];
-    public double[] ValMetric { get; init; } = [];
-}
-
-/// <summary>
 /// The curve of one grid cell (model, regularizer, variant): train and validation loss averaged over its
-/// seeds epoch by epoch, over the seeds that have a finite value at that epoch.
+/// seeds epoch by epoch, over the seeds that have a finite value at that epoch, with the seeds' band (the lowest
+/// and highest finite value at each epoch). Built from sums as epochs.csv streams by: memory per cell, not per trial.
 /// </summary>
 /// <param name="Variant">The cell's other axes: its optimizer label, with the activation, batch size and epochs
 /// added when the sweep varies them (<see cref="SweepResults.Variants"/>).</param>
+/// <param name="SeedCount">How many finished trials (seeds) the cell averages.</param>
+/// <param name="DivergedSeeds">How many of them diverged.</param>
 public sealed record LossCurve(
     string Model,
     string Regularizer,
@@ -70,11 +63,18 @@ public sealed record LossCurve(
     int[] Epochs,
     double[] TrainLoss,
     double[] ValLoss,
-    IReadOnlyList<SeedCurve> Seeds)
+    int SeedCount,
+    int DivergedSeeds)
 {
     /// <summary>The task's metric averaged over the seeds like the loss: accuracy, or MAE for regression.</summary>
     public double[] TrainMetric { get; init; } = [];
     public double[] ValMetric { get; init; } = [];
+
+    /// <summary>The seeds' band: lowest and highest finite loss at each epoch (NaN where no seed has one).</summary>
+    public double[] TrainLossLow { get; init; } = [];
+    public double[] TrainLossHigh { get; init; } = [];
+    public double[] ValLossLow { get; init; } = [];
+    public double[] ValLossHigh { get; init; } = [];
 
     /// <summary>Epoch of the lowest (mean) validation loss, the first one on a tie; 0 when no value is finite.</summary>
     public int BestEpoch
@@ -177,10 +177,12 @@ public sealed class SweepResults
     }
 
     /// <summary>Trials by best validation loss, lowest first; trials without one (failed) last, in file order.</summary>
-    public IReadOnlyList<TrialRow> Ranked => Trials
+    public IReadOnlyList<TrialRow> Ranked => ranked ??= Trials
         .OrderBy(t => double.IsNaN(t.BestValLoss) ? 1 : 0)
         .ThenBy(t => double.IsNaN(t.BestValLoss) ? 0 : t.BestValLoss)
         .ToList();
+
+    private IReadOnlyList<TrialRow>? ranked;
 
     public IEnumerable<LossCurve> CurvesOf(string model, string regularizer) =>
         Curves.Where(c => c.Model == model && c.Regularizer == regularizer);
@@ -189,23 +191,43 @@ public sealed class SweepResults
     /// Best validation loss per [model, regularizer] (indices as in <see cref="Models"/> and <see cref="Regularizers"/>):
     /// the mean over the cell's finished trials (seeds, optimizers) with a finite value; NaN for a cell without one.
     /// </summary>
-    public double[,] BestValLossGrid()
+    public double[,] BestValLossGrid() => Grid(t => t.BestValLoss);
+
+    /// <summary>Validation loss at the last epoch per [model, regularizer], averaged like <see cref="BestValLossGrid"/>.</summary>
+    public double[,] FinalValLossGrid() => Grid(t => t.FinalValLoss);
+
+    /// <summary>Validation minus train loss at the last epoch per [model, regularizer]: how far each cell overfits by the end.</summary>
+    public double[,] FinalGapGrid() => Grid(t => t.FinalGap);
+
+    /// <summary>One pass over the trials, whatever the grid's size.</summary>
+    private double[,] Grid(Func<TrialRow, double> value)
     {
+        var rows = Models.Select((m, i) => (m, i)).ToDictionary(p => p.m, p => p.i);
+        var columns = Regularizers.Select((r, i) => (r, i)).ToDictionary(p => p.r, p => p.i);
+        var sums = new double[Models.Count, Regularizers.Count];
+        var counts = new int[Models.Count, Regularizers.Count];
+        foreach (var trial in Trials)
+        {
+            var v = value(trial);
+            if (!trial.IsFinished || !double.IsFinite(v))
+                continue;
+            var (row, column) = (rows[trial.Model], columns[trial.Regularizer]);
+            sums[row, column] += v;
+            counts[row, column]++;
+        }
         var grid = new double[Models.Count, Regularizers.Count];
         for (var row = 0; row < Models.Count; row++)
         {
             for (var column = 0; column < Regularizers.Count; column++)
-            {
-                var values = Trials
-                    .Where(t => t.IsFinished && t.Model == Models[row] && t.Regularizer == Regularizers[column] && double.IsFinite(t.BestValLoss))
-                    .Select(t => t.BestValLoss).ToList();
-                grid[row, column] = values.Count == 0 ? double.NaN : values.Average();
-            }
+                grid[row, column] = counts[row, column] == 0 ? double.NaN : sums[row, column] / counts[row, column];
         }
         return grid;
     }
 
-    /// <summary>Reads <c>trials.csv</c> and <c>epochs.csv</c> of a run folder.</summary>
+    /// <summary>
+    /// Reads <c>trials.csv</c> and <c>epochs.csv</c> of a run folder. Both stream: trials.csv into one small record per
+    /// trial, epochs.csv into sums per cell and epoch, so memory grows with cells x epochs, not trials x epochs.
+    /// </summary>
     /// <exception cref="ReportException">The folder or a file is missing or unreadable, or no trial finished.</exception>
     public static SweepResults Load(string folder)
     {
@@ -214,11 +236,21 @@ public sealed class SweepResults
         var trialsPath = RequireFile(folder, RunFolder.TrialsFile);
         var epochsPath = RequireFile(folder, RunFolder.EpochsFile);
 
-        var trials = Read(trialsPath, RunFolder.TrialColumns)
-            .Select(row => ParseTrial(row, trialsPath))
-            // A resumed run may have written a failed attempt before the finished one: the last row wins.
-            .GroupBy(t => t.TrialId).Select(g => g.Last())
-            .ToList();
+        var labels = new Dictionary<string, string>(StringComparer.Ordinal);
+        // A resumed run may have written a failed attempt before the finished one: the last row wins, in the place of the first.
+        var byId = new Dictionary<string, int>(StringComparer.Ordinal);
+        var trials = new List<TrialRow>();
+        foreach (var row in Stream(trialsPath, RunFolder.TrialColumns))
+        {
+            var trial = ParseTrial(row, trialsPath, labels);
+            if (byId.TryGetValue(trial.TrialId, out var at))
+                trials[at] = trial;
+            else
+            {
+                byId[trial.TrialId] = trials.Count;
+                trials.Add(trial);
+            }
+        }
         var finished = trials.Where(t => t.IsFinished).ToDictionary(t => t.TrialId);
         if (finished.Count == 0)
         {
@@ -229,31 +261,29 @@ public sealed class SweepResults
         }
 
         var regression = trials.Any(t => t.Task == "regression");
-        var epochs = Read(epochsPath, RunFolder.EpochColumns)
-            .Where(row => finished.ContainsKey(row["trial_id"]))
-            .Select(row => (Trial: row["trial_id"], Epoch: Integer<int>(row, "epoch", epochsPath),
-                Train: Number(row, "train_loss", epochsPath), Val: Number(row, "val_loss", epochsPath),
-                TrainMetric: Optional(row, regression ? "train_mae" : "train_accuracy", epochsPath),
-                ValMetric: Optional(row, regression ? "val_mae" : "val_accuracy", epochsPath)))
-            .GroupBy(e => (e.Trial, e.Epoch)).Select(g => g.Last())
-            .ToLookup(e => e.Trial);
-
         var variant = VariantOf(trials);
-        var curves = finished.Values
-            .GroupBy(t => (t.Model, t.Regularizer, Variant: variant(t)))
-            .Select(cell =>
+        var cells = new Dictionary<(string Model, string Regularizer, string Variant), CellSums>();
+        void Fold(IEnumerable<(string Trial, List<EpochValues> Rows)> curves)
+        {
+            foreach (var (trialId, rows) in curves)
             {
-                var seeds = cell.OrderBy(t => t.Seed).Select(t =>
-                {
-                    var rows = epochs[t.TrialId].OrderBy(e => e.Epoch).ToList();
-                    return new SeedCurve(t.Seed, t.Status == "diverged", rows.Select(e => e.Epoch).ToArray(), rows.Select(e => e.Train).ToArray(), rows.Select(e => e.Val).ToArray())
-                    {
-                        TrainMetric = rows.Select(e => e.TrainMetric).ToArray(),
-                        ValMetric = rows.Select(e => e.ValMetric).ToArray(),
-                    };
-                }).Where(s => s.Epochs.Length > 0).ToList();
-                return Average(cell.Key.Model, cell.Key.Regularizer, cell.Key.Variant, seeds);
-            })
+                var trial = finished[trialId];
+                var key = (trial.Model, trial.Regularizer, variant(trial));
+                if (!cells.TryGetValue(key, out var sums))
+                    cells[key] = sums = new CellSums();
+                sums.Add(rows, trial.Status == "diverged");
+            }
+        }
+        try
+        {
+            Fold(TrialCurves(epochsPath, finished, regression));
+        }
+        catch (ScatteredEpochsException)
+        {
+            cells.Clear();
+            Fold(ScatteredTrialCurves(epochsPath, finished, regression));
+        }
+        var curves = cells.Select(cell => cell.Value.Curve(cell.Key.Model, cell.Key.Regularizer, cell.Key.Variant))
             .Where(c => c.Epochs.Length > 0)
             .ToList();
         if (curves.Count == 0)
@@ -262,24 +292,135 @@ public sealed class SweepResults
         return new SweepResults(folder, trials, curves, variant);
     }
 
-    private static LossCurve Average(string model, string regularizer, string variant, IReadOnlyList<SeedCurve> seeds)
+    private readonly record struct EpochValues(int Epoch, double Train, double Val, double TrainMetric, double ValMetric);
+
+    /// <summary>
+    /// The finished trials' curves from epochs.csv, one trial at a time, each epoch once (the last row of it). The exports
+    /// write a trial's rows together, so only one trial is held at a time; a trial whose rows come apart (a file written
+    /// by hand or by an old version) ends the pass with <see cref="ScatteredEpochsException"/>.
+    /// </summary>
+    private static IEnumerable<(string Trial, List<EpochValues> Rows)> TrialCurves(string path, Dictionary<string, TrialRow> finished, bool regression)
     {
-        var epochs = seeds.SelectMany(s => s.Epochs).Distinct().Order().ToArray();
-        double Mean(Func<SeedCurve, double[]> values, int epoch)
+        var done = new HashSet<string>(StringComparer.Ordinal);
+        string? current = null;
+        var rows = new List<EpochValues>();
+        foreach (var row in Stream(path, RunFolder.EpochColumns))
         {
-            var finite = seeds
-                .Select(s => Array.IndexOf(s.Epochs, epoch) is var i and >= 0 ? values(s)[i] : double.NaN)
-                .Where(double.IsFinite).ToList();
-            return finite.Count == 0 ? double.NaN : finite.Average();
+            var id = row.Text("trial_id");
+            if (!finished.ContainsKey(id))
+                continue;
+            if (id != current)
+            {
+                if (current is not null)
+                    yield return (current, LastPerEpoch(rows));
+                if (!done.Add(id))
+                    throw new ScatteredEpochsException();
+                (current, rows) = (id, []);
+            }
+            rows.Add(ParseEpoch(row, path, regression));
         }
-        return new LossCurve(model, regularizer, variant, epochs,
-            epochs.Select(e => Mean(s => s.TrainLoss, e)).ToArray(),
-            epochs.Select(e => Mean(s => s.ValLoss, e)).ToArray(),
-            seeds)
+        if (current is not null)
+            yield return (current, LastPerEpoch(rows));
+    }
+
+    /// <summary>The second reading of a file whose trials' rows come apart: every finished trial held whole, then handed on.</summary>
+    private static IEnumerable<(string Trial, List<EpochValues> Rows)> ScatteredTrialCurves(string path, Dictionary<string, TrialRow> finished, bool regression)
+    {
+        var curves = new Dictionary<string, List<EpochValues>>(StringComparer.Ordinal);
+        foreach (var row in Stream(path, RunFolder.EpochColumns))
         {
-            TrainMetric = epochs.Select(e => Mean(s => s.TrainMetric, e)).ToArray(),
-            ValMetric = epochs.Select(e => Mean(s => s.ValMetric, e)).ToArray(),
-        };
+            var id = row.Text("trial_id");
+            if (!finished.ContainsKey(id))
+                continue;
+            if (!curves.TryGetValue(id, out var rows))
+                curves[id] = rows = [];
+            rows.Add(ParseEpoch(row, path, regression));
+        }
+        return curves.Select(c => (c.Key, LastPerEpoch(c.Value)));
+    }
+
+    private sealed class ScatteredEpochsException : Exception;
+
+    private static List<EpochValues> LastPerEpoch(List<EpochValues> rows)
+    {
+        var ascending = true;
+        for (var i = 1; i < rows.Count && ascending; i++)
+            ascending = rows[i - 1].Epoch < rows[i].Epoch;
+        if (ascending)
+            return rows;
+        var byEpoch = new SortedDictionary<int, EpochValues>();
+        foreach (var row in rows)
+            byEpoch[row.Epoch] = row;
+        return [.. byEpoch.Values];
+    }
+
+    private static EpochValues ParseEpoch(CsvRow row, string path, bool regression) => new(
+        row.Integer<int>("epoch", path), row.Number("train_loss", path), row.Number("val_loss", path),
+        row.Optional(regression ? "train_mae" : "train_accuracy", path), row.Optional(regression ? "val_mae" : "val_accuracy", path));
+
+    /// <summary>Per epoch: sums and counts of the finite values over a cell's seeds, and the band of its losses.</summary>
+    private sealed class CellSums
+    {
+        private readonly List<double[]> epochs = [];
+        private int seeds;
+        private int diverged;
+
+        // Per epoch 12 values: (sum, count) of train, val, train metric, val metric; then train low, high, val low, high.
+
+        public void Add(List<EpochValues> rows, bool divergedSeed)
+        {
+            if (rows.Count == 0)
+                return;
+            seeds++;
+            if (divergedSeed)
+                diverged++;
+            foreach (var row in rows)
+            {
+                if (row.Epoch < 0)
+                    continue;
+                while (epochs.Count <= row.Epoch)
+                    epochs.Add(null!);
+                var slot = epochs[row.Epoch] ??= [0, 0, 0, 0, 0, 0, 0, 0, double.NaN, double.NaN, double.NaN, double.NaN];
+                Sum(slot, 0, row.Train);
+                Sum(slot, 2, row.Val);
+                Sum(slot, 4, row.TrainMetric);
+                Sum(slot, 6, row.ValMetric);
+                Band(slot, 8, row.Train);
+                Band(slot, 10, row.Val);
+            }
+        }
+
+        private static void Sum(double[] slot, int at, double value)
+        {
+            if (!double.IsFinite(value))
+                return;
+            slot[at] += value;
+            slot[at + 1]++;
+        }
+
+        private static void Band(double[] slot, int at, double value)
+        {
+            if (!double.IsFinite(value))
+                return;
+            slot[at] = double.IsNaN(slot[at]) ? value : Math.Min(slot[at], value);
+            slot[at + 1] = double.IsNaN(slot[at + 1]) ? value : Math.Max(slot[at + 1], value);
+        }
+
+        public LossCurve Curve(string model, string regularizer, string variant)
+        {
+            var present = Enumerable.Range(0, epochs.Count).Where(e => epochs[e] is not null).ToArray();
+            double[] Mean(int at) => present.Select(e => epochs[e][at + 1] == 0 ? double.NaN : epochs[e][at] / epochs[e][at + 1]).ToArray();
+            double[] Value(int at) => present.Select(e => epochs[e][at]).ToArray();
+            return new LossCurve(model, regularizer, variant, present, Mean(0), Mean(2), seeds, diverged)
+            {
+                TrainMetric = Mean(4),
+                ValMetric = Mean(6),
+                TrainLossLow = Value(8),
+                TrainLossHigh = Value(9),
+                ValLossLow = Value(10),
+                ValLossHigh = Value(11),
+            };
+        }
     }
 
     private static string RequireFile(string folder, string name)
@@ -290,72 +431,117 @@ public sealed class SweepResults
         return path;
     }
 
-    private static List<Dictionary<string, string>> Read(string path, string[] columns)
+    /// <summary>One record of a results file, its fields found by the file's own header (older files lack later columns).</summary>
+    private readonly record struct CsvRow(List<string> Fields, Dictionary<string, int> Columns)
+    {
+        public bool Has(string column) => Columns.ContainsKey(column);
+
+        public string Get(string column, string fallback = "") => Columns.TryGetValue(column, out var i) ? Fields[i] : fallback;
+
+        public string Text(string column, string? file = null) =>
+            Columns.TryGetValue(column, out var i)
+                ? Fields[i]
+                : throw new ReportException($"'{file}' has no column '{column}'; is it a GridSweep results file?");
+
+        /// <summary>A number of a column added since the first version: NaN when the file has no such column.</summary>
+        public double Optional(string column, string file) => Has(column) ? Number(column, file) : double.NaN;
+
+        public double Number(string column, string file)
+        {
+            var text = Text(column, file);
+            try
+            {
+                return CsvFormat.ParseNumber(text);
+            }
+            catch (FormatException error)
+            {
+                throw new ReportException($"'{file}': trial {Get("trial_id")}: {column} '{text}' is not a number", error);
+            }
+        }
+
+        public T Integer<T>(string column, string file)
+            where T : System.Numerics.IBinaryInteger<T>
+        {
+            var text = Text(column, file);
+            return T.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value)
+                ? value
+                : throw new ReportException($"'{file}': trial {Get("trial_id")}: {column} '{text}' is not a whole number");
+        }
+    }
+
+    /// <summary>The records of a results file one at a time; a torn last line (crash mid-write) is skipped.</summary>
+    private static IEnumerable<CsvRow> Stream(string path, string[] expectedColumns)
+    {
+        StreamReader reader;
+        try
+        {
+            reader = new StreamReader(path, new FileStreamOptions { BufferSize = 1 << 16 });
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            throw new ReportException($"cannot read '{path}': {error.Message}", error);
+        }
+        using (reader)
+        {
+            using var records = CsvFormat.ReadRecords(reader).GetEnumerator();
+            if (!Next(records, path))
+                yield break;
+            var header = records.Current.Fields;
+            var missing = expectedColumns.Take(4).Where(c => !header.Contains(c)).ToList();
+            if (missing.Count > 0)
+                throw new ReportException($"cannot read '{path}': {path}: header lacks column(s) {string.Join(", ", missing)}; is this a GridSweep results file?");
+            var columns = new Dictionary<string, int>(StringComparer.Ordinal);
+            for (var i = 0; i < header.Count; i++)
+                columns.TryAdd(header[i], i);
+            while (Next(records, path))
+            {
+                var (fields, complete) = records.Current;
+                if (complete && fields.Count == header.Count)
+                    yield return new CsvRow(fields, columns);
+            }
+        }
+    }
+
+    private static bool Next(IEnumerator<(List<string> Fields, bool Complete)> records, string path)
     {
         try
         {
-            return RunFolder.ReadRows(path, columns);
+            return records.MoveNext();
         }
-        catch (Exception error) when (error is IOException or UnauthorizedAccessException or InvalidDataException)
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
         {
             throw new ReportException($"cannot read '{path}': {error.Message}", error);
         }
     }
 
-    private static TrialRow ParseTrial(Dictionary<string, string> row, string file) => new(
-        row["trial_id"],
-        row["model"],
-        row["regularizer"],
-        Integer<long>(row, "seed", file),
-        row.GetValueOrDefault("optimizer", ""),
-        Text(row, "status", file),
-        Integer<int>(row, "best_epoch", file),
-        Number(row, "best_val_loss", file),
-        Number(row, "final_val_loss", file),
-        Number(row, "final_gap", file),
-        Number(row, "best_val_accuracy", file),
-        Number(row, "seconds", file),
-        row.GetValueOrDefault("error", ""))
+    /// <param name="labels">Each label string once: 100,000 trials share a handful of models and regularizers.</param>
+    private static TrialRow ParseTrial(CsvRow row, string file, Dictionary<string, string> labels)
     {
-        LearningRate = row.GetValueOrDefault("learning_rate", ""),
-        Activation = row.GetValueOrDefault("activation", ""),
-        BatchSize = row.GetValueOrDefault("batch_size", ""),
-        Epochs = row.GetValueOrDefault("epochs", ""),
-        Task = row.GetValueOrDefault("task", ""),
-        BestValMae = Optional(row, "best_val_mae", file),
-        EarlyStopping = row.GetValueOrDefault("early_stopping", ""),
-        StoppedEpoch = row.GetValueOrDefault("stopped_epoch", "") is { Length: > 0 } ? Integer<int>(row, "stopped_epoch", file) : 0,
-        StopReason = row.GetValueOrDefault("stop_reason", ""),
-    };
-
-    /// <summary>A number of a column added since the first version: NaN when the file has no such column.</summary>
-    private static double Optional(Dictionary<string, string> row, string column, string file) =>
-        row.ContainsKey(column) ? Number(row, column, file) : double.NaN;
-
-    private static string Text(Dictionary<string, string> row, string column, string file) =>
-        row.TryGetValue(column, out var text)
-            ? text
-            : throw new ReportException($"'{file}' has no column '{column}'; is it a GridSweep results file?");
-
-    private static double Number(Dictionary<string, string> row, string column, string file)
-    {
-        var text = Text(row, column, file);
-        try
+        string Label(string text) => labels.TryGetValue(text, out var kept) ? kept : labels[text] = text;
+        return new TrialRow(
+            row.Text("trial_id", file),
+            Label(row.Text("model", file)),
+            Label(row.Text("regularizer", file)),
+            row.Integer<long>("seed", file),
+            Label(row.Get("optimizer")),
+            Label(row.Text("status", file)),
+            row.Integer<int>("best_epoch", file),
+            row.Number("best_val_loss", file),
+            row.Number("final_val_loss", file),
+            row.Number("final_gap", file),
+            row.Number("best_val_accuracy", file),
+            row.Number("seconds", file),
+            row.Get("error"))
         {
-            return CsvFormat.ParseNumber(text);
-        }
-        catch (FormatException error)
-        {
-            throw new ReportException($"'{file}': trial {row["trial_id"]}: {column} '{text}' is not a number", error);
-        }
-    }
-
-    private static T Integer<T>(Dictionary<string, string> row, string column, string file)
-        where T : System.Numerics.IBinaryInteger<T>
-    {
-        var text = Text(row, column, file);
-        return T.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value)
-            ? value
-            : throw new ReportException($"'{file}': trial {row["trial_id"]}: {column} '{text}' is not a whole number");
+            LearningRate = Label(row.Get("learning_rate")),
+            Activation = Label(row.Get("activation")),
+            BatchSize = Label(row.Get("batch_size")),
+            Epochs = Label(row.Get("epochs")),
+            Task = Label(row.Get("task")),
+            BestValMae = row.Optional("best_val_mae", file),
+            EarlyStopping = Label(row.Get("early_stopping")),
+            StoppedEpoch = row.Get("stopped_epoch") is { Length: > 0 } ? row.Integer<int>("stopped_epoch", file) : 0,
+            StopReason = row.Get("stop_reason"),
+        };
     }
 }

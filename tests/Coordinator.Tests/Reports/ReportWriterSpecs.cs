@@ -138,20 +138,45 @@ public sealed partial class ReportWriterSpecs
     }
 
     [Fact]
-    public void Seeds_are_averaged_epoch_by_epoch_and_the_best_epoch_is_that_of_the_mean()
+    public void Seeds_are_averaged_epoch_by_epoch_with_their_band_and_the_best_epoch_is_that_of_the_mean()
     {
         using var directory = new TempDirectory();
         var run = SampleRun.Create(directory.Path);
 
         var curve = Assert.Single(SweepResults.Load(run).CurvesOf("baseline", "l2"));
 
-        Assert.Equal(2, curve.Seeds.Count);
+        Assert.Equal(2, curve.SeedCount);
         Assert.Equal([1, 2, 3, 4, 5, 6], curve.Epochs);
-        // Seed 1 is lowest at epoch 3, seed 2 at epoch 5; their mean is lowest between them, at epoch 4 (0.303).
-        Assert.Equal([3, 5], curve.Seeds.Select(s => s.Epochs[Array.IndexOf(s.ValLoss, s.ValLoss.Min())]));
-        Assert.Equal((curve.Seeds[0].ValLoss[3] + curve.Seeds[1].ValLoss[3]) / 2, curve.ValLoss[3], 12);
+        // Seed 1 is lowest at epoch 3 (0.280), seed 2 at epoch 5 (0.286); at epoch 4 they are 0.300 and 0.306,
+        // their mean 0.303 is the mean curve's lowest, and the band spans the two.
+        Assert.Equal([3, 5], SampleRun.TrialRows(run).Where(r => r["trial_id"] is "base-l2-s1" or "base-l2-s2").Select(r => int.Parse(r["best_epoch"])));
+        Assert.Equal(0.303, curve.ValLoss[3], 9);
+        Assert.Equal((0.300, 0.306), (Math.Round(curve.ValLossLow[3], 9), Math.Round(curve.ValLossHigh[3], 9)));
         Assert.Equal(4, curve.BestEpoch);
         Assert.Equal(0.303, curve.BestValLoss, 9);
+    }
+
+    [Fact]
+    public void Epoch_rows_of_a_trial_that_come_apart_in_the_file_are_still_averaged_once_per_epoch()
+    {
+        using var directory = new TempDirectory();
+        var run = HandWrittenRun(directory, "scattered",
+            "trial_id,model,regularizer,seed,epoch,train_loss,train_penalty,val_loss,train_accuracy,val_accuracy,seconds\n" +
+            "t1,baseline,none,1,1,0.5,0,0.4,0.8,0.85,1\n" +
+            "t2,baseline,none,2,1,0.7,0,0.6,0.8,0.85,1\n" +
+            "t1,baseline,none,1,2,0.3,0,0.45,0.9,0.84,1\n" +
+            "t1,baseline,none,1,2,0.3,0,0.5,0.9,0.84,1\n" +
+            "t2,baseline,none,2,2,0.3,0,0.7,0.9,0.84,1\n",
+            "trial_id,model,regularizer,seed,status,best_epoch,best_val_loss,final_val_loss,final_gap,best_val_accuracy,seconds,optimizer,error\n" +
+            "t1,baseline,none,1,completed,1,0.4,0.5,0.2,0.85,2,adam,\n" +
+            "t2,baseline,none,2,completed,1,0.6,0.7,0.4,0.85,2,adam,\n");
+
+        var curve = Assert.Single(SweepResults.Load(run).Curves);
+
+        // The last row of t1's epoch 2 counts (0.5), once.
+        Assert.Equal([0.5, 0.6], curve.ValLoss.Select(v => Math.Round(v, 9)));
+        Assert.Equal([0.4, 0.5], curve.ValLossLow);
+        Assert.Equal([0.6, 0.7], curve.ValLossHigh);
     }
 
     [Fact]
