@@ -62,21 +62,16 @@ public static class StatusCommand
     }
 
     /// <summary>
-    /// The counts on two short lines and a row per node, so the answer reads at 80 columns whatever the sweep's size
-    /// (the sweep's name and the counts of a 100,000-trial sweep on one line ran past 80 columns).
+    /// The counts line and the best trial's line exactly as before (scripts read them), then a row per node that reads at
+    /// 80 columns whatever the sweep's size.
     /// </summary>
     internal static void Print(IAnsiConsole console, SweepStatusResponse status)
     {
-        // The counts keep their words and plain numbers, as scripts read them: "4 trials, 0 queued, 0 running, 4 completed, ...".
-        console.WriteLine($"sweep {status.Sweep}:");
-        console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{status.Total} trials, {status.Queued} queued, {status.Running} running, {status.Completed} completed,"));
-        console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{status.Diverged} diverged, {status.Failed} failed"));
+        console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"sweep {status.Sweep}: {status.Total} trials, {status.Queued} queued, {status.Running} running, " +
+            $"{status.Completed} completed, {status.Diverged} diverged, {status.Failed} failed"));
         if (status.Best is { } best)
-        {
-            console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"best so far: {best.Model} / {best.Regularizer} ({best.TrialId})"));
-            console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  val_loss {best.ValLoss:F4} at epoch {best.Epoch}, {best.Metric} {best.MetricValue:F4}"));
-        }
+            console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"best so far: {best.Model} / {best.Regularizer} ({best.TrialId}), val_loss {best.ValLoss:F4} at epoch {best.Epoch}, {best.Metric} {best.MetricValue:F4}"));
         var table = new Table().Border(TableBorder.Simple).AddColumns("node", "device", "slots", "running", "completed", "failed");
         foreach (var node in status.Nodes.OrderBy(n => n.NodeId))
             table.AddRow(Markup.Escape(node.NodeId), Markup.Escape(node.Device), N(node.Slots), N(node.Running), N(node.Completed), N(node.Failed));
