@@ -220,13 +220,7 @@ public sealed class GridAggregates
         {
             if (!grid.TryGetValue(trialId, out var trial) || metrics.Epoch < 1)
                 continue;
-            if (!curves.TryGetValue(trialId, out var curve) || curve.Length < metrics.Epoch * PerEpoch)
-            {
-                var grown = NewCurve(Math.Max(trial.Epochs, metrics.Epoch));
-                curve?.CopyTo(grown, 0);
-                curves[trialId] = curve = grown;
-            }
-            Write(curve, metrics, trial);
+            curves[trialId] = With(curves.GetValueOrDefault(trialId), metrics, trial);
         }
         return new RecordedResults(ended, curves, attempts);
     }
@@ -303,16 +297,19 @@ public sealed class GridAggregates
         dirtySweeps.Add(cellSweep[cellOf[i]]);
     }
 
-    private void Store(int i, EpochMetrics metrics)
+    private void Store(int i, EpochMetrics metrics) => curves[i] = With(curves[i], metrics, trials[i]);
+
+    /// <summary>The curve with the epoch's four numbers in place: the same array, or a longer one when the epoch lies past its end.</summary>
+    private static double[] With(double[]? curve, EpochMetrics metrics, TrialSpec trial)
     {
-        var curve = curves[i];
         if (curve is null || curve.Length < metrics.Epoch * PerEpoch)
         {
-            var grown = NewCurve(Math.Max(trials[i].Epochs, metrics.Epoch));
+            var grown = NewCurve(Math.Max(trial.Epochs, metrics.Epoch));
             curve?.CopyTo(grown, 0);
-            curves[i] = curve = grown;
+            curve = grown;
         }
-        Write(curve, metrics, trials[i]);
+        Write(curve, metrics, trial);
+        return curve;
     }
 
     private static void Write(double[] curve, EpochMetrics metrics, TrialSpec trial)
@@ -349,9 +346,7 @@ public sealed class GridAggregates
     private CellEpochPoint CellEpochPointOf(int cell, int epoch)
     {
         var members = cellTrials[cell];
-        if (scratch.Length < members.Length)
-            scratch = new double[members.Length * 2];
-        var values = scratch.AsSpan(0, members.Length);
+        var values = Scratch(members.Length);
         var seeds = 0;
         foreach (var t in members)
             seeds += epochsDone[t] >= epoch && curves[t] is { } c && c.Length >= epoch * PerEpoch && !AllNaN(c, epoch) ? 1 : 0;
@@ -409,7 +404,7 @@ public sealed class GridAggregates
         // The mean curve's lowest point: the epoch where the seeds' mean validation loss is least.
         int meanBestEpoch = 0;
         double meanBest = double.NaN;
-        var values = scratch.Length >= members.Length ? scratch.AsSpan(0, members.Length) : (scratch = new double[members.Length * 2]).AsSpan(0, members.Length);
+        var values = Scratch(members.Length);
         for (var epoch = 1; epoch <= lastEpoch; epoch++)
         {
             var spread = SpreadAt(members, epoch, values, 1);
@@ -431,6 +426,14 @@ public sealed class GridAggregates
         var c = sweepCounts[s];
         return new SweepPoint(sweeps[s], new StateCounts(c[(int)TrialStatus.Queued], c[(int)TrialStatus.Running], c[(int)TrialStatus.Completed],
             c[(int)TrialStatus.Failed], c[(int)TrialStatus.Diverged], c[5]), sweepCells[s]);
+    }
+
+    /// <summary>A reused buffer for one value per trial of a cell.</summary>
+    private Span<double> Scratch(int length)
+    {
+        if (scratch.Length < length)
+            scratch = new double[length * 2];
+        return scratch.AsSpan(0, length);
     }
 
     private static long CellEpochKey(int cell, int epoch) => ((long)cell << 24) | (uint)epoch;
