@@ -91,7 +91,7 @@ public sealed class CurvesQuerySpecs : IAsyncLifetime, IDisposable
     public async Task The_overlay_averages_seeds_per_epoch_in_influxdb()
     {
         var panel = DashboardFiles.Panel(_dashboard, OverlayTitle);
-        var result = await _grafana.RunTargetAsync(panel, DashboardFiles.Targets(panel).Single());
+        var result = await RunOverlayAsync(panel, whole: "A", narrowed: "B", expectNarrowed: false);
         // One line per pair of the grid's row and column axes (model x regularizer by default).
         Assert.Equal(["Time", "model", "regularizer", "epoch", "val_loss", "val_loss_min", "val_loss_max", "seeds"], result.Columns);
         foreach (var model in SmallSweep.Models)
@@ -183,9 +183,9 @@ public sealed class CurvesQuerySpecs : IAsyncLifetime, IDisposable
     public async Task The_metric_panel_shows_each_cells_mean_validation_accuracy_for_a_classification_sweep()
     {
         var panel = DashboardFiles.Panel(_dashboard, MetricTitle);
-        var (accuracy, mae) = (DashboardFiles.Targets(panel).Single(t => (string?)t["refId"] == "A"), DashboardFiles.Targets(panel).Single(t => (string?)t["refId"] == "B"));
-        Assert.Empty((await _grafana.RunTargetAsync(panel, mae)).Rows);
-        var result = await _grafana.RunTargetAsync(panel, accuracy);
+        Assert.Empty((await _grafana.RunTargetAsync(panel, Target(panel, "B"))).Rows);
+        Assert.Empty((await _grafana.RunTargetAsync(panel, Target(panel, "D"))).Rows);
+        var result = await RunOverlayAsync(panel, whole: "A", narrowed: "C", expectNarrowed: false);
         Assert.Equal(["Time", "model", "regularizer", "epoch", "val_accuracy", "val_accuracy_min", "val_accuracy_max", "seeds"], result.Columns);
         foreach (var model in SmallSweep.Models)
         {
@@ -206,9 +206,9 @@ public sealed class CurvesQuerySpecs : IAsyncLifetime, IDisposable
         _grafana.Select("sweep", SmallSweep.RegressionSweep);
         await _grafana.ChooseGridAsync(_dashboard, "learning_rate", "batch_size");
         var panel = DashboardFiles.Panel(_dashboard, MetricTitle);
-        var (accuracy, mae) = (DashboardFiles.Targets(panel).Single(t => (string?)t["refId"] == "A"), DashboardFiles.Targets(panel).Single(t => (string?)t["refId"] == "B"));
-        Assert.Empty((await _grafana.RunTargetAsync(panel, accuracy)).Rows);
-        var result = await _grafana.RunTargetAsync(panel, mae);
+        Assert.Empty((await _grafana.RunTargetAsync(panel, Target(panel, "A"))).Rows);
+        Assert.Empty((await _grafana.RunTargetAsync(panel, Target(panel, "C"))).Rows);
+        var result = await RunOverlayAsync(panel, whole: "B", narrowed: "D", expectNarrowed: false);
         Assert.Equal(["Time", "batch_size", "learning_rate", "epoch", "val_mae", "val_mae_min", "val_mae_max", "seeds"], result.Columns);
         // One line per (learning rate, batch size): the two learning rates are two lines, not one averaged line.
         Assert.Equal(4, result.Series.Count);
@@ -223,6 +223,45 @@ public sealed class CurvesQuerySpecs : IAsyncLifetime, IDisposable
         // adam-lr0.001, batch 16: seeds 1 and 2 bottom out at 2.75 (epoch 2) and 3.0 (epoch 3); epoch 1 is 2.85 and 3.4.
         Expected.Near((2.85 + 3.4) / 2, result.Rows.First(r => r.Text("learning_rate") == "0.001" && r.Text("batch_size") == "16").Number("val_mae"), "epoch 1");
     }
+
+    [Fact]
+    public async Task A_narrowed_grid_is_read_from_the_cells_and_every_value_picked_one_by_one_draws_what_all_draws()
+    {
+        var panel = DashboardFiles.Panel(_dashboard, OverlayTitle);
+        var whole = await RunOverlayAsync(panel, whole: "A", narrowed: "B", expectNarrowed: false);
+
+        // Every optimizer picked by hand instead of All: the pre-aggregated pairs cannot know, the cells answer, the same.
+        _grafana.Select("optimizer", [.. _grafana.Options["optimizer"]]);
+        var picked = await RunOverlayAsync(panel, whole: "A", narrowed: "B", expectNarrowed: true);
+        Assert.Equal(Lines(whole), Lines(picked));
+
+        // One model: only its lines, with the values of the whole grid's.
+        _grafana.Select("model", "baseline");
+        var narrowed = await RunOverlayAsync(panel, whole: "A", narrowed: "B", expectNarrowed: true);
+        Assert.Equal(Lines(whole).Where(l => l.StartsWith("baseline ", StringComparison.Ordinal)), Lines(narrowed));
+        Assert.Equal(SmallSweep.Regularizers.Order(), narrowed.Series.Select(s => s.Tags["regularizer"]).Order());
+    }
+
+    /// <summary>
+    /// An overlay quantity's two queries: <paramref name="whole"/> reads gridsweep_axes_epoch with every filter at All,
+    /// <paramref name="narrowed"/> reads gridsweep_cell_epoch once a filter is set; exactly the expected one answers.
+    /// </summary>
+    private async Task<QueryResult> RunOverlayAsync(JsonObject panel, string whole, string narrowed, bool expectNarrowed)
+    {
+        var fromPairs = await _grafana.RunTargetAsync(panel, Target(panel, whole));
+        var fromCells = await _grafana.RunTargetAsync(panel, Target(panel, narrowed));
+        Assert.Contains("gridsweep_axes_epoch", fromPairs.Query);
+        Assert.Contains("gridsweep_cell_epoch", fromCells.Query);
+        var (answered, silent) = expectNarrowed ? (fromCells, fromPairs) : (fromPairs, fromCells);
+        Assert.NotEmpty(answered.Rows);
+        Assert.Empty(silent.Rows);
+        return answered;
+    }
+
+    /// <summary>Each row as text: the row and column axes' values, then every value column rounded.</summary>
+    private static List<string> Lines(QueryResult result) =>
+        result.Rows.Select(r => string.Join(' ', r.Series.Tags.OrderBy(t => t.Key).Select(t => t.Value)
+            .Concat(result.Columns.Skip(1 + r.Series.Tags.Count).Select(c => r.Has(c) ? r.Number(c).ToString("G10", System.Globalization.CultureInfo.InvariantCulture) : "-")))).ToList();
 
     private static JsonObject Target(JsonObject panel, string refId) => DashboardFiles.Targets(panel).Single(t => (string?)t["refId"] == refId);
 

@@ -353,7 +353,10 @@ public sealed class RealSweepPanelSpecs : IClassFixture<RealSweepFixture>, IAsyn
     {
         var (grafana, dashboard) = await OpenAsync(Curves);
         var panel = DashboardFiles.Panel(dashboard, Overlay);
-        var result = await grafana.RunTargetAsync(panel, DashboardFiles.Targets(panel).Single());
+        // Every filter at All: the coordinator's pairs of axes answer (A), the cells' query (B) stays silent.
+        var result = await grafana.RunTargetAsync(panel, DashboardFiles.Targets(panel).Single(t => (string?)t["refId"] == "A"));
+        Assert.Contains("gridsweep_axes_epoch", result.Query);
+        Assert.Empty((await grafana.RunTargetAsync(panel, DashboardFiles.Targets(panel).Single(t => (string?)t["refId"] == "B"))).Rows);
         Assert.Equal(["Time", "model", "regularizer", "epoch", "val_loss", "val_loss_min", "val_loss_max", "seeds"], result.Columns);
         Assert.Equal(4, result.Series.Count);
         foreach (var (model, regularizer) in Cells())

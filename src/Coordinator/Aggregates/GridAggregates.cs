@@ -8,7 +8,8 @@ namespace GridSweep.Coordinator.Aggregates;
 /// <summary>
 /// The grid's aggregates, kept from the results the coordinator sees and written to InfluxDB as they change
 /// (<see cref="Schema"/>: <c>gridsweep_cell_epoch</c>, <c>gridsweep_cell</c>, <c>gridsweep_sweep</c>,
-/// <c>gridsweep_trial_summary</c>), so dashboards read O(cells x epochs) points instead of every trial's raw epochs.
+/// <c>gridsweep_trial_summary</c>, <c>gridsweep_axes_epoch</c>), so dashboards read O(cells x epochs) points, or one
+/// series per line drawn, instead of every trial's raw epochs.
 /// <para>
 /// Exact through re-runs and resumes: each trial's current curve is held (four numbers per epoch), and a cell's
 /// values at an epoch are computed again from its trials' curves whenever one of them changes, so a replaced or
@@ -21,6 +22,12 @@ public sealed class GridAggregates
 {
     /// <summary>Numbers kept per epoch: train loss, validation loss, train metric, validation metric (accuracy or MAE by task).</summary>
     public const int PerEpoch = 4;
+
+    /// <summary>
+    /// Value pairs past which a pair of axes gets no <c>gridsweep_axes_epoch</c> points: an overlay of more lines says
+    /// nothing, and a 1,000 x 1,000 grid's pair would double the cells' points. Its overlay answers once a filter narrows it.
+    /// </summary>
+    public const int MaxGroupsPerPair = 10_000;
 
     private const string CoordinatorNode = "coordinator";
 
@@ -49,6 +56,7 @@ public sealed class GridAggregates
     private readonly DirtySet<long> dirtyCellEpochs = new();
     private readonly DirtySet<int> dirtySweeps = new();
     private readonly DirtySet<int> queuedPoints = new();
+    private readonly AxisPairAggregates axisPairs;
     private double[] scratch = new double[16];
 
     public GridAggregates(IReadOnlyList<TrialSpec> grid)
@@ -97,6 +105,7 @@ public sealed class GridAggregates
             node[i] = CoordinatorNode;
             sweepCounts[cellSweep[cellOf[i]]][(int)TrialStatus.Queued]++;
         }
+        axisPairs = new AxisPairAggregates([.. cellTrials.Select(m => trials[m[0]])], MaxGroupsPerPair, CellValuesAt);
     }
 
     public int Trials => trials.Length;
@@ -104,7 +113,10 @@ public sealed class GridAggregates
     public int Cells => cellTrials.Length;
 
     /// <summary>Points marked and not yet written.</summary>
-    public int Pending => dirtyTrials.Count + dirtyCells.Count + dirtyCellEpochs.Count + dirtySweeps.Count + queuedPoints.Count;
+    public int Pending => dirtyTrials.Count + dirtyCells.Count + dirtyCellEpochs.Count + dirtySweeps.Count + queuedPoints.Count + axisPairs.Pending;
+
+    /// <summary>Pairs of axes (<c>model,learning_rate</c>) with more than <see cref="MaxGroupsPerPair"/> value pairs: not in <c>gridsweep_axes_epoch</c>.</summary>
+    public IReadOnlyList<string> PairsLeftOut => axisPairs.Skipped;
 
     /// <summary>Trials that start queued: their <c>gridsweep_trial</c> queued point, stamped now, is written with the rest.</summary>
     public void QueuedAtStart(IEnumerable<string> trialIds, DateTimeOffset at)
@@ -141,8 +153,10 @@ public sealed class GridAggregates
         if (!indexOf.TryGetValue(trialId, out var i) || metrics.Epoch < 1)
             return;
         curveChanged[i] = true;
+        var before = CellValuesAt(cellOf[i], metrics.Epoch);
         Store(i, metrics);
         epochsDone[i] = Math.Max(epochsDone[i], metrics.Epoch);
+        axisPairs.Changed(cellOf[i], metrics.Epoch, before, CellValuesAt(cellOf[i], metrics.Epoch));
         dirtyCellEpochs.Add(CellEpochKey(cellOf[i], metrics.Epoch));
         dirtyCells.Add(cellOf[i]);
         dirtyTrials.Add(i);
@@ -155,6 +169,10 @@ public sealed class GridAggregates
             return;
         curveChanged[i] = true;
         var before = epochsDone[i];
+        var last = Math.Max(before, epochs.Count == 0 ? 0 : epochs.Max(e => e.Epoch));
+        var cellBefore = new CellEpochValues[last];
+        for (var epoch = 1; epoch <= last; epoch++)
+            cellBefore[epoch - 1] = CellValuesAt(cellOf[i], epoch);
         if (curves[i] is { } curve)
             Array.Fill(curve, double.NaN);
         epochsDone[i] = 0;
@@ -166,7 +184,10 @@ public sealed class GridAggregates
             epochsDone[i] = Math.Max(epochsDone[i], metrics.Epoch);
         }
         for (var epoch = 1; epoch <= Math.Max(before, epochsDone[i]); epoch++)
+        {
+            axisPairs.Changed(cellOf[i], epoch, cellBefore[epoch - 1], CellValuesAt(cellOf[i], epoch));
             dirtyCellEpochs.Add(CellEpochKey(cellOf[i], epoch));
+        }
         dirtyCells.Add(cellOf[i]);
         dirtyTrials.Add(i);
     }
@@ -205,6 +226,7 @@ public sealed class GridAggregates
         }
         for (var s = 0; s < sweeps.Length; s++)
             dirtySweeps.Add(s);
+        axisPairs.Rebuild(cell => cellTrials[cell].Max(t => epochsDone[t]));
     }
 
     /// <summary>
@@ -227,7 +249,7 @@ public sealed class GridAggregates
 
     /// <summary>
     /// Writes marked points to <paramref name="writer"/>, at most <paramref name="budget"/>: sweeps, cells, cells by
-    /// epoch, then trials (each with its start's queued state if that is not written yet). Returns how many.
+    /// epoch, pairs of axes by epoch, then trials (each with its start's queued state if that is not written yet). Returns how many.
     /// </summary>
     public int Drain(MetricsWriter writer, int budget) =>
         Drain(writer.Write, (trial, since) => writer.TrialStateChanged(trial, TrialStatus.Queued, null, 0, CoordinatorNode, since), budget);
@@ -251,6 +273,7 @@ public sealed class GridAggregates
             write(CellEpochPointOf((int)(key >> 24), (int)(key & 0xFF_FFFF)));
             written++;
         }
+        written += axisPairs.Drain(write, budget - written);
         while (written < budget && queuedPoints.TryTake(out var q))
         {
             if (queuedSince[q] is { } since)
@@ -347,12 +370,29 @@ public sealed class GridAggregates
     {
         var members = cellTrials[cell];
         var values = Scratch(members.Length);
+        return new CellEpochPoint(trials[members[0]], epoch, SeedsAt(members, epoch),
+            SpreadAt(members, epoch, values, 0), SpreadAt(members, epoch, values, 1), GapAt(members, epoch, values),
+            SpreadAt(members, epoch, values, 2), SpreadAt(members, epoch, values, 3));
+    }
+
+    /// <summary>What the pairs of axes sum of a cell at an epoch: O(its seeds).</summary>
+    private CellEpochValues CellValuesAt(int cell, int epoch)
+    {
+        var members = cellTrials[cell];
+        var seeds = SeedsAt(members, epoch);
+        if (seeds == 0)
+            return CellEpochValues.None;
+        var values = Scratch(members.Length);
+        return new CellEpochValues(seeds, SpreadAt(members, epoch, values, 1), SpreadAt(members, epoch, values, 3));
+    }
+
+    /// <summary>Trials of the cell that have the epoch.</summary>
+    private int SeedsAt(int[] members, int epoch)
+    {
         var seeds = 0;
         foreach (var t in members)
             seeds += epochsDone[t] >= epoch && curves[t] is { } c && c.Length >= epoch * PerEpoch && !AllNaN(c, epoch) ? 1 : 0;
-        return new CellEpochPoint(trials[members[0]], epoch, seeds,
-            SpreadAt(members, epoch, values, 0), SpreadAt(members, epoch, values, 1), GapAt(members, epoch, values),
-            SpreadAt(members, epoch, values, 2), SpreadAt(members, epoch, values, 3));
+        return seeds;
     }
 
     private static bool AllNaN(double[] curve, int epoch)
@@ -442,31 +482,6 @@ public sealed class GridAggregates
     private static string CellKey(TrialSpec trial) => string.Join('\u001f',
         trial.Sweep, trial.Model, trial.Regularizer, trial.Optimizer, Runtime.Trials.TrialLabels.LearningRate(trial), trial.Activation,
         trial.BatchSize, trial.Epochs, trial.EarlyStoppingLabel, trial.Task);
-
-    /// <summary>A set that gives its members back in the order they were first added.</summary>
-    private sealed class DirtySet<T> where T : notnull
-    {
-        private readonly HashSet<T> members = [];
-        private readonly Queue<T> order = new();
-
-        public int Count => members.Count;
-
-        public void Add(T item)
-        {
-            if (members.Add(item))
-                order.Enqueue(item);
-        }
-
-        public bool TryTake(out T item)
-        {
-            if (order.TryDequeue(out item!))
-            {
-                members.Remove(item);
-                return true;
-            }
-            return false;
-        }
-    }
 }
 
 /// <summary>What a ledger held for the aggregates: ended trials' summaries and each recorded curve in <see cref="GridAggregates"/>' compact form.</summary>
@@ -475,3 +490,28 @@ public sealed record RecordedResults(
     IReadOnlyList<(string TrialId, TrialSummary Summary)> Ended,
     IReadOnlyDictionary<string, double[]> Curves,
     IReadOnlyDictionary<string, (int Attempt, string NodeId)> Attempts);
+
+/// <summary>A set that gives its members back in the order they were first added.</summary>
+internal sealed class DirtySet<T> where T : notnull
+{
+    private readonly HashSet<T> members = [];
+    private readonly Queue<T> order = new();
+
+    public int Count => members.Count;
+
+    public void Add(T item)
+    {
+        if (members.Add(item))
+            order.Enqueue(item);
+    }
+
+    public bool TryTake(out T item)
+    {
+        if (order.TryDequeue(out item!))
+        {
+            members.Remove(item);
+            return true;
+        }
+        return false;
+    }
+}

@@ -79,6 +79,65 @@ public sealed record CellEpochPoint(TrialSpec Cell, int Epoch, int Seeds, Spread
 }
 
 /// <summary>
+/// <c>gridsweep_axes_epoch</c>: one epoch of the cells that share one value on each of two grid axes, the lines of
+/// the curves dashboard's overlays. Over those cells: the seeds with the epoch, the cells with any, and of the
+/// validation loss and the task's validation metric the mean of the cells' means and the least and greatest seed.
+/// </summary>
+/// <param name="Cell">Any cell of the group: its labels on the two axes, its sweep and task name the group.</param>
+/// <param name="AxisA">The first of the two axes in <see cref="AxisPairs.Axes"/> order; <paramref name="AxisB"/> may be the same axis.</param>
+public sealed record AxesEpochPoint(TrialSpec Cell, string AxisA, string AxisB, int Epoch, int Seeds, int Cells, Spread ValLoss, Spread ValMetric)
+    : GridPoint
+{
+    internal override void WriteTo(LineProtocolBuffer lines)
+    {
+        // Tag keys in order, as InfluxDB prefers: the two axes' own keys sort among the fixed ones.
+        Span<(string Key, string Value)> tags =
+        [
+            (Schema.Tags.Axes, AxisPairs.Name(AxisA, AxisB)),
+            (AxisA, AxisPairs.Label(Cell, AxisA)),
+            (AxisB, AxisPairs.Label(Cell, AxisB)),
+            (Schema.Tags.Sweep, Cell.Sweep),
+            (Schema.Tags.Task, TrialLabels.Task(Cell.Task)),
+        ];
+        tags.Sort((x, y) => string.CompareOrdinal(x.Key, y.Key));
+        lines.Measurement(Schema.AxesEpochMeasurement);
+        for (var k = 0; k < tags.Length; k++)
+        {
+            if (k == 0 || tags[k].Key != tags[k - 1].Key)
+                lines.Tag(tags[k].Key, tags[k].Value);
+        }
+        lines.Field(Schema.Fields.Epoch, Epoch).Field(Schema.Fields.Seeds, Seeds).Field(Schema.Fields.Cells, Cells);
+        Spread(lines, Schema.Fields.ValLoss, ValLoss);
+        Spread(lines, "val_" + MetricName(Cell), ValMetric);
+        lines.End(Schema.EpochTime(Epoch));
+    }
+}
+
+/// <summary>The grid axes the curves dashboard offers as its rows and columns, and their pairs' names in <c>gridsweep_axes_epoch</c>.</summary>
+public static class AxisPairs
+{
+    /// <summary>In the dashboard's order, which is also the order of a pair's name.</summary>
+    public static readonly IReadOnlyList<string> Axes =
+        [Schema.Tags.Model, Schema.Tags.Regularizer, Schema.Tags.Optimizer, Schema.Tags.LearningRate, Schema.Tags.Activation, Schema.Tags.BatchSize, Schema.Tags.Epochs];
+
+    /// <summary>The <c>axes</c> tag: the two axes joined by a comma, in <see cref="Axes"/> order (<c>model,regularizer</c>; <c>model,model</c>).</summary>
+    public static string Name(string axisA, string axisB) => $"{axisA},{axisB}";
+
+    /// <summary>The trial's label on <paramref name="axis"/>, as its tag in <c>gridsweep_epoch</c> reads.</summary>
+    public static string Label(TrialSpec trial, string axis) => axis switch
+    {
+        Schema.Tags.Model => trial.Model,
+        Schema.Tags.Regularizer => trial.Regularizer,
+        Schema.Tags.Optimizer => trial.Optimizer,
+        Schema.Tags.LearningRate => TrialLabels.LearningRate(trial),
+        Schema.Tags.Activation => trial.Activation,
+        Schema.Tags.BatchSize => trial.BatchSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        Schema.Tags.Epochs => trial.Epochs.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        _ => throw new ArgumentOutOfRangeException(nameof(axis), axis, "not an axis of the curves dashboard"),
+    };
+}
+
+/// <summary>
 /// <c>gridsweep_cell</c>: one cell now. The means are over the cell's trials that have a curve, of each trial's
 /// <see cref="CurveSummary"/>; the mean curve's best is the lowest of the cell's mean validation loss by epoch.
 /// </summary>

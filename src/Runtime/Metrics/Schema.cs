@@ -60,6 +60,14 @@ namespace GridSweep.Runtime.Metrics;
 /// the curve so far (<c>curve_best_epoch</c>, <c>curve_best_val_loss</c>, <c>curve_final_gap</c>,
 /// <c>curve_best_val_accuracy</c>, <c>curve_best_val_mae</c>) and, once it ended, the summary fields of
 /// <c>gridsweep_trial</c>; at <see cref="TrialSummaryTime"/>, a time of its own within 2000-01-01..04.
+/// <b>gridsweep_axes_epoch</b> (added with issue 12), per pair of the axes the curves dashboard can put on its
+/// rows and columns (model, regularizer, optimizer, learning_rate, activation, batch_size, epochs; a pair may be one
+/// axis twice), per pair of their values and epoch: tags <c>sweep</c>, <c>task</c>, <c>axes</c> (the two axes' names,
+/// comma-joined in that order: <c>model,regularizer</c>, <c>learning_rate,learning_rate</c>) and the two axes' own tags
+/// with the group's values; fields <c>epoch</c>, <c>seeds</c>, <c>cells</c> (integers), and over the group's cells
+/// <c>val_loss_mean</c> (the mean of the cells' means), <c>val_loss_min</c>, <c>val_loss_max</c> (the least and greatest
+/// seed), the same for <c>val_accuracy</c> or <c>val_mae</c>; at the epoch's time. A pair with more than
+/// <c>GridAggregates.MaxGroupsPerPair</c> value pairs is not written (an overlay of that many lines says nothing).
 /// </para>
 /// <para>
 /// <b>gridsweep_node</b>, a heartbeat per trainer node, at wall-clock time. Tags <c>node</c>, <c>device</c>;
@@ -80,6 +88,7 @@ public static class Schema
     public const string CellMeasurement = "gridsweep_cell";
     public const string SweepMeasurement = "gridsweep_sweep";
     public const string TrialSummaryMeasurement = "gridsweep_trial_summary";
+    public const string AxesEpochMeasurement = "gridsweep_axes_epoch";
 
     /// <summary>Tag keys: low-cardinality identity only.</summary>
     public static class Tags
@@ -99,6 +108,8 @@ public static class Schema
         public const string Task = "task";
         public const string Node = "node";
         public const string Device = "device";
+        /// <summary><c>gridsweep_axes_epoch</c>'s pair of axes, as <see cref="AxisPairs.Name"/> writes it.</summary>
+        public const string Axes = "axes";
     }
 
     /// <summary>Field keys.</summary>

@@ -91,8 +91,12 @@ public sealed class TrialTrainer(TrainingData data, Device device)
             epochs.Add(metrics);
             nodes.Add(NodeId);
             best?.Offer(metrics, model);
-            // Saved before the epoch is reported: a checkpoint is never behind what the coordinator has recorded.
-            SaveCheckpoint(trial, model, optimizer, generator, epochs, nodes, best?.Files);
+            // Saved before the epoch is reported: a checkpoint is never more than the trial's last epoch behind what the
+            // coordinator has recorded. The last epoch is not saved: the trial's end, with its whole curve, follows at once
+            // and is sent again until confirmed; only a crash in between costs that one epoch again (a third of a tiny
+            // trial's wall clock is this write with its fsyncs, see bench small-trials).
+            if (epoch < trial.Epochs)
+                SaveCheckpoint(trial, model, optimizer, generator, epochs, nodes, best?.Files);
             onEpoch?.Invoke(metrics);
             if (metrics.IsDiverged)
                 return Deliver(Diverged(trial, epochs, clock, resumedAfter), best, model);

@@ -166,6 +166,116 @@ public sealed class GridAggregatesSpecs
         Assert.Equal(Describe(expected.OfType<TrialSummaryPoint>()), Describe(actual.OfType<TrialSummaryPoint>()));
     }
 
+    [Fact]
+    public void Each_pair_of_axes_holds_per_value_pair_and_epoch_what_its_cells_hold_through_reruns_and_a_resume()
+    {
+        // 3 models x 4 learning rates x 3 seeds, 5 epochs; trials end at different epochs, some re-run with other numbers.
+        var trials = (from model in new[] { "baseline", "smaller", "bigger" }
+                      from rate in new[] { 0.1, 0.01, 0.001, 0.0001 }
+                      from seed in new[] { 1L, 2L, 3L }
+                      select Grid[0] with { Id = $"{model}-{rate}-{seed}", Model = model, Seed = seed, Epochs = 5, OptimizerConfig = new OptimizerSpec("adam", rate) })
+                     .ToList();
+        var random = new Random(12);
+        var grid = new GridAggregates(trials);
+        var points = new List<GridPoint>();
+        var held = trials.ToDictionary(t => t.Id, _ => new SortedDictionary<int, EpochMetrics>());
+        for (var step = 0; step < 400; step++)
+        {
+            var trial = trials[random.Next(trials.Count)];
+            var salt = random.NextDouble();
+            if (random.Next(5) == 0)
+            {
+                var curve = Curve(salt, epochs: random.Next(0, 6), best: 1 + random.Next(4));
+                grid.SetCurve(trial.Id, curve);
+                held[trial.Id] = new SortedDictionary<int, EpochMetrics>(curve.ToDictionary(e => e.Epoch));
+            }
+            else
+            {
+                var epoch = Epoch(1 + random.Next(5), salt);
+                grid.Epoch(trial.Id, epoch);
+                held[trial.Id][epoch.Epoch] = epoch;
+            }
+            if (step % 37 == 0)
+                grid.Drain(points.Add, (_, _) => { }, 50); // written part by part, as the actor drains it
+        }
+        points.AddRange(DrainAll(grid));
+
+        AssertPairsMatchCells(points);
+        Assert.Empty(grid.PairsLeftOut);
+        // 28 pairs of the 7 axes (one axis twice among them), each value pair and epoch written.
+        var written = points.OfType<AxesEpochPoint>().Select(p => (p.AxisA, p.AxisB)).Distinct().ToList();
+        Assert.Equal(28, written.Count);
+        Assert.Contains(("model", "learning_rate"), written);
+        Assert.Contains(("model", "model"), written);
+
+        // A resumed coordinator sums the same from what it loads.
+        var curves = held.Where(h => h.Value.Count > 0).ToDictionary(h => h.Key, h => Compact(h.Value.Values));
+        var resumed = new GridAggregates(trials);
+        resumed.Load(new RecordedResults([], curves, new Dictionary<string, (int, string)>()));
+        var again = DrainAll(resumed);
+        Assert.Equal(Describe(Latest(points.OfType<AxesEpochPoint>()).Where(p => p.Seeds > 0)), Describe(Latest(again.OfType<AxesEpochPoint>()).Where(p => p.Seeds > 0)));
+    }
+
+    [Fact]
+    public void A_pair_of_axes_with_more_value_pairs_than_an_overlay_can_show_is_left_out()
+    {
+        var rates = Enumerable.Range(1, GridAggregates.MaxGroupsPerPair + 1).Select(r => Grid[0] with { Id = $"r{r}", OptimizerConfig = new OptimizerSpec("adam", r * 1e-6) }).ToList();
+        var grid = new GridAggregates(rates);
+        grid.Epoch("r1", Epoch(1, 0.1));
+
+        var points = DrainAll(grid).OfType<AxesEpochPoint>().ToList();
+
+        Assert.Equal(["model,learning_rate", "regularizer,learning_rate", "optimizer,learning_rate", "learning_rate,learning_rate",
+            "learning_rate,activation", "learning_rate,batch_size", "learning_rate,epochs"], grid.PairsLeftOut);
+        Assert.Equal(21, points.Count);
+        Assert.DoesNotContain(points, p => p.AxisA == "learning_rate" || p.AxisB == "learning_rate");
+        Assert.All(points, p => Assert.Equal((1, 1, Epoch(1, 0.1).ValLoss), (p.Seeds, p.Cells, p.ValLoss.Mean)));
+    }
+
+    /// <summary>Every pair's last point per value pair and epoch against the cells' last points, summed here by brute force.</summary>
+    private static void AssertPairsMatchCells(List<GridPoint> points)
+    {
+        var cells = Latest(points.OfType<CellEpochPoint>());
+        foreach (var pair in Latest(points.OfType<AxesEpochPoint>()))
+        {
+            var members = cells.Where(c => c.Epoch == pair.Epoch &&
+                AxisPairs.Label(c.Cell, pair.AxisA) == AxisPairs.Label(pair.Cell, pair.AxisA) &&
+                AxisPairs.Label(c.Cell, pair.AxisB) == AxisPairs.Label(pair.Cell, pair.AxisB)).ToList();
+            var what = $"{pair.AxisA}={AxisPairs.Label(pair.Cell, pair.AxisA)} {pair.AxisB}={AxisPairs.Label(pair.Cell, pair.AxisB)} epoch {pair.Epoch}";
+            Assert.True(members.Count > 0, what);
+            Assert.Equal(members.Sum(c => c.Seeds), pair.Seeds);
+            Assert.Equal(members.Count(c => c.Seeds > 0), pair.Cells);
+            var withLoss = members.Where(c => c.ValLoss.Count > 0).ToList();
+            Assert.Equal(withLoss.Count, pair.ValLoss.Count);
+            if (withLoss.Count > 0)
+            {
+                Assert.Equal(withLoss.Average(c => c.ValLoss.Mean), pair.ValLoss.Mean, 9);
+                Assert.Equal((withLoss.Min(c => c.ValLoss.Min), withLoss.Max(c => c.ValLoss.Max)), (pair.ValLoss.Min, pair.ValLoss.Max));
+                Assert.Equal(members.Where(c => c.ValMetric.Count > 0).Average(c => c.ValMetric.Mean), pair.ValMetric.Mean, 9);
+            }
+        }
+    }
+
+    private static List<CellEpochPoint> Latest(IEnumerable<CellEpochPoint> points) =>
+        points.GroupBy(p => (p.Cell.Model, AxisPairs.Label(p.Cell, "learning_rate"), p.Epoch)).Select(g => g.Last()).ToList();
+
+    private static List<AxesEpochPoint> Latest(IEnumerable<AxesEpochPoint> points) =>
+        points.GroupBy(p => (p.AxisA, p.AxisB, AxisPairs.Label(p.Cell, p.AxisA), AxisPairs.Label(p.Cell, p.AxisB), p.Epoch)).Select(g => g.Last()).ToList();
+
+    private static List<string> Describe(IEnumerable<AxesEpochPoint> points) =>
+        points.Select(p => $"{p.AxisA}={AxisPairs.Label(p.Cell, p.AxisA)} {p.AxisB}={AxisPairs.Label(p.Cell, p.AxisB)} {p.Epoch} {p.Seeds} {p.Cells} " +
+            $"{p.ValLoss.Count} {p.ValLoss.Mean:G12} {p.ValLoss.Min} {p.ValLoss.Max} {p.ValMetric.Mean:G12}").Order().ToList();
+
+    /// <summary>A classification trial's curve in the form a ledger read gives <see cref="GridAggregates.Load"/>.</summary>
+    private static double[] Compact(IEnumerable<EpochMetrics> epochs)
+    {
+        var list = epochs.ToList();
+        var curve = GridAggregates.NewCurve(Math.Max(5, list.Max(e => e.Epoch)));
+        foreach (var e in list)
+            new[] { e.TrainLoss, e.ValLoss, e.TrainAccuracy, e.ValAccuracy }.CopyTo(curve, (e.Epoch - 1) * GridAggregates.PerEpoch);
+        return curve;
+    }
+
     private static List<string> Describe(IEnumerable<CellEpochPoint> points) =>
         points.Select(p => $"{p.Cell.Model} {p.Epoch} {p.Seeds} {p.TrainLoss} {p.ValLoss} {p.Gap} {p.TrainMetric} {p.ValMetric}").Order().ToList();
 

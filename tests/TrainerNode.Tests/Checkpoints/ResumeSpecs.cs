@@ -110,17 +110,34 @@ public sealed class ResumeSpecs : IDisposable
     }
 
     [Fact]
-    public void A_trial_whose_checkpoint_has_every_epoch_trains_nothing_more()
+    public void A_finished_trial_left_its_checkpoint_one_epoch_short_and_a_rerun_trains_only_that_epoch_bit_for_bit()
     {
-        var trial = TrialFor("adam") with { Id = "resume-finished", Epochs = 2 };
+        var trial = TrialFor("adam") with { Id = "resume-finished", Epochs = 3 };
         var first = new TrialTrainer(TrainingFixtures.Data, CPU) { Checkpoints = Store() }.Train(trial);
         var reported = new List<EpochMetrics>();
 
         var again = new TrialTrainer(TrainingFixtures.Data, CPU) { Checkpoints = Store() }.Train(trial, reported.Add);
 
-        Assert.Empty(reported);
+        Assert.Equal([3], reported.Select(e => e.Epoch));
         Assert.Equal(2, again.ResumedAfterEpoch);
-        Assert.Equal(first.Epochs, again.Epochs);
+        AssertSameCurve(first.Epochs, again.Epochs);
+        Assert.Equal(first.Summary with { Seconds = 0 }, again.Summary with { Seconds = 0 });
+    }
+
+    [Fact]
+    public void A_trial_whose_checkpoint_ends_in_divergence_trains_nothing_more()
+    {
+        var trial = TrainingFixtures.Trial(optimizer: new OptimizerSpec("sgd", 1e38), epochs: 5) with { Id = "resume-diverged" };
+        var first = new TrialTrainer(TrainingFixtures.Data, CPU) { Checkpoints = Store() }.Train(trial);
+        Assert.Equal(TrialStatus.Diverged, first.Summary.Status);
+        Assert.True(first.Epochs.Count < trial.Epochs, $"diverged at epoch {first.Epochs.Count} of {trial.Epochs}");
+        var reported = new List<EpochMetrics>();
+
+        var again = new TrialTrainer(TrainingFixtures.Data, CPU) { Checkpoints = Store() }.Train(trial, reported.Add);
+
+        Assert.Empty(reported);
+        Assert.Equal(first.Epochs.Count, again.ResumedAfterEpoch);
+        Assert.Equal(TrialStatus.Diverged, again.Summary.Status);
         Assert.Equal(first.Summary with { Seconds = 0 }, again.Summary with { Seconds = 0 });
     }
 
