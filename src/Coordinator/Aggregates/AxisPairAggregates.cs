@@ -16,8 +16,9 @@ internal readonly record struct CellEpochValues(int Seeds, Spread ValLoss, Sprea
 /// <para>
 /// Kept by difference: a cell's change at an epoch takes its old values out of its group in every pair and puts the new
 /// ones in, O(pairs) however large the groups. Means are sums; the least and greatest value cannot be taken out, so a
-/// change that removes a group's extreme marks the group to be summed again from its cells when it is written, which
-/// only replaced curves (re-runs, resumes) do.
+/// change that takes out the last cell holding a group's extreme marks the group to be summed again from its cells
+/// when it is written. Adding a seed to the cell that holds the extreme does that; once per group and epoch is the
+/// usual cost, a few times where curves cross.
 /// </para>
 /// </summary>
 internal sealed class AxisPairAggregates
@@ -187,7 +188,7 @@ internal sealed class AxisPairAggregates
         }
     }
 
-    /// <summary>The cells' means summed, and the least and greatest seed.</summary>
+    /// <summary>The cells' means summed, and the least and greatest seed with how many cells hold each (ties are common).</summary>
     private struct Extremes
     {
         public static readonly Extremes Empty = new() { Min = double.PositiveInfinity, Max = double.NegativeInfinity };
@@ -196,6 +197,8 @@ internal sealed class AxisPairAggregates
         public double Sum;
         public double Min;
         public double Max;
+        public int AtMin;
+        public int AtMax;
 
         public readonly Spread Spread => Count == 0 ? Spread.None : new Spread(Count, Sum / Count, Min, Max);
 
@@ -205,19 +208,34 @@ internal sealed class AxisPairAggregates
                 return;
             Count++;
             Sum += cell.Mean;
-            Min = Math.Min(Min, cell.Min);
-            Max = Math.Max(Max, cell.Max);
+            if (cell.Min < Min)
+                (Min, AtMin) = (cell.Min, 1);
+            else if (cell.Min == Min)
+                AtMin++;
+            if (cell.Max > Max)
+                (Max, AtMax) = (cell.Max, 1);
+            else if (cell.Max == Max)
+                AtMax++;
         }
 
-        /// <returns>True when the cell held an extreme, which only summing again can replace.</returns>
+        /// <returns>True when the cell was the last to hold an extreme, which only summing again can replace.</returns>
         public bool Take(Spread cell)
         {
             if (cell.Count == 0)
                 return false;
-            Count--;
-            // Nothing left: no rounding residue carries over to the next value.
-            Sum = Count == 0 ? 0 : Sum - cell.Mean;
-            return cell.Min <= Min || cell.Max >= Max;
+            if (--Count == 0)
+            {
+                // Nothing left: no rounding residue or old extreme carries over to the next value.
+                this = Empty;
+                return false;
+            }
+            Sum -= cell.Mean;
+            var lost = false;
+            if (cell.Min == Min)
+                lost |= --AtMin == 0;
+            if (cell.Max == Max)
+                lost |= --AtMax == 0;
+            return lost;
         }
     }
 }

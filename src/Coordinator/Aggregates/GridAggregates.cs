@@ -249,7 +249,7 @@ public sealed class GridAggregates
 
     /// <summary>
     /// Writes marked points to <paramref name="writer"/>, at most <paramref name="budget"/>: sweeps, cells, cells by
-    /// epoch, pairs of axes by epoch, then trials (each with its start's queued state if that is not written yet). Returns how many.
+    /// epoch, then trials (each with its start's queued state if that is not written yet), then pairs of axes by epoch. Returns how many.
     /// </summary>
     public int Drain(MetricsWriter writer, int budget) =>
         Drain(writer.Write, (trial, since) => writer.TrialStateChanged(trial, TrialStatus.Queued, null, 0, CoordinatorNode, since), budget);
@@ -273,7 +273,6 @@ public sealed class GridAggregates
             write(CellEpochPointOf((int)(key >> 24), (int)(key & 0xFF_FFFF)));
             written++;
         }
-        written += axisPairs.Drain(write, budget - written);
         while (written < budget && queuedPoints.TryTake(out var q))
         {
             if (queuedSince[q] is { } since)
@@ -286,6 +285,9 @@ public sealed class GridAggregates
             write(new TrialSummaryPoint(trials[i], status[i], attempt[i], node[i], summary[i], CurveOf(i)));
             written++;
         }
+        // Last: every change touches 28 pairs of axes, so while the writer is busy their points wait, and a group
+        // changed again meanwhile is written once.
+        written += axisPairs.Drain(write, budget - written);
         return written;
     }
 

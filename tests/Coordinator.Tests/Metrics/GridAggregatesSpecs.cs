@@ -182,7 +182,7 @@ public sealed class GridAggregatesSpecs
         for (var step = 0; step < 400; step++)
         {
             var trial = trials[random.Next(trials.Count)];
-            var salt = random.NextDouble();
+            var salt = random.Next(4) / 4.0; // few distinct values: many cells tie for a group's least and greatest
             if (random.Next(5) == 0)
             {
                 var curve = Curve(salt, epochs: random.Next(0, 6), best: 1 + random.Next(4));
