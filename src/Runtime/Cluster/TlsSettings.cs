@@ -217,9 +217,9 @@ public sealed class TlsSettings
             }
             return X509Certificate2.CreateFromPemFile(path, options.Key);
         }
-        catch (CryptographicException e)
+        catch (Exception e) when (e is CryptographicException or ArgumentException)
         {
-            // .NET's messages name neither file nor password: "the key does not match", "the password may be incorrect".
+            // .NET's messages name neither file nor password: "the key does not match" (ArgumentException), "the password may be incorrect".
             var what = options.Key is null ? "cannot be loaded (wrong password, or not a certificate with its key)" : $"cannot be loaded with --tls-key '{options.Key}' (key not matching the certificate, or wrong password)";
             problems.Add(certificateSetting, path, $"{what}: {e.Message}");
             return null;

@@ -1,4 +1,15 @@
+using System.Collections.Concurrent;
+using Akka.Actor;
+using Akka.Actor.Setup;
+using Akka.Configuration;
+using Akka.Event;
+using Akka.Remote.Transport.DotNetty;
 using GridSweep.Coordinator.Results;
+using GridSweep.Messages.Protocol;
+using GridSweep.Messages.Sweeps;
+using GridSweep.Messages.Trials;
+using GridSweep.Runtime.Cluster;
+using GridSweep.Runtime.Configuration;
 using GridSweep.TestKit;
 using Microsoft.Data.Sqlite;
 using Xunit.Abstractions;
@@ -60,12 +71,21 @@ public sealed class TlsSpecs(ITestOutputHelper report) : IDisposable
         var plainRogue = Track(Trainer("rogue-plain"));
         var otherCaRogue = Track(Trainer("rogue-other-ca", Tls(other, "rogue", rogueTrust)));
         // Each rogue tries again and again; a failed handshake shows in its own log and, for the certificate, in the coordinator's.
-        var plainFailure = plainRogue.WaitFor(@"(?i)(association|handshake|connection).*(fail|refused|closed|gated)|(fail|refused|closed|gated).*(association|handshake)", HangGuard);
-        var otherCaFailure = otherCaRogue.WaitFor(@"(?i)(association|handshake|connection|ssl|tls).*(fail|refused|closed|gated)|(fail|refused|closed|gated).*(association|handshake)", HangGuard);
+        var plainFailure = plainRogue.WaitFor($@"Association failed with akka\.tcp://gridsweep@127\.0\.0\.1:{port}", HangGuard);
+        var otherCaFailure = otherCaRogue.WaitFor($@"Association failed with akka\.ssl\.tcp://gridsweep@127\.0\.0\.1:{port}|TLS handshake failed", HangGuard);
         var refused = coordinator.WaitFor(@"TLS: refused .*CN=rogue", HangGuard);
         report.WriteLine($"rogue without TLS: {plainFailure.Line}");
         report.WriteLine($"rogue from another CA: {otherCaFailure.Line}");
         report.WriteLine($"coordinator: {refused.Line}");
+
+        // A rogue that skips joining: it registers and sends a forged result for every trial straight to the coordinator's actors.
+        var trialIds = SweepGrid.Expand(SweepSpecParser.Load(spec)).Select(t => t.Id).ToList();
+        foreach (var (name, tls) in new[] { ("rogue-direct-plain", (TlsSettings?)null), ("rogue-direct-other-ca", RogueTls(other, rogueTrust)) })
+        {
+            using var rogue = new RogueClient(name, tls);
+            var failure = rogue.ForgeResults($"127.0.0.1:{port}", trialIds, HangGuard);
+            report.WriteLine($"{name}: {failure}");
+        }
 
         var trainer = Track(Trainer("trainer-a", Tls(certs, "trainer-a", Path.Combine(certs, "ca.crt"))));
         Assert.True(coordinator.WaitForExit(HangGuard) == 0, coordinator.Output);
@@ -77,14 +97,23 @@ public sealed class TlsSpecs(ITestOutputHelper report) : IDisposable
         Assert.All(trials, t => Assert.Equal("completed", t["status"]));
         Assert.Equal(2 * Epochs, RunFolder.ReadRows(Path.Combine(folder, RunFolder.EpochsFile), RunFolder.EpochColumns).Count);
         Assert.Equal(["trainer-a"], AttemptNodes(folder));
-        Assert.DoesNotContain("rogue-", coordinator.Output, StringComparison.Ordinal);
+        Assert.DoesNotMatch(@"trainer rogue|on rogue|rogue-\S* (joined|completed)", coordinator.Output);
+        Assert.Contains("trainer trainer-a joined", coordinator.Output, StringComparison.Ordinal);
         foreach (var rogue in new[] { plainRogue, otherCaRogue })
         {
-            Assert.DoesNotMatch(@"(?i)registered|started trial|joined|Welcome from", rogue.Output);
+            // A member finds the coordinator's singleton and is welcomed by the seed; a rogue does neither.
+            Assert.DoesNotMatch(@"Singleton identified|Welcome from", rogue.Output);
             Assert.False(rogue.HasExited, $"{rogue.Name} should still be trying:\n{rogue.Output}");
         }
-        Assert.Contains("trainer-a", trainer.Output + coordinator.Output, StringComparison.Ordinal);
+        Assert.Contains("Singleton identified", trainer.Output, StringComparison.Ordinal);
     }
+
+    private static TlsSettings RogueTls(string folder, string trust) => TlsSettings.ForClient(new TlsOptions
+    {
+        Certificate = Path.Combine(folder, "rogue.crt"),
+        Key = Path.Combine(folder, "rogue.key"),
+        Ca = trust,
+    })!;
 
     private static string[] Tls(string folder, string node, string ca) =>
         ["--tls-certificate", Path.Combine(folder, node + ".crt"), "--tls-key", Path.Combine(folder, node + ".key"), "--tls-ca", ca];
@@ -93,7 +122,7 @@ public sealed class TlsSpecs(ITestOutputHelper report) : IDisposable
         GridSweepCli.Start(nodeId, GridSweepCli.TrainerNode, new Dictionary<string, string>(NodeProcess.TestFailureDetection) { ["GridSweep__Trainer__RegisterIntervalSeconds"] = "1" },
         [
             "--seed-node", $"127.0.0.1:{port}", "--host", "127.0.0.1", "--port", "0", "--slots", "1", "--node-id", nodeId,
-            "--data", TestData.BostonHousing, "--cache", directory.Combine("cache-" + nodeId), .. extra,
+            "--dataset", "none", "--cache", directory.Combine("cache-" + nodeId), .. extra,
         ]);
 
     private static IReadOnlyList<string> AttemptNodes(string folder)
@@ -113,5 +142,64 @@ public sealed class TlsSpecs(ITestOutputHelper report) : IDisposable
     {
         processes.Add(process);
         return process;
+    }
+}
+
+/// <summary>
+/// A remoting client in this process that knows the protocol and the coordinator's address but is no member: it
+/// sends <see cref="RegisterTrainer"/> and a forged <see cref="TrialCompleted"/> per trial to the coordinator's actor,
+/// and keeps its own log of warnings and errors, where a refused association shows.
+/// </summary>
+internal sealed class RogueClient : IDisposable
+{
+    private readonly ActorSystem system;
+    private readonly ConcurrentQueue<string> log = new();
+    private readonly string name;
+    private readonly string scheme;
+
+    public RogueClient(string name, TlsSettings? tls)
+    {
+        this.name = name;
+        scheme = tls is null ? "akka.tcp" : "akka.ssl.tcp";
+        var config = ConfigurationFactory.ParseString($$"""
+            akka.loglevel = WARNING
+            akka.stdout-loglevel = OFF
+            akka.actor.provider = remote
+            akka.remote.dot-netty.tcp { hostname = 127.0.0.1, port = 0, enable-ssl = {{(tls is null ? "off" : "on")}} }
+            akka.actor.serializers.gridsweep = "{{typeof(ProtocolSerializer).AssemblyQualifiedName}}"
+            akka.actor.serialization-bindings { "{{typeof(IGridSweepMessage).AssemblyQualifiedName}}" = gridsweep }
+            """);
+        var setup = ActorSystemSetup.Create(BootstrapSetup.Create().WithConfig(config));
+        if (tls is not null)
+            setup = setup.And(new DotNettySslSetup(tls.Certificate, false, true, false, tls.Validator));
+        system = ActorSystem.Create(name, setup);
+        var listener = system.ActorOf(Props.Create(() => new LogListener(log)));
+        system.EventStream.Subscribe(listener, typeof(Warning));
+        system.EventStream.Subscribe(listener, typeof(Error));
+    }
+
+    /// <summary>Sends its registration and forged results until its log shows the association failing; returns that line.</summary>
+    public string ForgeResults(string hostPort, IReadOnlyList<string> trialIds, TimeSpan timeout)
+    {
+        var coordinator = system.ActorSelection($"{scheme}://{ClusterNames.System}@{hostPort}/user/{ClusterNames.Coordinator}/{ClusterNames.Coordinator}");
+        var forged = new TrialSummary(TrialStatus.Completed, 1, 0.001, 0.001, 0, double.NaN, 1);
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            coordinator.Tell(new RegisterTrainer(name, 1, "cpu"));
+            foreach (var id in trialIds)
+                coordinator.Tell(new TrialCompleted(id, 1, name, forged, [new EpochMetrics(1, 0.001, 0, 0.001, double.NaN, double.NaN, 1)]));
+            Thread.Sleep(TimeSpan.FromSeconds(1));
+            if (log.FirstOrDefault(l => l.Contains("Association failed", StringComparison.Ordinal) || l.Contains("gated", StringComparison.Ordinal)) is { } failure)
+                return failure;
+        }
+        throw new TimeoutException($"{name}: no association failure logged within {timeout}:\n{string.Join('\n', log)}");
+    }
+
+    public void Dispose() => system.Terminate().Wait(TimeSpan.FromSeconds(30));
+
+    private sealed class LogListener : ReceiveActor
+    {
+        public LogListener(ConcurrentQueue<string> log) => Receive<LogEvent>(e => log.Enqueue($"{e.LogLevel()} {e.LogSource}: {e.Message}"));
     }
 }
