@@ -38,7 +38,7 @@ RUN ln -s gridsweep-coordinator /app/gridsweep
 RUN mkdir -p /runs /state /sweeps && chown "$APP_UID:$APP_UID" /runs /state
 ENV PATH="/app:${PATH}"
 USER $APP_UID
-# Akka remoting: trainers join at akka.tcp://gridsweep@<public host>:4053.
+# Akka remoting: trainers join at akka.ssl.tcp://gridsweep@<public host>:4053 (mutual TLS, README "Security").
 EXPOSE 4053
 ENTRYPOINT ["/app/gridsweep-coordinator"]
 CMD ["--help"]

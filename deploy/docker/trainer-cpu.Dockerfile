@@ -2,8 +2,9 @@
 # A trainer node on CPU (TorchSharp-cpu): joins the coordinator and trains with --slots N.
 # Build from the repository root (the build context):
 #   docker build -f deploy/docker/trainer-cpu.Dockerfile -t gridsweep/trainer-cpu .
-# Run: docker run gridsweep/trainer-cpu --seed-node akka.tcp://gridsweep@<coordinator>:4053 \
-#        --host 0.0.0.0 --port 4054 --public-host <name the coordinator reaches> --slots 2
+# Run: docker run -v $PWD/certs:/certs:ro gridsweep/trainer-cpu --seed-node akka.ssl.tcp://gridsweep@<coordinator>:4053 \
+#        --host 0.0.0.0 --port 4054 --public-host <name the coordinator reaches> --slots 2 \
+#        --tls-certificate /certs/<node>.crt --tls-key /certs/<node>.key --tls-ca /certs/ca.crt   (README, "Security")
 
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src

@@ -4,8 +4,9 @@
 # Build from the repository root (the build context):
 #   docker build -f deploy/docker/trainer-cuda.Dockerfile -t gridsweep/trainer-cuda .
 # Run on a host with the NVIDIA driver and the NVIDIA Container Toolkit:
-#   docker run --gpus all gridsweep/trainer-cuda --seed-node akka.tcp://gridsweep@<coordinator>:4053 \
-#     --host 0.0.0.0 --port 4054 --public-host <name the coordinator reaches> --devices cuda:0
+#   docker run --gpus all -v $PWD/certs:/certs:ro gridsweep/trainer-cuda --seed-node akka.ssl.tcp://gridsweep@<coordinator>:4053 \
+#     --host 0.0.0.0 --port 4054 --public-host <name the coordinator reaches> --devices cuda:0 \
+#     --tls-certificate /certs/<node>.crt --tls-key /certs/<node>.key --tls-ca /certs/ca.crt   (README, "Security")
 #
 # The CUDA TorchSharp packages (TorchSharp-cuda-linux and libtorch-cuda-12.8-linux-x64, several GB) must be
 # reachable from the build's NuGet feed: nuget.org serves them; a mirror or private feed that lacks them

@@ -348,9 +348,9 @@ for (const { c, cw } of clusterContainers) {
   seeds.push(...flagValues(c.args, "--seed-node"));
   for (const seed of seeds) {
     seedCount++;
-    const m = expand(seed).match(/^akka\.tcp:\/\/([^@]+)@([^:]+):(\d+)$/);
+    const m = expand(seed).match(/^akka\.(?:ssl\.)?tcp:\/\/([^@]+)@([^:]+):(\d+)$/);
     if (!m) {
-      fail(cw, `seed node ${seed} is not akka.tcp://${AKKA_SYSTEM}@HOST:PORT`);
+      fail(cw, `seed node ${seed} is not akka.ssl.tcp://${AKKA_SYSTEM}@HOST:PORT (or akka.tcp)`);
       continue;
     }
     const [, system, host, port] = m;
@@ -434,7 +434,7 @@ for (const { w, c, cw } of clusterContainers) {
 // Templates hold no secret.
 for (const t of objects.filter((o) => o.template && o.obj.kind === "Secret"))
   for (const [key, value] of Object.entries({ ...(t.obj.stringData || {}), ...(t.obj.data || {}) }))
-    if (/password|token/i.test(key) && value !== "REPLACE-ME")
+    if (/password|token|\.key$/i.test(key) && value !== "REPLACE-ME")
       fail(`${t.where} ${key}`, "a template's secret values must be REPLACE-ME");
 
 // ---------------------------------------------------------------- report

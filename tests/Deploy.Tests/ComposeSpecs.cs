@@ -89,7 +89,7 @@ public sealed class ComposeSpecs : IDisposable
         var coordinators = services.Where(s => s.IsCoordinator).ToList();
         Assert.Equal(["coordinator", "coordinator-standby"], coordinators.Select(c => c.Name));
         // "coordinator" first: the first seed node is the one that bootstraps a new cluster.
-        var seeds = coordinators.Select(c => $"akka.tcp://{ClusterNames.System}@{c.Name}:{c.Flag("--port")}").ToList();
+        var seeds = coordinators.Select(c => $"akka.ssl.tcp://{ClusterNames.System}@{c.Name}:{c.Flag("--port")}").ToList();
         foreach (var coordinator in coordinators)
         {
             Assert.Equal("coordinator", coordinator.Command[0]);
@@ -108,6 +108,29 @@ public sealed class ComposeSpecs : IDisposable
             Assert.Equal(trainer.Name, trainer.Flag("--public-host"));
             Assert.Equal(trainer.Name, trainer.Flag("--node-id"));
         }
+    }
+
+    [Fact]
+    public void Every_member_binds_with_mutual_tls_from_its_own_certificate_secrets_never_insecure()
+    {
+        var root = Yaml.Load(Repository.ComposeFile);
+        var members = ComposeFile.Services(Repository.ComposeFile).Where(s => s.IsCoordinator || s.IsTrainer).ToList();
+        Assert.Equal(5, members.Count);
+        foreach (var member in members)
+        {
+            // Containers bind every interface: without TLS anyone who reaches the port could join.
+            Assert.Equal("0.0.0.0", member.Flag("--host"));
+            Assert.DoesNotContain("--insecure", member.Command);
+            var secrets = member.Raw.Get("secrets").List().ToDictionary(s => "/run/secrets/" + s.Str("target"), s => s.Str("source"));
+            Assert.Equal($"{member.Name}-tls-certificate", secrets[member.Flag("--tls-certificate")!]);
+            Assert.Equal($"{member.Name}-tls-key", secrets[member.Flag("--tls-key")!]);
+            Assert.Equal("tls-ca", secrets[member.Flag("--tls-ca")!]);
+            foreach (var source in secrets.Values)
+                Assert.StartsWith("./certs/", root.Str("secrets", source!, "file"), StringComparison.Ordinal);
+        }
+        // The certificates are made locally (gridsweep certs --out deploy/certs) and never committed.
+        Assert.Contains("deploy/certs/", File.ReadAllLines(Path.Combine(Repository.Root, ".gitignore")));
+        Assert.True(DockerIgnore.Read(Repository.DockerIgnore).Excludes("deploy/certs/coordinator.key"), ".dockerignore should keep deploy/certs out of the images");
     }
 
     [Fact]

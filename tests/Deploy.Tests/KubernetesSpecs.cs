@@ -61,8 +61,8 @@ public sealed class KubernetesSpecs : IDisposable
         // coordinator-0 first: the first seed node is the one that bootstraps a new cluster.
         string[] bothPods =
         [
-            $"akka.tcp://{ClusterNames.System}@gridsweep-coordinator-0.gridsweep-coordinator.gridsweep.svc.cluster.local:4053",
-            $"akka.tcp://{ClusterNames.System}@gridsweep-coordinator-1.gridsweep-coordinator.gridsweep.svc.cluster.local:4053",
+            $"akka.ssl.tcp://{ClusterNames.System}@gridsweep-coordinator-0.gridsweep-coordinator.gridsweep.svc.cluster.local:4053",
+            $"akka.ssl.tcp://{ClusterNames.System}@gridsweep-coordinator-1.gridsweep-coordinator.gridsweep.svc.cluster.local:4053",
         ];
 
         Assert.Equal("2", set.Str("spec", "replicas"));
@@ -110,7 +110,7 @@ public sealed class KubernetesSpecs : IDisposable
         // Neither a literal password nor one in an env var's value.
         Assert.DoesNotContain(postgresEnv, e => e.Str("name") == "POSTGRES_PASSWORD");
         Assert.DoesNotContain(coordinator.Env, e => e.Name == "GRIDSWEEP_LEDGER_PASSWORD");
-        var template = Yaml.Load(Path.Combine(Repository.K8sDir, "secret.example.yaml"));
+        var template = Object("Secret", "gridsweep-secrets");
         Assert.Equal("REPLACE-ME", template.Str("stringData", "ledger-password"));
     }
 
@@ -169,16 +169,49 @@ public sealed class KubernetesSpecs : IDisposable
     private static object StatefulSet(string name) => Object("StatefulSet", name);
 
     /// <summary>The Secret key a file of the pod is, through the Secret volume mounted over its folder; null when it is none.</summary>
-    private static string? SecretKeyOfFile(object set, string file)
+    private static string? SecretKeyOfFile(object set, string file) =>
+        SecretOfFile(set, file) is ("gridsweep-secrets", var key) ? key : null;
+
+    /// <summary>The Secret and its key a file of the pod is, through the Secret volume mounted over its folder; nulls when it is none.</summary>
+    private static (string? Secret, string? Key) SecretOfFile(object set, string file)
     {
         var pod = set.Get("spec", "template", "spec");
         var mount = pod.Get("containers").List().Single().Get("volumeMounts").List()
             .SingleOrDefault(m => file.StartsWith(m.Str("mountPath")!.TrimEnd('/') + "/", StringComparison.Ordinal));
         var secret = pod.Get("volumes").List().SingleOrDefault(v => v.Str("name") == mount?.Str("name")).Get("secret");
-        if (mount is null || secret is null || secret.Str("secretName") != "gridsweep-secrets")
-            return null;
+        if (mount is null || secret is null)
+            return (null, null);
         var path = file[(mount.Str("mountPath")!.TrimEnd('/').Length + 1)..];
-        return secret.Get("items").List().SingleOrDefault(i => i.Str("path") == path)?.Str("key");
+        return (secret.Str("secretName"), secret.Get("items").List().SingleOrDefault(i => i.Str("path") == path)?.Str("key"));
+    }
+
+    [Fact]
+    public void Every_member_binds_its_pod_address_with_mutual_tls_from_the_tls_secret_never_insecure()
+    {
+        var containers = KubernetesManifests.Containers();
+        var members = new[]
+        {
+            (Set: StatefulSet("gridsweep-coordinator"), Container: containers.Single(c => c.Image.StartsWith("gridsweep/coordinator", StringComparison.Ordinal)), Role: "coordinator"),
+            (Set: StatefulSet("gridsweep-trainer"), Container: containers.Single(c => c.Image.StartsWith("gridsweep/trainer", StringComparison.Ordinal)), Role: "trainer"),
+        };
+        var secret = Object("Secret", "gridsweep-tls");
+
+        foreach (var (set, container, role) in members)
+        {
+            string? Setting(string flag, string variable) => container.Flag(flag) ?? container.EnvValue(variable);
+            // A pod binds every interface: without TLS anyone who reaches the port could join (the program refuses it without --insecure).
+            Assert.Equal("0.0.0.0", Setting("--host", "GridSweep__Cluster__Host"));
+            Assert.Null(container.Flag("--insecure"));
+            Assert.Null(container.EnvValue("GridSweep__Tls__Insecure"));
+            Assert.Equal(("gridsweep-tls", $"{role}.crt"), SecretOfFile(set, Setting("--tls-certificate", "GridSweep__Tls__Certificate")!));
+            Assert.Equal(("gridsweep-tls", $"{role}.key"), SecretOfFile(set, Setting("--tls-key", "GridSweep__Tls__Key")!));
+            Assert.Equal(("gridsweep-tls", "ca.crt"), SecretOfFile(set, Setting("--tls-ca", "GridSweep__Tls__Ca")!));
+            Assert.All(container.Flags("--seed-node").Concat(container.EnvList("GridSweep__Cluster__SeedNodes").OfType<string>()),
+                seed => Assert.StartsWith("akka.ssl.tcp://", seed, StringComparison.Ordinal));
+        }
+        // The template holds placeholders only: real keys never enter the repository.
+        Assert.All(secret.Get("stringData").Entries(), e => Assert.Equal("REPLACE-ME", e.Value));
+        Assert.Equal(["ca.crt", "coordinator.crt", "coordinator.key", "trainer.crt", "trainer.key"], secret.Get("stringData").Entries().Select(e => e.Key).Order(StringComparer.Ordinal));
     }
 
     [Fact]

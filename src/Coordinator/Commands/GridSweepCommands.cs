@@ -22,6 +22,7 @@ public static class GridSweepCommands
             SweepCommands.Coordinator(localTrainers),
             StatusCommand.Create(),
             ReportCommand.Create(),
+            CertsCommand.Create(),
         };
         foreach (var command in trainerCommands)
             root.Subcommands.Add(command);

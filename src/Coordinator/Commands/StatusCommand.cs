@@ -1,7 +1,10 @@
 using System.Globalization;
 using System.CommandLine;
 using Akka.Actor;
+using Akka.Actor.Setup;
 using Akka.Configuration;
+using Akka.Remote.Transport.DotNetty;
+using GridSweep.Runtime.Cluster;
 using GridSweep.Messages.Protocol;
 using GridSweep.Runtime.CommandLine;
 using GridSweep.Runtime.Configuration;
@@ -21,30 +24,41 @@ public static class StatusCommand
         command.Options.Add(timeout);
         command.SetAction((result, cancellationToken) =>
         {
-            var cluster = OptionsBinder.Bind<ClusterNodeOptions>(flags.Configuration(result));
+            var configuration = flags.Configuration(result);
+            var problems = new SettingProblems();
+            var cluster = OptionsBinder.Bind<ClusterNodeOptions>(configuration, problems);
+            var tlsOptions = OptionsBinder.Bind<TlsOptions>(configuration, problems);
+            problems.ThrowIfAny();
+            // A coordinator running TLS answers only a client with a certificate it trusts: status presents one too.
+            var tls = TlsSettings.ForClient(tlsOptions);
             var seconds = result.GetValue(timeout);
             if (seconds <= 0)
                 throw new InputException($"--timeout: '{seconds}' is not a positive number of seconds");
             var port = cluster.Port == 0 ? ClusterNodeOptions.DefaultCoordinatorPort : cluster.Port;
             // A coordinator's own settings name the address it binds; asked from its node, a wildcard means itself.
             var host = cluster.Host is "0.0.0.0" or "::" ? cluster.PublicHost ?? "127.0.0.1" : cluster.Host;
-            return AskAsync(host, port, TimeSpan.FromSeconds(seconds), cancellationToken);
+            return AskAsync(host, port, tls, TimeSpan.FromSeconds(seconds), cancellationToken);
         });
         return command;
     }
 
-    private static async Task<int> AskAsync(string host, int port, TimeSpan timeout, CancellationToken cancellationToken)
+    private static async Task<int> AskAsync(string host, int port, TlsSettings? tls, TimeSpan timeout, CancellationToken cancellationToken)
     {
         // A plain remoting client: asking does not make this process a cluster member.
         var config = ConfigurationFactory.ParseString($$"""
             akka.loglevel = ERROR
             akka.actor.provider = remote
-            akka.remote.dot-netty.tcp { hostname = 127.0.0.1, port = 0 }
+            akka.remote.dot-netty.tcp { hostname = 127.0.0.1, port = 0, enable-ssl = {{(tls is null ? "off" : "on")}} }
             akka.actor.serializers.gridsweep = "{{typeof(ProtocolSerializer).AssemblyQualifiedName}}"
             akka.actor.serialization-bindings { "{{typeof(IGridSweepMessage).AssemblyQualifiedName}}" = gridsweep }
             """);
-        using var system = ActorSystem.Create("gridsweep-status", config);
-        var address = $"akka.tcp://{ClusterNames.System}@{host}:{port}/user/{ClusterNames.Status}";
+        var setup = ActorSystemSetup.Create(BootstrapSetup.Create().WithConfig(config));
+        if (tls is not null)
+            setup = setup.And(new DotNettySslSetup(tls.Certificate, suppressValidation: false, requireMutualAuthentication: true,
+                validateCertificateHostname: false, tls.Validator));
+        using var system = ActorSystem.Create("gridsweep-status", setup);
+        var scheme = tls is null ? "akka.tcp" : "akka.ssl.tcp";
+        var address = $"{scheme}://{ClusterNames.System}@{host}:{port}/user/{ClusterNames.Status}";
         try
         {
             var status = await system.ActorSelection(address).Ask<SweepStatusResponse>(GetSweepStatus.Instance, timeout, cancellationToken);
@@ -53,7 +67,10 @@ public static class StatusCommand
         }
         catch (Exception error) when (error is AskTimeoutException or TaskCanceledException)
         {
-            throw new InputException($"no answer from a coordinator at {address} within {timeout.TotalSeconds} s", error);
+            var hint = tls is null
+                ? "; a coordinator that runs TLS answers only with --tls-certificate, --tls-key and --tls-ca"
+                : "; if the coordinator runs TLS, check that each side's CA signed the other's certificate";
+            throw new InputException($"no answer from a coordinator at {address} within {timeout.TotalSeconds} s{hint}", error);
         }
         finally
         {

@@ -2,6 +2,7 @@ using System.CommandLine;
 using GridSweep.Coordinator.Hosting;
 using GridSweep.Runtime.Configuration;
 using GridSweep.Runtime.CommandLine;
+using GridSweep.Runtime.Cluster;
 using GridSweep.Runtime.Hosting;
 
 namespace GridSweep.Coordinator.Commands;
@@ -61,16 +62,19 @@ public static class SweepCommands
             var sweep = OptionsBinder.Bind<SweepOptions>(configuration, problems);
             var influx = OptionsBinder.Bind<InfluxOptions>(configuration, problems);
             var cluster = OptionsBinder.Bind<ClusterNodeOptions>(configuration, problems);
+            var tls = OptionsBinder.Bind<TlsOptions>(configuration, problems);
             // The coordinator's own program has no trainer settings: its node only coordinates.
             var trainer = localTrainers is null ? new TrainerOptions { Slots = 0 } : OptionsBinder.Bind<TrainerOptions>(configuration, problems);
             problems.ThrowIfAny();
+            cluster.Tls = TlsSettings.From(tls, cluster);
             trainer.Slots ??= 0; // A head node only coordinates unless asked to train too.
             trainer.NodeId ??= $"{Environment.MachineName}-{Environment.ProcessId}";
             if (cluster.Port == 0)
                 cluster.Port = ClusterNodeOptions.DefaultCoordinatorPort;
             // Without seed nodes the coordinator is the cluster's first node and seeds itself; with them it joins
             // other coordinator nodes as a standby, which runs the sweep when the one running it is gone.
-            Console.WriteLine($"coordinator at akka.tcp://{Messages.Protocol.ClusterNames.System}@{cluster.PublicHost ?? cluster.Host}:{cluster.Port}");
+            Console.WriteLine($"coordinator at {cluster.Scheme}://{Messages.Protocol.ClusterNames.System}@{cluster.PublicHost ?? cluster.Host}:{cluster.Port}" +
+                (cluster.Tls is null ? "" : " (mutual TLS)"));
             return new SweepLauncher(new SweepLaunch(result.GetRequiredValue(spec), sweep, trainer, influx, cluster,
                 trainer.Slots > 0 ? localTrainers : null)).RunAsync(cancellationToken);
         });

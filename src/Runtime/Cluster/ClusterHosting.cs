@@ -44,7 +44,7 @@ public static class ClusterHosting
                 akka.cluster.log-info = off
                 akka.coordinated-shutdown.exit-clr = off
                 """, HoconAddMode.Prepend)
-            .WithRemoting(new RemoteOptions { HostName = settings.Host, Port = settings.Port, PublicHostName = settings.PublicHost })
+            .WithRemoting(Remoting(settings))
             .WithClustering(new ClusterOptions
             {
                 Roles = roles,
@@ -53,5 +53,27 @@ public static class ClusterHosting
                 SplitBrainResolver = null,
             })
             .WithCustomSerializer("gridsweep", [typeof(IGridSweepMessage)], system => new ProtocolSerializer(system));
+    }
+
+    /// <summary>
+    /// The DotNetty transport, over mutual TLS when the node has a certificate: both sides present theirs and check
+    /// the other's with <see cref="TlsSettings.Validate"/> (Akka.Remote 1.5.74 refuses a client that presents none).
+    /// </summary>
+    private static RemoteOptions Remoting(ClusterNodeOptions settings)
+    {
+        var remote = new RemoteOptions { HostName = settings.Host, Port = settings.Port, PublicHostName = settings.PublicHost };
+        if (settings.Tls is { } tls)
+        {
+            remote.EnableSsl = true;
+            remote.Ssl = new SslOptions
+            {
+                X509Certificate = tls.Certificate,
+                RequireMutualAuthentication = true,
+                ValidateCertificateHostname = false,
+                SuppressValidation = false,
+                CustomValidator = tls.Validator,
+            };
+        }
+        return remote;
     }
 }

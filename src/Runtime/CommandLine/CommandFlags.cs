@@ -21,6 +21,7 @@ public static class CommandFlags
         var flags = new FlagSet()
             .Add<ClusterNodeOptions>(nameof(ClusterNodeOptions.Host), nameof(ClusterNodeOptions.Port), nameof(ClusterNodeOptions.PublicHost), nameof(ClusterNodeOptions.SeedNodes),
                 nameof(ClusterNodeOptions.FailureDetectionSeconds), nameof(ClusterNodeOptions.DowningStableAfterSeconds), nameof(ClusterNodeOptions.LogLevel))
+            .Add<TlsOptions>()
             .Add<SweepOptions>();
         if (canTrain)
             flags.Add<TrainerOptions>(LocalTrainerSettings);
@@ -30,6 +31,7 @@ public static class CommandFlags
     /// <summary><c>gridsweep trainer</c> and the trainer node's own program.</summary>
     public static FlagSet Trainer() => new FlagSet()
         .Add<ClusterNodeOptions>()
+        .Add<TlsOptions>()
         .Add<TrainerOptions>()
         .Add<InfluxOptions>();
 
@@ -37,9 +39,10 @@ public static class CommandFlags
     public static FlagSet Evaluate() => new FlagSet()
         .Add<TrainerOptions>(nameof(TrainerOptions.Data), nameof(TrainerOptions.WordIndex), nameof(TrainerOptions.Cache));
 
-    /// <summary><c>gridsweep status</c>: where the coordinator is.</summary>
+    /// <summary><c>gridsweep status</c>: where the coordinator is, and the certificate to reach it with when it runs TLS.</summary>
     public static FlagSet Status() => new FlagSet()
-        .Add<ClusterNodeOptions>(nameof(ClusterNodeOptions.Host), nameof(ClusterNodeOptions.Port));
+        .Add<ClusterNodeOptions>(nameof(ClusterNodeOptions.Host), nameof(ClusterNodeOptions.Port))
+        .Add<TlsOptions>(nameof(TlsOptions.Certificate), nameof(TlsOptions.Key), nameof(TlsOptions.PasswordFile), nameof(TlsOptions.Ca), nameof(TlsOptions.TrustThumbprints));
 
     private static readonly string[] LocalTrainerSettings =
     [

@@ -17,7 +17,7 @@ public sealed class ClusterNodeOptions : IOptionsSection
     [Setting("--public-host", "Address peers use to reach this node, when it differs from --host.", ValueName = "HOST")]
     public string? PublicHost { get; set; }
 
-    [Setting("--seed-node", "The coordinator's address, as HOST:PORT or akka.tcp://gridsweep@HOST:PORT; repeat for several.", ValueName = "ADDRESS")]
+    [Setting("--seed-node", "The coordinator's address, as HOST:PORT or akka.tcp://gridsweep@HOST:PORT (akka.ssl.tcp with TLS; the scheme follows --tls-certificate); repeat for several.", ValueName = "ADDRESS")]
     public List<string> SeedNodes { get; set; } = [];
 
     /// <summary>
@@ -38,8 +38,20 @@ public sealed class ClusterNodeOptions : IOptionsSection
     [Setting("--log-level", "Akka's log level: DEBUG, INFO, WARNING or ERROR. Default: INFO.", ValueName = "LEVEL")]
     public string LogLevel { get; set; } = "INFO";
 
-    /// <summary>The seed nodes as Akka addresses: <c>HOST:PORT</c> becomes <c>akka.tcp://gridsweep@HOST:PORT</c>.</summary>
-    public IReadOnlyList<string> SeedNodeAddresses() => SeedNodes.Select(s => ToAddress(s) ?? s).ToList();
+    /// <summary>
+    /// Mutual TLS for remoting, loaded from <see cref="TlsOptions"/> by <see cref="Cluster.TlsSettings.From"/>; null is plain TCP.
+    /// Not a setting of this section: it travels with the address because it decides the address's scheme.
+    /// </summary>
+    public Cluster.TlsSettings? Tls { get; set; }
+
+    /// <summary>Akka's scheme for this node's transport: <c>akka.ssl.tcp</c> with TLS, <c>akka.tcp</c> without.</summary>
+    public string Scheme => Tls is null ? "akka.tcp" : "akka.ssl.tcp";
+
+    /// <summary>
+    /// The seed nodes as Akka addresses: <c>HOST:PORT</c> becomes <c>akka.tcp://gridsweep@HOST:PORT</c> (<c>akka.ssl.tcp</c>
+    /// with TLS). A scheme given is replaced by this node's: every member runs the same transport.
+    /// </summary>
+    public IReadOnlyList<string> SeedNodeAddresses() => SeedNodes.Select(s => ToHostPort(s) is { } hostPort ? $"{Scheme}://{Messages.Protocol.ClusterNames.System}@{hostPort}" : s).ToList();
 
     public void Validate(SettingProblems problems)
     {
@@ -47,7 +59,7 @@ public sealed class ClusterNodeOptions : IOptionsSection
             problems.Add(this, nameof(Host), "is empty");
         if (Port is < 0 or > 65535)
             problems.Add(this, nameof(Port), "is not a port (0-65535)");
-        foreach (var seed in SeedNodes.Where(s => ToAddress(s) is null))
+        foreach (var seed in SeedNodes.Where(s => ToHostPort(s) is null))
             problems.Add(SettingName.Of<ClusterNodeOptions>(nameof(SeedNodes)), seed, $"is not HOST:PORT or akka.tcp://{Messages.Protocol.ClusterNames.System}@HOST:PORT");
         if (FailureDetectionSeconds <= 0)
             problems.Add(this, nameof(FailureDetectionSeconds), "is not a positive number of seconds");
@@ -57,14 +69,20 @@ public sealed class ClusterNodeOptions : IOptionsSection
             problems.Add(this, nameof(LogLevel), "is not allowed; allowed values: DEBUG, INFO, WARNING, ERROR, OFF");
     }
 
-    private static string? ToAddress(string seed)
+    /// <summary>HOST:PORT of a seed given as HOST:PORT, akka.tcp://gridsweep@HOST:PORT or akka.ssl.tcp://gridsweep@HOST:PORT; null if it is none.</summary>
+    private static string? ToHostPort(string seed)
     {
-        var prefix = $"akka.tcp://{Messages.Protocol.ClusterNames.System}@";
-        var hostPort = seed.StartsWith(prefix, StringComparison.Ordinal) ? seed[prefix.Length..] : seed;
+        var hostPort = seed;
+        foreach (var scheme in new[] { "akka.tcp", "akka.ssl.tcp" })
+        {
+            var prefix = $"{scheme}://{Messages.Protocol.ClusterNames.System}@";
+            if (seed.StartsWith(prefix, StringComparison.Ordinal))
+                hostPort = seed[prefix.Length..];
+        }
         var colon = hostPort.LastIndexOf(':');
         if (colon <= 0 || !int.TryParse(hostPort[(colon + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port)
             || port is < 1 or > 65535 || hostPort.Contains('/') || hostPort.Contains('@'))
             return null;
-        return prefix + hostPort;
+        return hostPort;
     }
 }

@@ -10,9 +10,10 @@ namespace GridSweep.Runtime.Files;
 public static class AtomicFile
 {
     /// <summary>Writes <paramref name="bytes"/> as the new content of <paramref name="path"/>; creates its folder when missing.</summary>
-    public static void Write(string path, ReadOnlySpan<byte> bytes)
+    /// <param name="mode">Permissions of the new file on Unix, set when it is created, so a secret is never readable by others, even briefly.</param>
+    public static void Write(string path, ReadOnlySpan<byte> bytes, UnixFileMode? mode = null)
     {
-        var temporary = CreateTemporary(path, out var file);
+        var temporary = CreateTemporary(path, mode, out var file);
         try
         {
             using (file)
@@ -32,7 +33,7 @@ public static class AtomicFile
     /// <summary>Lets <paramref name="write"/> fill the new content of <paramref name="path"/> through a stream.</summary>
     public static void Write(string path, Action<Stream> write)
     {
-        var temporary = CreateTemporary(path, out var file);
+        var temporary = CreateTemporary(path, mode: null, out var file);
         try
         {
             using (file)
@@ -52,13 +53,16 @@ public static class AtomicFile
         }
     }
 
-    private static string CreateTemporary(string path, out FileStream file)
+    private static string CreateTemporary(string path, UnixFileMode? mode, out FileStream file)
     {
         var fullPath = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
         // Unique per process and call, so two writers of the same file never share a temporary file.
         var temporary = $"{fullPath}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
-        file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0);
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 0 };
+        if (mode is { } unixMode && !OperatingSystem.IsWindows())
+            options.UnixCreateMode = unixMode;
+        file = new FileStream(temporary, options);
         return temporary;
     }
 

@@ -53,9 +53,11 @@ public static class TrainerCommand
         var cluster = OptionsBinder.Bind<ClusterNodeOptions>(configuration, problems);
         var trainer = OptionsBinder.Bind<TrainerOptions>(configuration, problems);
         var influx = OptionsBinder.Bind<InfluxOptions>(configuration, problems);
+        var tls = OptionsBinder.Bind<TlsOptions>(configuration, problems);
         if (cluster.SeedNodes.Count == 0)
             problems.AddMissing(SettingName.Of<ClusterNodeOptions>(nameof(ClusterNodeOptions.SeedNodes)), $"is required: the coordinator's HOST:PORT (gridsweep coordinator --port {ClusterNodeOptions.DefaultCoordinatorPort})");
         problems.ThrowIfAny();
+        cluster.Tls = TlsSettings.From(tls, cluster);
         var devices = trainer.DeviceList();
         TrainerHosting.CheckDevices(devices);
 
