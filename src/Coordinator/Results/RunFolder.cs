@@ -235,6 +235,13 @@ public sealed class RunFolder : IDisposable
         {
             throw new SweepInUseException(error.Message);
         }
+        catch (Npgsql.NpgsqlException error)
+        {
+            // Unreachable, or the credentials refused: the settings' fault, said without the password.
+            throw new InputException(
+                $"{SettingName.Of<SweepOptions>(nameof(SweepOptions.Ledger))}: cannot open the ledger {database.Description}: {Redaction.Url(error.Message)}; " +
+                $"check the URL and its password (--ledger-password-file or {LedgerSettings.PasswordVariable})", error);
+        }
         try
         {
             var recovery = ledger.Recover(Holder());
