@@ -155,6 +155,37 @@ public sealed class HostileInputSpecs : IDisposable
     }
 
     [Fact]
+    public void An_imdb_copy_missing_3000_training_reviews_is_refused_counting_what_was_found()
+    {
+        var copy = directory.Combine("imdb");
+        Directory.CreateDirectory(copy);
+        var extracted = ChildProcess.Run("tar", ["-xzf", TestData.ImdbArchive, "-C", copy]);
+        Assert.True(extracted.ExitCode == 0, extracted.Report);
+        var train = Directory.EnumerateDirectories(copy, "train", SearchOption.AllDirectories).Single();
+        foreach (var label in new[] { "pos", "neg" })
+        {
+            foreach (var review in Directory.EnumerateFiles(Path.Combine(train, label), "*.txt").Order(StringComparer.Ordinal).Take(1_500).ToList())
+                File.Delete(review);
+        }
+        var sweep = directory.Combine("imdb.yaml");
+        File.WriteAllText(sweep, """
+            name: damaged
+            dataset: {name: imdb, num_words: 1000}
+            training: {epochs: 1, batch_size: 512, optimizer: {name: adam, learning_rate: 0.001}, seeds: [1]}
+            grid:
+              model: {tiny: {hidden: [4]}}
+            """);
+
+        var result = Run(sweep, null, "--data", copy, "--word-index", TestData.KerasWordIndex);
+
+        Assert.True(result.ExitCode == ExitCodes.BadInput, result.Report);
+        Assert.Contains($"--data (setting GridSweep:Trainer:Data", result.Error);
+        Assert.Contains("is incomplete: found 22,000 training and 25,000 test reviews, expected 25,000 of each (3,000 training and 0 test reviews missing)", result.Error);
+        Assert.Contains("--allow-partial-data", result.Error);
+        Assert.False(Directory.Exists(Runs), "nothing may be written for a refused run");
+    }
+
+    [Fact]
     public void A_full_disk_at_start_is_refused_naming_the_folder_and_leaves_nothing_behind()
     {
         using var disk = Tmpfs.Mount(directory.Combine("full"), "size=256k");
