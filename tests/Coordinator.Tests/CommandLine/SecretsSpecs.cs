@@ -5,7 +5,8 @@ namespace GridSweep.Coordinator.Tests.CommandLine;
 
 /// <summary>
 /// Passwords given in the InfluxDB URL and in the ledger's PostgreSQL URL, against real servers, appear in no channel a
-/// run writes to: standard output and error, the run folder (ledger, exports, report), the metrics spool; neither when
+/// run writes to: standard output and error, the run folder (ledger, exports, report), the metrics spool, the answer of
+/// <c>gridsweep status</c>; neither when
 /// the servers take them, nor when they refuse them or cannot be reached.
 /// </summary>
 public sealed class SecretsSpecs(AuthInfluxServerFixture influx, PostgresServerFixture postgres)
@@ -72,6 +73,28 @@ public sealed class SecretsSpecs(AuthInfluxServerFixture influx, PostgresServerF
         Assert.Contains($"Url = http://127.0.0.1:{influx.Server.Port}", result.Output); // Printed without its credentials.
         Assert.NotEmpty(await influx.Server.SelectAsync("secrets", "SELECT * FROM gridsweep_trial")); // The URL's credentials were used.
         AssertNowhere(result, InfluxServer.AdminPassword, postgres.Server.Password);
+    }
+
+    [Fact]
+    public async Task A_standing_coordinator_and_its_status_answer_show_neither_password()
+    {
+        await influx.Server.CreateDatabaseAsync("secrets");
+        var port = Loopback.FreePort();
+        using var coordinator = GridSweepCli.Start("coordinator", GridSweepCli.Full,
+            new Dictionary<string, string> { ["XDG_STATE_HOME"] = directory.Combine("state") },
+            ["coordinator", Sweep("standing"), "--host", "127.0.0.1", "--port", $"{port}", "--out", directory.Combine("runs"), "--plain",
+             "--slots", "1", "--stay", "--cache", directory.Combine("cache"), "--influx-url", InfluxUrl(InfluxServer.AdminPassword), "--influx-api", "v1",
+             "--influx-bucket", "secrets", "--ledger", NewLedger()]);
+        coordinator.WaitFor("still answering", TimeSpan.FromMinutes(5));
+
+        var status = GridSweepCli.Run("status", "--host", "127.0.0.1", "--port", $"{port}");
+
+        coordinator.Terminate();
+        Assert.True(coordinator.WaitForExit(TimeSpan.FromMinutes(2)) == 0, coordinator.Output);
+        Assert.True(status.ExitCode == 0, status.Report);
+        Assert.Contains("2 trials", status.Output);
+        AssertNowhere(new ProcessResult(0, coordinator.Output, ""), InfluxServer.AdminPassword, postgres.Server.Password);
+        AssertNowhere(status, InfluxServer.AdminPassword, postgres.Server.Password);
     }
 
     [Fact]
