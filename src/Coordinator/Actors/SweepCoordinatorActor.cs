@@ -6,6 +6,7 @@ using GridSweep.Messages.Protocol;
 using GridSweep.Messages.Sweeps;
 using GridSweep.Messages.Trials;
 using GridSweep.Runtime.Configuration;
+using GridSweep.Runtime.Files;
 using GridSweep.Runtime.Metrics;
 
 namespace GridSweep.Coordinator.Actors;
@@ -39,6 +40,9 @@ public sealed class SweepCoordinatorActor : ReceiveActor, IWithTimers
     }
 
     private sealed record Flushed(SweepFinished Outcome);
+
+    /// <summary>The run folder's disk filled up: nothing more can be recorded, so the sweep stops (and resumes when run again).</summary>
+    private sealed record WritingStopped(StorageFullException Error);
 
     private sealed record RecordLoaded(RecordedResults? Recorded, Exception? Error);
 
@@ -145,6 +149,7 @@ public sealed class SweepCoordinatorActor : ReceiveActor, IWithTimers
             sweep, trials.Count, skipped, results.Path, results.LedgerDescription, incarnation);
         Context.System.EventStream.Publish(new LedgerOpened(results.LedgerDescription, results.GridChange, skipped, unclaimed.Count));
         keptFiles = Context.ActorOf(KeptFilesActor.Props(results.ModelsPath), "kept-files");
+        results.WritingStopped.PipeTo(Self, success: error => new WritingStopped(error));
         StartAggregates();
         if (unclaimed.Count > 0)
         {
@@ -184,6 +189,13 @@ public sealed class SweepCoordinatorActor : ReceiveActor, IWithTimers
         Receive<TrialReturned>(returned => Abandon(returned.TrialId, returned.Attempt, Sender, "handed back by a leaving trainer"));
         Receive<TrainerLost>(Lose);
         Receive<GetSweepStatus>(_ => Sender.Tell(Status()));
+        Receive<WritingStopped>(stopped =>
+        {
+            // Stopping, not restarting: a restart would find the same full disk (the crash loop this replaces).
+            log.Error("sweep {0} stops: {1}", sweep, stopped.Error.Message);
+            Context.System.EventStream.Publish(new SweepRefused(stopped.Error));
+            Context.Stop(Self);
+        });
     }
 
     public ITimerScheduler Timers { get; set; } = null!;

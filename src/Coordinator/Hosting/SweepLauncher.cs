@@ -64,6 +64,7 @@ public sealed class SweepLauncher(SweepLaunch launch)
         var trials = SweepGrid.Expand(spec);
         launch.LocalTrainers?.Check(spec, launch.Trainer);
         LedgerSettings.From(launch.Sweep); // A --ledger that is not one is refused before any data loads.
+        MetricsStartup.CheckSpool(InfluxSettings.From(launch.Influx)); // So is a metrics spool that cannot be written or is in use.
         var folder = RunFolderPath(spec);
         foreach (var path in new[] { launch.Sweep.Out, folder })
         {

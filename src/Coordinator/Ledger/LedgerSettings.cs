@@ -60,13 +60,5 @@ public static class LedgerSettings
     }
 
     /// <summary>The URL with any password in it replaced, for messages.</summary>
-    public static string Redact(string url)
-    {
-        var at = url.IndexOf('@');
-        var scheme = url.IndexOf("://", StringComparison.Ordinal);
-        if (at < 0 || scheme < 0 || at < scheme)
-            return url;
-        var colon = url.IndexOf(':', scheme + 3);
-        return colon > 0 && colon < at ? url[..(colon + 1)] + "***" + url[at..] : url;
-    }
+    public static string Redact(string url) => Redaction.Url(url);
 }

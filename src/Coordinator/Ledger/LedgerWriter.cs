@@ -1,14 +1,17 @@
 using System.Threading.Channels;
 using GridSweep.Messages.Trials;
+using GridSweep.Runtime.Files;
 
 namespace GridSweep.Coordinator.Ledger;
 
 /// <summary>
 /// Writes the ledger off the coordinator's thread: records are queued (never blocking the caller), a thread of its own
 /// takes whatever has queued up and writes it as one transaction, in order, then lets the exports catch up when trials
-/// ended. A batch that fails (a full disk, a database restarting) is retried whole until it lands: writes are
+/// ended. A batch that fails (a database restarting, a lock) is retried whole until it lands: writes are
 /// idempotent, and nothing queued is dropped. <see cref="WaitAsync"/> completes once everything queued before it is
 /// written and exported: acknowledgements come in the order the records were queued.
+/// A full disk is the exception: waiting would only grow the queue in memory, so the writer stops, leaving the ledger
+/// as its last transaction left it, and says so through <see cref="Stopped"/>; the coordinator then ends the sweep.
 /// </summary>
 public sealed class LedgerWriter : IDisposable
 {
@@ -36,6 +39,7 @@ public sealed class LedgerWriter : IDisposable
     private readonly Action<string> warn;
     private readonly Channel<Record> queue = Channel.CreateUnbounded<Record>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Thread thread;
+    private readonly TaskCompletionSource<Exception> stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool stopping;
     private Exception? fault;
 
@@ -49,6 +53,9 @@ public sealed class LedgerWriter : IDisposable
         thread = new Thread(Run) { IsBackground = true, Name = "gridsweep-ledger" };
         thread.Start();
     }
+
+    /// <summary>Completes with the error when the writer stopped before it was disposed (a full disk); then nothing more is written.</summary>
+    public Task<Exception> Stopped => stopped.Task;
 
     public void RecordEpoch(string trialId, EpochMetrics metrics) => Enqueue(new Epoch(trialId, metrics));
 
@@ -120,6 +127,7 @@ public sealed class LedgerWriter : IDisposable
         catch (Exception error)
         {
             fault = error;
+            stopped.TrySetResult(error);
             while (queue.Reader.TryRead(out var record))
                 batch.Add(record);
             foreach (var record in batch)
@@ -174,7 +182,7 @@ public sealed class LedgerWriter : IDisposable
                     warn("ledger writes succeed again");
                 return;
             }
-            catch (Exception error) when (error is not OutOfMemoryException)
+            catch (Exception error) when (error is not OutOfMemoryException && !StorageFullException.Is(error))
             {
                 if (failingSince is null)
                 {

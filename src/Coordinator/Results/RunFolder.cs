@@ -113,6 +113,14 @@ public sealed class RunFolder : IDisposable
 
     public string Path { get; }
 
+    /// <summary>
+    /// Completes when the ledger's writer stopped on its own (the run folder's disk is full): the ledger and exports hold
+    /// what was written before, whole; nothing more is recorded, so the sweep must stop.
+    /// </summary>
+    public Task<StorageFullException> WritingStopped => writer.Stopped.ContinueWith(
+        stopped => stopped.Result as StorageFullException ?? StorageFullException.In(Path, stopped.Result, "give another --out"),
+        CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+
     /// <summary>What the sweep file's grid gained and lost since the ledger last saw it; null when it is the same (or new).</summary>
     public GridChange? GridChange { get; }
 
@@ -141,18 +149,49 @@ public sealed class RunFolder : IDisposable
     /// checked against what it recorded before: other data is refused with what differs.</param>
     public static RunFolder Open(string path, IEnumerable<TrialSpec>? trials = null, LedgerDatabase? database = null, SweepSource? source = null)
     {
-        Directory.CreateDirectory(path);
-        var owner = TakeOwnership(path);
+        // The outermost folder this call creates, removed again if the disk is full before the ledger is whole.
+        string? created = null;
+        for (var folder = System.IO.Path.GetFullPath(path); folder is not null && !Directory.Exists(folder); folder = System.IO.Path.GetDirectoryName(folder))
+            created = folder;
+        FileStream owner;
+        try
+        {
+            Directory.CreateDirectory(path);
+            owner = TakeOwnership(path);
+        }
+        catch (Exception error) when (StorageFullException.Is(error))
+        {
+            throw Full(path, created, error);
+        }
         try
         {
             return Open(path, owner, trials?.ToList(), database ?? LedgerDatabase.Sqlite(System.IO.Path.Combine(path, LedgerFile)), source);
         }
-        catch
+        catch (Exception error)
         {
             owner.Dispose();
             File.Delete(System.IO.Path.Combine(path, HolderFile));
+            if (StorageFullException.Is(error))
+                throw Full(path, created, error);
             throw;
         }
+    }
+
+    /// <summary>A full disk at start: a folder this call created goes again (nothing half-written); an existing one is kept as it was.</summary>
+    private static StorageFullException Full(string path, string? created, Exception error)
+    {
+        if (created is not null)
+        {
+            try
+            {
+                Directory.Delete(created, recursive: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Left for the next run, which resumes from it.
+            }
+        }
+        return StorageFullException.In(path, error, "give another --out");
     }
 
     private const string LockFile = ".lock";
@@ -195,6 +234,13 @@ public sealed class RunFolder : IDisposable
         catch (LedgerInUseException error)
         {
             throw new SweepInUseException(error.Message);
+        }
+        catch (Npgsql.NpgsqlException error)
+        {
+            // Unreachable, or the credentials refused: the settings' fault, said without the password.
+            throw new InputException(
+                $"{SettingName.Of<SweepOptions>(nameof(SweepOptions.Ledger))}: cannot open the ledger {database.Description}: {Redaction.Url(error.Message)}; " +
+                $"check the URL and its password (--ledger-password-file or {LedgerSettings.PasswordVariable})", error);
         }
         try
         {

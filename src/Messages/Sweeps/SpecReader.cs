@@ -136,7 +136,9 @@ internal sealed class SpecReader(string file)
             return null;
         if (SweepNames.IsValid(name))
             return name;
-        Error(node, path, $"'{name}' is not a valid name; {SweepNames.Rule}");
+        Error(node, path, name.Length > SweepNames.MaxLength
+            ? $"'{name[..20]}...' is {name.Length} characters long; a name has at most {SweepNames.MaxLength} (it becomes a folder and file names)"
+            : $"'{name}' is not a valid name; {SweepNames.Rule}");
         return null;
     }
 
@@ -203,8 +205,19 @@ internal sealed class SpecReader(string file)
             return null;
         }
 
+        // The trainer computes in 32-bit floats: a value past their range would overflow on every attempt, and one
+        // below their smallest normal number would silently become 0 or lose its precision.
+        if (Math.Abs(value) > float.MaxValue || (value != 0 && Math.Abs(value) < SmallestNormalFloat))
+        {
+            Error(node, path, $"'{text}' cannot be used: the trainer computes in 32-bit floats, whose magnitudes run from {SmallestNormalFloat:G3} to {float.MaxValue:G3} (or 0)");
+            return null;
+        }
+
         return InBounds(node, path, text, value, bounds);
     }
+
+    /// <summary>The smallest positive normal <see cref="float"/> (FLT_MIN); below it lie denormals and 0.</summary>
+    public const double SmallestNormalFloat = 1.1754943508222875e-38;
 
     public double? Number(Section? parent, string key, Bounds<double> bounds) =>
         Field(parent, key) is { } node ? Number(node, YamlPath.Join(parent!.Path, key), bounds) : null;

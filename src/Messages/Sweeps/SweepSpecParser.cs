@@ -684,9 +684,12 @@ public static partial class SweepSpecParser
 /// <summary>Sweep and grid entry names become folder names and InfluxDB tag values, so they keep to a portable set.</summary>
 internal static partial class SweepNames
 {
+    /// <summary>Names become folder and file names (with suffixes) and metrics tags; 255 bytes is a file name's limit on common file systems.</summary>
+    public const int MaxLength = 100;
+
     public const string Rule = "use ASCII letters, digits, '-', '_' and '.', starting with a letter or digit";
 
-    public static bool IsValid(string name) => Pattern().IsMatch(name);
+    public static bool IsValid(string name) => name.Length <= MaxLength && Pattern().IsMatch(name);
 
     // A leading letter or digit rules out ".", "..", hidden folders and names that look like command-line options.
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]*$")]

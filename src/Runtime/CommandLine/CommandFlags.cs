@@ -37,7 +37,7 @@ public static class CommandFlags
 
     /// <summary><c>gridsweep evaluate</c>: where the trial's data is, as for the local slots of a run.</summary>
     public static FlagSet Evaluate() => new FlagSet()
-        .Add<TrainerOptions>(nameof(TrainerOptions.Data), nameof(TrainerOptions.WordIndex), nameof(TrainerOptions.Cache));
+        .Add<TrainerOptions>(nameof(TrainerOptions.Data), nameof(TrainerOptions.AllowPartialData), nameof(TrainerOptions.WordIndex), nameof(TrainerOptions.Cache));
 
     /// <summary><c>gridsweep status</c>: where the coordinator is, and the certificate to reach it with when it runs TLS.</summary>
     public static FlagSet Status() => new FlagSet()
@@ -46,7 +46,7 @@ public static class CommandFlags
 
     private static readonly string[] LocalTrainerSettings =
     [
-        nameof(TrainerOptions.Slots), nameof(TrainerOptions.TorchThreads), nameof(TrainerOptions.Device), nameof(TrainerOptions.Data),
+        nameof(TrainerOptions.Slots), nameof(TrainerOptions.TorchThreads), nameof(TrainerOptions.Device), nameof(TrainerOptions.Data), nameof(TrainerOptions.AllowPartialData),
         nameof(TrainerOptions.WordIndex), nameof(TrainerOptions.Cache), nameof(TrainerOptions.Checkpoints), nameof(TrainerOptions.CheckpointsMaxGb),
     ];
 }

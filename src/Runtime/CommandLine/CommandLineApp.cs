@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Runtime.InteropServices;
 using GridSweep.Messages.Sweeps;
 using GridSweep.Runtime.Configuration;
+using GridSweep.Runtime.Files;
 
 namespace GridSweep.Runtime.CommandLine;
 
@@ -38,7 +39,13 @@ public static class CommandLineApp
         }
         catch (Exception error) when (error is InputException or SweepSpecException)
         {
-            await Console.Error.WriteLineAsync(error.Message);
+            await Console.Error.WriteLineAsync(Redaction.Url(error.Message));
+            return ExitCodes.BadInput;
+        }
+        catch (Exception error) when (StorageFullException.Is(error))
+        {
+            // A full disk somewhere no command expected it (a cache, a spool): its message names the file.
+            await Console.Error.WriteLineAsync($"{program}: no space left: {Redaction.Url(Innermost(error).Message)}; free space there (or point the setting for that folder elsewhere) and run the same command again");
             return ExitCodes.BadInput;
         }
 
@@ -47,6 +54,14 @@ public static class CommandLineApp
             context.Cancel = true;
             stop.Cancel();
         }
+    }
+
+    private static Exception Innermost(Exception error)
+    {
+        var e = error;
+        while (e.InnerException is { } inner && StorageFullException.Is(inner))
+            e = inner;
+        return e;
     }
 
     /// <summary>

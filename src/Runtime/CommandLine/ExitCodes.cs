@@ -7,7 +7,7 @@ public static class ExitCodes
     public const int TrialsFailed = 1;
     /// <summary><c>gridsweep evaluate</c>: the kept model's figures differ from those recorded for its epoch.</summary>
     public const int ModelDiffers = 1;
-    /// <summary>Bad input: the sweep file, a flag or the data; nothing was run.</summary>
+    /// <summary>Bad input: the sweep file, a flag, the data, or a folder that cannot be written (read-only, in use, full); nothing was run, or, for a disk that filled mid-run, what was written is kept.</summary>
     public const int BadInput = 2;
     public const int Cancelled = 130;
 }

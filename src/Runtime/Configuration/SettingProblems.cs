@@ -43,12 +43,13 @@ public sealed class SettingProblems
             throw new SettingsException(messages);
     }
 
+    /// <summary>The value as given, but a URL's password masked: a message may be printed, logged or shown in a pod's events.</summary>
     private static string Format(object? value) => value switch
     {
         null => "",
-        IEnumerable<string> list => string.Join(",", list),
+        IEnumerable<string> list => string.Join(",", list.Select(Redaction.Url)),
         IFormattable number => number.ToString(null, CultureInfo.InvariantCulture),
-        _ => value.ToString() ?? "",
+        _ => Redaction.Url(value.ToString() ?? ""),
     };
 }
 

@@ -21,6 +21,9 @@ public sealed class TrainerOptions : IOptionsSection
     [Setting("--data", "The sweep's data: for imdb aclImdb_v1.tar.gz or its extracted folder, for fashion_mnist the folder of its four .gz files, for csv a table in place of dataset.path. Default: imdb and fashion_mnist download once into the cache, csv reads dataset.path.", ValueName = "PATH")]
     public string? Data { get; set; }
 
+    [Setting("--allow-partial-data", "Train on an IMDB copy that does not hold Stanford's 25,000 training and 25,000 test reviews (a chosen subset); by default such a copy is refused as incomplete.")]
+    public bool AllowPartialData { get; set; }
+
     [Setting("--word-index", "Keras imdb_word_index.json to rank words by. Default: the sweep's dataset.word_index, else train-split frequency.", ValueName = "PATH")]
     public string? WordIndex { get; set; }
 
@@ -75,5 +78,10 @@ public sealed class TrainerOptions : IOptionsSection
             problems.Add(this, nameof(Checkpoints), $"is empty (a folder, or {NoCheckpoints})");
         if (RegisterIntervalSeconds <= 0)
             problems.Add(this, nameof(RegisterIntervalSeconds), "is not a positive number of seconds");
+        foreach (var (property, path) in new[] { (nameof(Data), Data), (nameof(WordIndex), WordIndex) })
+        {
+            if (!string.IsNullOrWhiteSpace(path) && Files.InputPaths.Problem(path) is { } problem)
+                problems.Add(this, property, problem);
+        }
     }
 }

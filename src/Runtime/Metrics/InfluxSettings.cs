@@ -54,6 +54,15 @@ public sealed record InfluxSettings(
             ? NonEmpty(environment(PasswordVariable))
             : ReadSecret(options.PasswordFile, SettingName.Of<InfluxOptions>(nameof(InfluxOptions.PasswordFile)), problems);
         var api = options.Api ?? V2;
+        // Credentials in the URL never travel with it: the URL kept (and printed) has none, and a v1 user and
+        // password given there authenticate as --influx-user would (the file or variable wins over the URL).
+        var (url, urlUser, urlPassword) = SplitCredentials(options.Url);
+        var user = options.User ?? urlUser;
+        if (urlUser is not null && options.User is null && password is null)
+            password = urlPassword;
+        if (urlUser is not null && api == V2)
+            problems.Add(SettingName.Of<InfluxOptions>(nameof(InfluxOptions.Url)), Redaction.Url(options.Url),
+                $"carries credentials; the v2 API takes a token: give a file holding it (--influx-token-file) or set {TokenVariable}, and drop them from the URL");
         if (api == V2)
         {
             if (string.IsNullOrWhiteSpace(options.Org))
@@ -61,23 +70,36 @@ public sealed record InfluxSettings(
             if (string.IsNullOrEmpty(token))
                 problems.AddMissing(SettingName.Of<InfluxOptions>(nameof(InfluxOptions.TokenFile)), $"the v2 API needs a token: give a file holding it or set {TokenVariable}");
         }
-        if (options.User is not null && string.IsNullOrEmpty(password))
+        if (user is not null && string.IsNullOrEmpty(password))
             problems.AddMissing(SettingName.Of<InfluxOptions>(nameof(InfluxOptions.PasswordFile)),
-                $"--influx-user '{options.User}' needs a password: give a file holding it or set {PasswordVariable}");
+                $"--influx-user '{user}' needs a password: give a file holding it or set {PasswordVariable}");
         problems.ThrowIfAny();
 
         return new InfluxSettings(
-            options.Url,
+            url,
             api,
             options.Bucket ?? DefaultBucket,
             options.Org,
             token,
             options.TokenFile,
             options.RetentionPolicy,
-            options.User,
+            user,
             password,
             options.Spool is { } spool ? Path.GetFullPath(spool) : DefaultSpoolDirectory(environment, home),
             options.SpoolMaxMb is { } megabytes ? (long)megabytes << 20 : DefaultSpoolMaxBytes);
+    }
+
+    /// <summary>The URL without user-info, and the user and password it held (unescaped), if any.</summary>
+    internal static (string Url, string? User, string? Password) SplitCredentials(string url)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.UserInfo.Length == 0)
+            return (url, null, null);
+        var parts = uri.UserInfo.Split(':', 2);
+        var bare = new UriBuilder(uri) { UserName = "", Password = "" }.Uri.ToString();
+        // UriBuilder adds a trailing slash to a bare authority; keep the URL as given otherwise.
+        if (!url.EndsWith('/') && bare.EndsWith('/') && uri.AbsolutePath == "/")
+            bare = bare[..^1];
+        return (bare, Uri.UnescapeDataString(parts[0]), parts.Length == 2 ? Uri.UnescapeDataString(parts[1]) : null);
     }
 
     /// <summary><c>$XDG_STATE_HOME/gridsweep/influx-spool</c>, else <c>~/.local/state/gridsweep/influx-spool</c>: state, not cache, since it holds data not yet written anywhere else.</summary>

@@ -28,23 +28,22 @@ internal sealed class MetricsSpool : IDisposable
     {
         Directory = Path.GetFullPath(directory);
         MaxBytes = maxBytes;
-        System.IO.Directory.CreateDirectory(Directory);
+        _lock = Claim(Directory);
+        var found = new List<Entry>();
         try
         {
-            _lock = new FileStream(Path.Combine(Directory, LockFile), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            foreach (var leftover in System.IO.Directory.EnumerateFiles(Directory, "*.tmp"))
+                File.Delete(leftover);
+            foreach (var path in System.IO.Directory.EnumerateFiles(Directory, "*" + Extension))
+            {
+                if (TryParseName(path, out var sequence, out var points))
+                    found.Add(new Entry(path, sequence, points, new FileInfo(path).Length));
+            }
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new IOException($"the metrics spool {Directory} is in use by another process; give each process its own --influx-spool", e);
-        }
-
-        foreach (var leftover in System.IO.Directory.EnumerateFiles(Directory, "*.tmp"))
-            File.Delete(leftover);
-        var found = new List<Entry>();
-        foreach (var path in System.IO.Directory.EnumerateFiles(Directory, "*" + Extension))
-        {
-            if (TryParseName(path, out var sequence, out var points))
-                found.Add(new Entry(path, sequence, points, new FileInfo(path).Length));
+            _lock.Dispose();
+            throw Unusable(Directory, e.Message, e);
         }
         foreach (var entry in found.OrderBy(e => e.Sequence))
             AddLast(entry);
@@ -127,6 +126,68 @@ internal sealed class MetricsSpool : IDisposable
     }
 
     public void Dispose() => _lock.Dispose();
+
+    /// <summary>
+    /// Checks, before any work starts, that <paramref name="directory"/> can be this process's spool: creates it,
+    /// takes its lock and lets go again.
+    /// </summary>
+    /// <exception cref="InputException">Naming the folder, why it cannot be used and the setting that moves it.</exception>
+    public static void CheckUsable(string directory) => Claim(Path.GetFullPath(directory)).Dispose();
+
+    /// <summary>Creates the folder and takes its lock file, or says why it cannot, as bad input (exit 2), not a crash.</summary>
+    private static FileStream Claim(string directory)
+    {
+        try
+        {
+            var parent = Path.GetDirectoryName(directory);
+            for (var ancestor = parent; ancestor is not null; ancestor = Path.GetDirectoryName(ancestor))
+            {
+                if (File.Exists(ancestor))
+                    throw Unusable(directory, $"{ancestor} is a file, not a folder");
+            }
+            System.IO.Directory.CreateDirectory(directory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Unusable(directory, e.Message, e);
+        }
+        var lockPath = Path.Combine(directory, LockFile);
+        try
+        {
+            return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException e) when (File.Exists(lockPath) && IsWritableFolder(directory))
+        {
+            throw new Configuration.InputException(
+                $"the metrics spool {directory} is in use by another process (it holds {LockFile}); give each process its own folder: {SpoolSetting}", e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Unusable(directory, e.Message, e);
+        }
+    }
+
+    private static string SpoolSetting => Configuration.SettingName.Of<Configuration.InfluxOptions>(nameof(Configuration.InfluxOptions.Spool)).ToString();
+
+    private static Configuration.InputException Unusable(string directory, string reason, Exception? inner = null) => new(
+        $"the metrics spool {directory} cannot be used: {reason}. Point it at a writable folder with {SpoolSetting}, " +
+        "or move the default state folder with XDG_STATE_HOME (a container with a read-only root needs a writable volume there)", inner);
+
+    private static bool IsWritableFolder(string directory)
+    {
+        var probe = Path.Combine(directory, $".probe-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        try
+        {
+            using (File.Create(probe, 1, FileOptions.DeleteOnClose))
+            {
+            }
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
 
     internal static bool TryParseName(string path, out long sequence, out int points)
     {

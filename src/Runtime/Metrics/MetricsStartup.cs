@@ -5,6 +5,13 @@ public static class MetricsStartup
 {
     private static readonly TimeSpan CheckTimeout = TimeSpan.FromSeconds(15);
 
+    /// <summary>Refuses, as bad input naming the folder and the setting, a spool that cannot be written or that another process holds.</summary>
+    public static void CheckSpool(InfluxSettings? settings)
+    {
+        if (settings is not null)
+            MetricsSpool.CheckUsable(settings.SpoolDirectory);
+    }
+
     /// <summary>
     /// Starts the writer and asks the server whether it will take the points. Wrong settings (credentials,
     /// bucket, retention) throw <see cref="InfluxSetupException"/> before anything runs; a server that is merely

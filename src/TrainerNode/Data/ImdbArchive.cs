@@ -14,6 +14,9 @@ public static class ImdbArchive
     public const string ExpectedSha256 = "c40f74a18d3b61f90feba1e17730e0d38e8b97c05fde7008942e91923d1658fe";
     public const string FileName = "aclImdb_v1.tar.gz";
 
+    /// <summary>Labelled reviews in each of Stanford's splits (train and test), half positive, half negative.</summary>
+    public const int ReviewsPerSplit = 25_000;
+
     /// <summary>The path of the verified archive in <paramref name="cacheDirectory"/>, downloading it if needed.</summary>
     public static Task<string> EnsureAsync(
         string cacheDirectory,

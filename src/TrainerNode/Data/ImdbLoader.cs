@@ -8,6 +8,8 @@ namespace GridSweep.TrainerNode.Data;
 /// <param name="NumWords">Keras' <c>num_words</c>: indices at or beyond it become out-of-vocabulary (2).</param>
 /// <param name="WordIndexPath">A Keras <c>imdb_word_index.json</c>; null ranks words by their frequency in the train split.</param>
 /// <param name="CacheDirectory">Holds the download and the encoded datasets; see <see cref="Data.CacheDirectory.Default"/>.</param>
+/// <param name="ReviewsPerSplit">How many reviews each split must hold (<see cref="ImdbArchive.ReviewsPerSplit"/> for Stanford's
+/// copy); a source with another count is refused as incomplete. Null takes any count (test fixtures, a chosen subset).</param>
 public sealed record ImdbLoadOptions(
     string? DataPath,
     int NumWords,
@@ -15,7 +17,8 @@ public sealed record ImdbLoadOptions(
     string CacheDirectory,
     string DownloadUrl = ImdbArchive.DefaultUrl,
     string ExpectedSha256 = ImdbArchive.ExpectedSha256,
-    long ExpectedSize = ImdbArchive.ExpectedSize);
+    long ExpectedSize = ImdbArchive.ExpectedSize,
+    int? ReviewsPerSplit = null);
 
 /// <summary>
 /// Loads the labelled IMDB reviews encoded Keras-style. The first load reads the source (downloading it if no
@@ -46,7 +49,23 @@ public static class ImdbLoader
             ?? await ImdbArchive.EnsureAsync(
                 options.CacheDirectory, options.DownloadUrl, options.ExpectedSha256, options.ExpectedSize, progress, cancellationToken);
         // Reading and encoding are seconds of synchronous CPU work: keep them off the caller's thread (an actor's mailbox, a UI loop).
-        return await Task.Run(() => Load(dataPath, options, progress, cancellationToken), cancellationToken);
+        var dataset = await Task.Run(() => Load(dataPath, options, progress, cancellationToken), cancellationToken);
+        CheckComplete(dataPath, dataset, options.ReviewsPerSplit);
+        return dataset;
+    }
+
+    /// <summary>A copy missing reviews would train and compare trials on other data than the study says; it is refused, counted.</summary>
+    private static void CheckComplete(string dataPath, ReviewDataset dataset, int? expected)
+    {
+        if (expected is not { } perSplit || (dataset.Train.Count == perSplit && dataset.Test.Count == perSplit))
+            return;
+        var train = dataset.Train.Count;
+        var test = dataset.Test.Count;
+        var gap = train + test < 2 * perSplit ? "missing" : "too many";
+        var counts = string.Create(CultureInfo.InvariantCulture,
+            $"found {train:N0} training and {test:N0} test reviews, expected {perSplit:N0} of each ({Math.Abs(perSplit - train):N0} training and {Math.Abs(perSplit - test):N0} test reviews {gap})");
+        throw new DataSourceException(Path.GetFullPath(dataPath),
+            $"is incomplete: {counts}. Use a complete copy of Stanford's archive, or give --allow-partial-data to train on this one anyway");
     }
 
     private static ReviewDataset Load(string dataPath, ImdbLoadOptions options, IProgress<DataProgress>? progress, CancellationToken cancellationToken)

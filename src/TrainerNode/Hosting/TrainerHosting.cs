@@ -71,7 +71,7 @@ public static class TrainerHosting
 
     /// <summary>The node's datasets from its settings: where the data is, which word index, which cache.</summary>
     public static NodeDatasets Datasets(TrainerOptions options) =>
-        new(options.Data, options.WordIndex, options.Cache ?? CacheDirectory.Default());
+        new(options.Data, options.WordIndex, options.Cache ?? CacheDirectory.Default(), options.AllowPartialData);
 
     /// <summary>
     /// The node's checkpoint store from its settings (<c>--checkpoints</c>), or <paramref name="defaultFolder"/>; null when

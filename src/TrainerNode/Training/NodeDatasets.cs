@@ -12,7 +12,8 @@ namespace GridSweep.TrainerNode.Training;
 /// </summary>
 /// <param name="dataPath">The node's <c>--data</c>: where the data of the trial's dataset is (an IMDB archive or folder,
 /// the Fashion-MNIST folder, a CSV table in place of the sweep's path); null downloads IMDB and Fashion-MNIST into the cache.</param>
-public sealed class NodeDatasets(string? dataPath, string? wordIndexOverride, string cacheDirectory)
+/// <param name="allowPartialData">Take an IMDB copy with fewer (or more) reviews than Stanford's 25,000 per split; refused otherwise.</param>
+public sealed class NodeDatasets(string? dataPath, string? wordIndexOverride, string cacheDirectory, bool allowPartialData = false)
 {
     private readonly ConcurrentDictionary<DatasetSpec, Lazy<Task<TrainingData>>> loaded = new();
 
@@ -108,7 +109,8 @@ public sealed class NodeDatasets(string? dataPath, string? wordIndexOverride, st
             throw new DataSourceException(path, "the sweep's word index is not on this node; give the trainer --word-index");
         var reviews = Source is { } source
             ? await source(numWords, wordIndex)
-            : await ImdbLoader.LoadAsync(new ImdbLoadOptions(dataPath, numWords, wordIndex, cacheDirectory), progress, cancellationToken);
+            : await ImdbLoader.LoadAsync(new ImdbLoadOptions(dataPath, numWords, wordIndex, cacheDirectory,
+                ReviewsPerSplit: allowPartialData ? null : ImdbArchive.ReviewsPerSplit), progress, cancellationToken);
         return TrainingData.From(reviews);
     }
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;
+using GridSweep.Runtime.Configuration;
 using GridSweep.Runtime.Metrics;
 
 namespace GridSweep.Runtime.Tests.Metrics;
@@ -73,9 +74,10 @@ public class MetricsSpoolSpecs
         using var folder = new TempDirectory("gridsweep-metrics");
         using var first = new MetricsSpool(folder.Path, 1 << 20);
 
-        var error = Assert.Throws<IOException>(() => new MetricsSpool(folder.Path, 1 << 20));
+        var error = Assert.Throws<InputException>(() => new MetricsSpool(folder.Path, 1 << 20));
 
         Assert.Contains($"the metrics spool {folder.Path} is in use by another process", error.Message);
+        Assert.Contains("--influx-spool (setting GridSweep:Influx:Spool, environment GridSweep__Influx__Spool)", error.Message);
     }
 
     [Fact]
