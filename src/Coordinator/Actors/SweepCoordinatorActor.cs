@@ -544,11 +544,14 @@ public sealed class SweepCoordinatorActor : ReceiveActor, IWithTimers
     /// <summary>Suspects no node is left to judge take work again: every node fails, so the trials are at fault.</summary>
     private void ReleaseSuspects()
     {
-        foreach (var nodeId in quarantine.ReleaseUnjudgedSuspects())
+        var released = quarantine.ReleaseUnjudgedSuspects();
+        foreach (var nodeId in released)
         {
             log.Warning("trainer {0} takes work again: the other nodes fail too, so the trials are at fault, not it", nodeId);
             WriteStanding(nodeId);
         }
+        if (released.Count > 0)
+            DispatchToIdleSlots();
     }
 
     /// <summary>The node's standing as the coordinator judges it, in <c>gridsweep_node</c>.</summary>
@@ -587,7 +590,10 @@ public sealed class SweepCoordinatorActor : ReceiveActor, IWithTimers
             return;
         log.Warning("trainer {0} is gone; its trials go back to the queue", trainer.NodeId);
         foreach (var nodeId in quarantine.Left(trainer.NodeId))
+        {
             log.Warning("trainer {0} takes work again: no other node is left to tell whether the fault is its own", nodeId);
+            WriteStanding(nodeId);
+        }
         foreach (var running in inFlight.Values.Where(r => r.Trainer.Equals(lost.Trainer)).ToList())
             Requeue(running, $"trainer {trainer.NodeId} lost");
         for (var node = idleSlots.First; node is not null;)
