@@ -97,8 +97,25 @@ public sealed class ClusterQuerySpecs : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task The_standing_table_shows_each_nodes_latest_judgement_and_why()
+    {
+        var panel = DashboardFiles.Panel(_dashboard, "Node standing (quarantine)");
+        var result = await _grafana.RunTargetAsync(panel, DashboardFiles.Targets(panel).Single());
+        Assert.Equal(["Time", "node", "standing", "quarantined", "failure_streak", "quarantine_seconds", "quarantine_reason"], result.Columns);
+        Assert.Equal(2, result.Rows.Count);
+        var a = result.Single(("node", "trainer-a"));
+        Assert.Equal(("ok", 0.0, 0.0, ""), (a.Text("standing"), a.Number("quarantined"), a.Number("quarantine_seconds"), a.Text("quarantine_reason")));
+        var b = result.Single(("node", "trainer-b"));
+        Assert.Equal(("quarantined", 1.0, 3.0, 600.0), (b.Text("standing"), b.Number("quarantined"), b.Number("failure_streak"), b.Number("quarantine_seconds")));
+        Assert.Equal(SmallSweep.Judgements[^1].Reason, b.Text("quarantine_reason"));
+        // The heartbeats' panels are not disturbed by the judgements in the same series.
+        var heartbeats = DashboardFiles.Panel(_dashboard, "Trainer nodes (latest heartbeat)");
+        Assert.Equal(2, (await _grafana.RunTargetAsync(heartbeats, DashboardFiles.Targets(heartbeats).Single())).Rows.Count);
+    }
+
+    [Fact]
     public void Every_panel_of_the_cluster_dashboard_is_checked_here() =>
         Assert.Equal(
-            new[] { "Cluster now", "Trainer nodes (latest heartbeat)", "Busy slots", "Epochs per minute", "Samples per second per device" }.Order(),
+            new[] { "Cluster now", "Trainer nodes (latest heartbeat)", "Busy slots", "Epochs per minute", "Samples per second per device", "Node standing (quarantine)" }.Order(),
             DashboardFiles.DataPanels(_dashboard).Select(p => (string)p["title"]!).Order());
 }

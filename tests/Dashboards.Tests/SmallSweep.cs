@@ -29,6 +29,9 @@ public sealed record SimulatedTrial(TrialSpec Spec, IReadOnlyList<EpochMetrics> 
 /// <summary>A trainer node heartbeat.</summary>
 public sealed record Heartbeat(string Node, string Device, int Slots, int BusySlots, double EpochsPerMinute, double SamplesPerSecond);
 
+/// <summary>A coordinator's judgement of a trainer node, as it writes it to <c>gridsweep_node</c>.</summary>
+public sealed record NodeJudgement(string Node, string Device, string Standing, bool Quarantined, int FailureStreak, double QuarantineSeconds, string Reason);
+
 /// <summary>
 /// A small sweep, 2 models x 2 regularizers x 2 seeds x up to 5 epochs, with every kind of trial state
 /// (completed, one stopped early, a retried trial, failed, diverged, running, queued), a second sweep that the dashboards must
@@ -56,6 +59,17 @@ public static class SmallSweep
         new("trainer-a", "cpu", 2, 1, 10.0, 900.0),
         new("trainer-b", "cuda:0", 1, 1, 30.0, 5000.0),
         new("trainer-a", "cpu", 2, 2, 12.5, 1000.0), // trainer-a's latest
+    ];
+
+    /// <summary>trainer-b is quarantined; trainer-a was, and passed its probation.</summary>
+    public static readonly IReadOnlyList<NodeJudgement> Judgements =
+    [
+        new("trainer-a", "cpu", "quarantined", true, 3, 300, "failed 3 trials in a row while other nodes completed trials; last failure: out of memory"),
+        new("trainer-a", "cpu", "probation", false, 0, 0, "failed 3 trials in a row while other nodes completed trials; last failure: out of memory"),
+        new("trainer-a", "cpu", "ok", false, 0, 0, ""),
+        new("trainer-b", "cuda:0", "suspect", false, 3, 0, "failed 3 trials in a row; waiting for other nodes' results"),
+        new("trainer-b", "cuda:0", "quarantined", true, 3, 600,
+            "failed 3 trials in a row while other nodes completed trials (trainer-a); last failure: DataSourceException: CSV data '/data/housing.csv': line 201: has 3 values but the header has 14 columns"),
     ];
 
     public static IEnumerable<SimulatedTrial> InSweep => Trials.Where(t => t.Spec.Sweep == Name);
@@ -186,6 +200,9 @@ public static class SmallSweep
                 grid.Drain(writer, 1_000);
             foreach (var beat in Heartbeats)
                 writer.NodeHeartbeat(beat.Node, beat.Device, beat.Slots, beat.BusySlots, beat.EpochsPerMinute, beat.SamplesPerSecond);
+            foreach (var judged in Judgements)
+                writer.NodeStanding(judged.Node, judged.Device, judged.Standing, judged.Quarantined, judged.FailureStreak,
+                    TimeSpan.FromSeconds(judged.QuarantineSeconds), judged.Reason);
             if (!await writer.FlushAsync(TimeSpan.FromSeconds(30)))
                 throw new InvalidOperationException($"the small sweep was not written: {writer.LastError}; warnings: {string.Join("; ", warnings)}");
             if (writer.WrittenPoints == 0 || writer.DroppedPoints > 0 || writer.SetAsidePoints > 0)

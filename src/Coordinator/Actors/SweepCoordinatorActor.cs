@@ -25,9 +25,19 @@ public sealed class SweepCoordinatorActor : ReceiveActor, IWithTimers
     /// <param name="AdoptionGrace">How long attempts that were out when this coordinator started wait for their trainers
     /// to come back and be adopted before they are queued again: zero where no trainer outlives the coordinator
     /// (<c>gridsweep run</c>), some heartbeats on a cluster.</param>
-    public sealed record Options(int MaxRetries, MetricsWriter? Metrics = null, TimeSpan AdoptionGrace = default);
+    /// <param name="Quarantine">When a node that fails trial after trial gets no work (<see cref="TrainerQuarantine"/>); default
+    /// <see cref="QuarantineOptions.Default"/>.</param>
+    public sealed record Options(int MaxRetries, MetricsWriter? Metrics = null, TimeSpan AdoptionGrace = default, QuarantineOptions? Quarantine = null);
 
     private sealed record TrainerLost(IActorRef Trainer);
+
+    private sealed record QuarantineOver(string NodeId);
+
+    /// <summary>A failed attempt that counts against its trial's retries (an excused one is dropped from the list).</summary>
+    private sealed record Failure(int Attempt, string NodeId, string Reason)
+    {
+        public override string ToString() => $"attempt {Attempt} on {NodeId}: {Reason}";
+    }
 
     private sealed class OpenLedger
     {
@@ -78,7 +88,10 @@ public sealed class SweepCoordinatorActor : ReceiveActor, IWithTimers
     // Attempts that were out when this coordinator started, by trial: adopted when their trainer comes back.
     private readonly Dictionary<string, (int Attempt, string NodeId)> unclaimed = [];
     private readonly Dictionary<string, int> attempts = [];
-    private readonly Dictionary<string, List<string>> failureReasons = [];
+    private readonly Dictionary<string, List<Failure>> failureReasons = [];
+    private readonly TrainerQuarantine quarantine;
+    // When each quarantined node gets work again, for status.
+    private readonly Dictionary<string, DateTimeOffset> quarantinedUntil = [];
     private readonly Dictionary<IActorRef, Trainer> trainers = [];
     private readonly HashSet<string> refusedNodes = [];
     private readonly LinkedList<(IActorRef Trainer, int Slot)> idleSlots = [];
@@ -100,6 +113,7 @@ public sealed class SweepCoordinatorActor : ReceiveActor, IWithTimers
         this.allTrials = allTrials;
         this.options = options;
         trials = allTrials.ToDictionary(t => t.Id);
+        quarantine = new TrainerQuarantine(options.Quarantine ?? QuarantineOptions.Default);
         if (options.Metrics is not null)
             aggregates = new GridAggregates(allTrials);
         Receive<OpenLedger>(_ => TryOpen());
@@ -137,10 +151,18 @@ public sealed class SweepCoordinatorActor : ReceiveActor, IWithTimers
     /// <summary>The queue from the ledger: finished trials skipped, attempts still out kept back for their trainers.</summary>
     private void Recover()
     {
+        foreach (var (trialId, failures) in results.Failures)
+        {
+            var counted = failures.Where(f => !f.Excused).Select(f => new Failure(f.Attempt, f.NodeId, f.Reason)).ToList();
+            if (counted.Count > 0)
+                failureReasons[trialId] = counted;
+        }
         foreach (var (trialId, (attempt, node)) in results.Attempts)
         {
             attempts[trialId] = attempt;
-            if (trials.ContainsKey(trialId) && !results.Finished.Contains(trialId) && options.AdoptionGrace > TimeSpan.Zero)
+            // An attempt that failed is not out: its trial is queued at once.
+            var ended = results.Failures.TryGetValue(trialId, out var failures) && failures.Any(f => f.Attempt == attempt);
+            if (trials.ContainsKey(trialId) && !results.Finished.Contains(trialId) && !ended && options.AdoptionGrace > TimeSpan.Zero)
                 unclaimed[trialId] = (attempt, node);
         }
         queue = new LinkedList<TrialSpec>(allTrials.Where(t => !results.Finished.Contains(t.Id) && !unclaimed.ContainsKey(t.Id)));
@@ -188,6 +210,7 @@ public sealed class SweepCoordinatorActor : ReceiveActor, IWithTimers
         Receive<TrialFailed>(Fail);
         Receive<TrialReturned>(returned => Abandon(returned.TrialId, returned.Attempt, Sender, "handed back by a leaving trainer"));
         Receive<TrainerLost>(Lose);
+        Receive<QuarantineOver>(EndQuarantine);
         Receive<GetSweepStatus>(_ => Sender.Tell(Status()));
         Receive<WritingStopped>(stopped =>
         {
@@ -291,6 +314,7 @@ public sealed class SweepCoordinatorActor : ReceiveActor, IWithTimers
         if (!trainers.ContainsKey(Sender))
         {
             trainers[Sender] = new Trainer(registration.NodeId, registration.Device, registration.Slots);
+            quarantine.Joined(registration.NodeId);
             Context.WatchWith(Sender, new TrainerLost(Sender));
             log.Info("trainer {0} joined with {1} slot(s) on {2}", registration.NodeId, registration.Slots, registration.Device);
         }
@@ -335,9 +359,9 @@ public sealed class SweepCoordinatorActor : ReceiveActor, IWithTimers
 
     private void Offer(IActorRef trainer, int slot)
     {
-        if (!trainers.ContainsKey(trainer))
+        if (!trainers.TryGetValue(trainer, out var known))
             return; // Not registered (yet): it registers again within seconds and then asks again.
-        if (queue.First is { } next)
+        if (queue.First is { } next && MayTakeWork(known.NodeId))
         {
             queue.RemoveFirst();
             Assign(next.Value, trainer, slot);
@@ -359,16 +383,25 @@ public sealed class SweepCoordinatorActor : ReceiveActor, IWithTimers
         Context.System.EventStream.Publish(new TrialAssigned(trial, attempt, nodeId, ++started + skipped, trials.Count));
     }
 
+    /// <summary>Gives queued trials to waiting slots, passing over the slots of nodes in quarantine (they keep their place).</summary>
     private void DispatchToIdleSlots()
     {
-        while (queue.First is not null && idleSlots.First is { } idle)
+        for (var idle = idleSlots.First; idle is not null && queue.First is not null;)
         {
-            idleSlots.RemoveFirst();
-            var next = queue.First.Value;
-            queue.RemoveFirst();
-            Assign(next, idle.Value.Trainer, idle.Value.Slot);
+            var next = idle.Next;
+            if (trainers.TryGetValue(idle.Value.Trainer, out var trainer) && MayTakeWork(trainer.NodeId))
+            {
+                idleSlots.Remove(idle);
+                var trial = queue.First.Value;
+                queue.RemoveFirst();
+                Assign(trial, idle.Value.Trainer, idle.Value.Slot);
+            }
+            idle = next;
         }
     }
+
+    private bool MayTakeWork(string nodeId) =>
+        quarantine.MayTakeWork(nodeId, quarantine.Standing(nodeId) == NodeStanding.Probation ? inFlight.Values.Count(r => r.NodeId == nodeId) : 0);
 
     /// <summary>The attempt a result belongs to, if it is the current one; results of abandoned attempts are dropped.</summary>
     private InFlight? Current(string trialId, int attempt) =>
@@ -421,27 +454,63 @@ public sealed class SweepCoordinatorActor : ReceiveActor, IWithTimers
             results.ReplaceCurve(running.Trial, curve);
             aggregates?.SetCurve(running.Trial.Id, curve);
         }
-        var summary = failureReasons.TryGetValue(done.TrialId, out var earlier)
+        var summary = failureReasons.TryGetValue(done.TrialId, out var earlier) && earlier.Count > 0
             ? done.Summary with { Error = string.Join("; ", earlier) }
             : done.Summary;
         Record(running, summary);
         if (summary.Status == TrialStatus.Diverged) diverged++; else completed++;
         if (trainers.TryGetValue(running.Trainer, out var trainer)) trainer.Completed++;
+        var wasOnProbation = quarantine.Standing(running.NodeId) == NodeStanding.Probation;
+        var judged = quarantine.Completed(running.NodeId);
+        if (wasOnProbation)
+        {
+            log.Info("trainer {0} completed its probation trial and takes work again", running.NodeId);
+            WriteStanding(running.NodeId);
+        }
+        foreach (var quarantined in judged)
+            PutInQuarantine(quarantined);
+        DispatchToIdleSlots();
         FinishIfDone();
     }
 
+    /// <summary>
+    /// A failed attempt counts against its trial's retries unless its node is judged the fault (<see cref="TrainerQuarantine"/>):
+    /// then the trial goes back to the front of the queue unharmed. A last retry whose node may still be judged so waits in
+    /// the queue instead of ending the trial as failed.
+    /// </summary>
     private void Fail(TrialFailed failure)
     {
         if (Current(failure.TrialId, failure.Attempt) is not { } running)
             return;
+        if (trainers.TryGetValue(running.Trainer, out var trainer)) trainer.Failed++;
+        var verdict = quarantine.Failed(running.NodeId, failure.TrialId, failure.Attempt, failure.Reason);
+        results.FailAttempt(running.Trial, failure.Attempt, running.NodeId, failure.Reason, verdict.Excused);
+        if (verdict.Quarantined is { } quarantined)
+            PutInQuarantine(quarantined);
+        if (verdict.Excused)
+        {
+            Requeue(running, $"{failure.Reason} (not counted: trainer {running.NodeId} is quarantined)");
+            ReleaseSuspects();
+            DispatchToIdleSlots();
+            return;
+        }
         inFlight.Remove(failure.TrialId);
         if (!failureReasons.TryGetValue(failure.TrialId, out var reasons))
             failureReasons[failure.TrialId] = reasons = [];
-        reasons.Add($"attempt {failure.Attempt} on {failure.NodeId}: {failure.Reason}");
-        if (trainers.TryGetValue(running.Trainer, out var trainer)) trainer.Failed++;
-        if (reasons.Count <= options.MaxRetries)
+        reasons.Add(new Failure(failure.Attempt, running.NodeId, failure.Reason));
+        if (quarantine.Standing(running.NodeId) == NodeStanding.Suspect && quarantine.Streak(running.NodeId) == (options.Quarantine ?? QuarantineOptions.Default).After)
         {
-            log.Warning("trial {0} failed on {1} ({2}); retrying ({3} of {4})", failure.TrialId, failure.NodeId, failure.Reason, reasons.Count, options.MaxRetries);
+            log.Warning("trainer {0} failed {1} trials in a row: it gets no work while the other nodes show whether the fault is its own",
+                running.NodeId, quarantine.Streak(running.NodeId));
+            WriteStanding(running.NodeId);
+        }
+        ReleaseSuspects();
+        if (reasons.Count <= options.MaxRetries || !verdict.Settled)
+        {
+            if (reasons.Count <= options.MaxRetries)
+                log.Warning("trial {0} failed on {1} ({2}); retrying ({3} of {4})", failure.TrialId, failure.NodeId, failure.Reason, reasons.Count, options.MaxRetries);
+            else
+                log.Warning("trial {0} failed on {1} ({2}), its last retry; it runs again while trainer {1} may yet prove to be the fault", failure.TrialId, failure.NodeId, failure.Reason);
             queue.AddLast(running.Trial);
             options.Metrics?.TrialStateChanged(running.Trial, TrialStatus.Queued, null, failure.Attempt, "coordinator");
             aggregates?.Queued(running.Trial.Id, failure.Attempt);
@@ -454,6 +523,70 @@ public sealed class SweepCoordinatorActor : ReceiveActor, IWithTimers
         failed++;
         FinishIfDone();
     }
+
+    /// <summary>
+    /// A node judged a black hole: no work for the back-off, then one trial as probation. The failed attempts of its streak
+    /// no longer count against their trials' retries, here and in the ledger (a resumed sweep counts the same).
+    /// </summary>
+    private void PutInQuarantine(Quarantine quarantined)
+    {
+        foreach (var excused in quarantined.Excused)
+        {
+            if (failureReasons.TryGetValue(excused.TrialId, out var reasons))
+                reasons.RemoveAll(f => f.Attempt == excused.Attempt && f.NodeId == quarantined.NodeId);
+            if (trials.TryGetValue(excused.TrialId, out var trial) && !results.Finished.Contains(excused.TrialId))
+                results.FailAttempt(trial, excused.Attempt, quarantined.NodeId, "", excused: true);
+        }
+        quarantinedUntil[quarantined.NodeId] = DateTimeOffset.UtcNow + quarantined.For;
+        log.Warning("trainer {0} is quarantined for {1}: {2}; its {3} failed attempt(s) do not count against their trials' retries",
+            quarantined.NodeId, Duration(quarantined.For), quarantined.Reason, quarantined.Excused.Count);
+        Timers.StartSingleTimer($"quarantine-{quarantined.NodeId}", new QuarantineOver(quarantined.NodeId), quarantined.For);
+        WriteStanding(quarantined.NodeId);
+    }
+
+    private void EndQuarantine(QuarantineOver over)
+    {
+        quarantine.BackOffOver(over.NodeId);
+        quarantinedUntil.Remove(over.NodeId);
+        log.Warning("trainer {0}'s quarantine is over: it gets one trial as probation", over.NodeId);
+        WriteStanding(over.NodeId);
+        DispatchToIdleSlots();
+    }
+
+    /// <summary>Suspects no node is left to judge take work again: every node fails, so the trials are at fault.</summary>
+    private void ReleaseSuspects()
+    {
+        var released = quarantine.ReleaseUnjudgedSuspects();
+        foreach (var nodeId in released)
+        {
+            log.Warning("trainer {0} takes work again: the other nodes fail too, so the trials are at fault, not it", nodeId);
+            WriteStanding(nodeId);
+        }
+        if (released.Count > 0)
+            DispatchToIdleSlots();
+    }
+
+    /// <summary>The node's standing as the coordinator judges it, in <c>gridsweep_node</c>.</summary>
+    private void WriteStanding(string nodeId)
+    {
+        if (options.Metrics is not { } metrics || trainers.Values.FirstOrDefault(t => t.NodeId == nodeId) is not { } trainer)
+            return;
+        var standing = quarantine.Standing(nodeId);
+        var quarantined = standing == NodeStanding.Quarantined;
+        metrics.NodeStanding(nodeId, trainer.Device, StandingName(standing), quarantined, quarantine.Streak(nodeId),
+            quarantined ? quarantine.QuarantineLength(nodeId) : TimeSpan.Zero, standing == NodeStanding.Ok ? "" : quarantine.Reason(nodeId) ?? "");
+    }
+
+    private static string StandingName(NodeStanding standing) => standing switch
+    {
+        NodeStanding.Suspect => NodeStatus.Suspect,
+        NodeStanding.Quarantined => NodeStatus.Quarantined,
+        NodeStanding.Probation => NodeStatus.Probation,
+        _ => NodeStatus.Ok,
+    };
+
+    private static string Duration(TimeSpan length) =>
+        length.TotalMinutes >= 1 && length.Seconds == 0 ? $"{length.TotalMinutes:0} min" : $"{length.TotalSeconds:0.#} s";
 
     private void Abandon(string trialId, int attempt, IActorRef trainer, string reason)
     {
@@ -468,6 +601,11 @@ public sealed class SweepCoordinatorActor : ReceiveActor, IWithTimers
         if (!trainers.Remove(lost.Trainer, out var trainer))
             return;
         log.Warning("trainer {0} is gone; its trials go back to the queue", trainer.NodeId);
+        foreach (var nodeId in quarantine.Left(trainer.NodeId))
+        {
+            log.Warning("trainer {0} takes work again: no other node is left to tell whether the fault is its own", nodeId);
+            WriteStanding(nodeId);
+        }
         foreach (var running in inFlight.Values.Where(r => r.Trainer.Equals(lost.Trainer)).ToList())
             Requeue(running, $"trainer {trainer.NodeId} lost");
         for (var node = idleSlots.First; node is not null;)
@@ -521,7 +659,9 @@ public sealed class SweepCoordinatorActor : ReceiveActor, IWithTimers
     private SweepStatusResponse Status()
     {
         var nodes = trainers.Values.Select(t => new NodeStatus(
-            t.NodeId, t.Device, t.Slots, inFlight.Values.Count(r => r.NodeId == t.NodeId), t.Completed, t.Failed)).ToList();
+            t.NodeId, t.Device, t.Slots, inFlight.Values.Count(r => r.NodeId == t.NodeId), t.Completed, t.Failed,
+            StandingName(quarantine.Standing(t.NodeId)), quarantine.Reason(t.NodeId),
+            quarantinedUntil.TryGetValue(t.NodeId, out var until) ? until : null)).ToList();
         return new SweepStatusResponse(sweep, trials.Count, queue.Count, inFlight.Count + unclaimed.Count, completed + skipped, diverged, failed, nodes, best);
     }
 }

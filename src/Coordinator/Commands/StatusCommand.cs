@@ -89,11 +89,23 @@ public static class StatusCommand
         if (status.Best is { } best)
             console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"best so far: {best.Model} / {best.Regularizer} ({best.TrialId}), val_loss {best.ValLoss:F4} at epoch {best.Epoch}, {best.Metric} {best.MetricValue:F4}"));
-        var table = new Table().Border(TableBorder.Simple).AddColumns("node", "device", "slots", "running", "completed", "failed");
+        var table = new Table().Border(TableBorder.Simple).AddColumns("node", "device", "slots", "running", "completed", "failed", "state");
         foreach (var node in status.Nodes.OrderBy(n => n.NodeId))
-            table.AddRow(Markup.Escape(node.NodeId), Markup.Escape(node.Device), N(node.Slots), N(node.Running), N(node.Completed), N(node.Failed));
+            table.AddRow(Markup.Escape(node.NodeId), Markup.Escape(node.Device), N(node.Slots), N(node.Running), N(node.Completed), N(node.Failed), Markup.Escape(node.Standing));
         console.Write(table);
+        // Why a node gets no work (or one trial at a time), a line each, under the table.
+        foreach (var node in status.Nodes.Where(n => n.Standing != NodeStatus.Ok).OrderBy(n => n.NodeId))
+            console.WriteLine(Explain(node));
     }
+
+    private static string Explain(NodeStatus node) => node.Standing switch
+    {
+        NodeStatus.Quarantined => string.Create(CultureInfo.InvariantCulture,
+            $"{node.NodeId} quarantined{(node.QuarantinedUntil is { } until ? $" until {until.UtcDateTime:HH:mm:ss} UTC" : "")}: {node.Reason}"),
+        NodeStatus.Probation => $"{node.NodeId} on probation, one trial at a time, after a quarantine: {node.Reason}",
+        NodeStatus.Suspect => $"{node.NodeId} suspect: it failed trials in a row and gets no work while the other nodes show whether the fault is its own",
+        _ => $"{node.NodeId} {node.Standing}",
+    };
 
     private static string N(int value) => value.ToString(CultureInfo.InvariantCulture);
 

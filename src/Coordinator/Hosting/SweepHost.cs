@@ -26,7 +26,8 @@ public sealed record SweepHostOptions(
     int MaxRetries,
     MetricsWriter? Metrics,
     bool StayAfterFinish = false,
-    TimeSpan AdoptionGrace = default);
+    TimeSpan AdoptionGrace = default,
+    QuarantineOptions? Quarantine = null);
 
 
 /// <summary>
@@ -44,7 +45,7 @@ public static class SweepHost
         ISweepObserver observer, TaskCompletionSource<SweepFinished> finished)
     {
         var coordinatorProps = SweepCoordinatorActor.Props(options.Spec.Name, options.Trials, options.Results,
-            new SweepCoordinatorActor.Options(options.MaxRetries, options.Metrics, options.AdoptionGrace));
+            new SweepCoordinatorActor.Options(options.MaxRetries, options.Metrics, options.AdoptionGrace, options.Quarantine));
         return akka
             .WithSingleton<CoordinatorProxyKey>(ClusterNames.Coordinator, coordinatorProps,
                 new ClusterSingletonOptions { Role = ClusterNames.CoordinatorRole }, createProxyToo: true)

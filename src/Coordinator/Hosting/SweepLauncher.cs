@@ -122,7 +122,8 @@ public sealed class SweepLauncher(SweepLaunch launch)
             local is null ? null : akka => local.AddTo(akka, spec, launch.Trainer, metrics, RunFolderPath(spec)),
             launch.Sweep.MaxRetries, metrics, launch.Sweep.Stay,
             // On a cluster, trainers outlive a coordinator: the attempts they were training are waited for that long.
-            AdoptionGrace: launch.Cluster is null ? TimeSpan.Zero : AdoptionGrace);
+            AdoptionGrace: launch.Cluster is null ? TimeSpan.Zero : AdoptionGrace,
+            Quarantine: new QuarantineOptions(launch.Sweep.QuarantineAfter, TimeSpan.FromSeconds(launch.Sweep.QuarantineSeconds), QuarantineOptions.DefaultMaxBackOff));
         return display.Track(observer => SweepHost.RunAsync(options, observer, whenFinished, cancellationToken).GetAwaiter().GetResult());
     }
 

@@ -29,6 +29,8 @@ public sealed class LedgerWriter : IDisposable
 
     private sealed record Attempt(string TrialId, int Number, string NodeId) : Record;
 
+    private sealed record Failure(string TrialId, int Attempt, string NodeId, string Reason, bool Excused) : Record;
+
     private sealed record Read(Action<SweepLedger> Run, Action<Exception> Fail) : Record;
 
     /// <summary>How many records one transaction takes at most: large enough to amortise the commit's fsync.</summary>
@@ -67,6 +69,9 @@ public sealed class LedgerWriter : IDisposable
     public void SetSweepText(string column, string? value) => Enqueue(new SweepText(column, value));
 
     public void RecordAttempt(string trialId, int attempt, string nodeId) => Enqueue(new Attempt(trialId, attempt, nodeId));
+
+    public void RecordFailure(string trialId, int attempt, string nodeId, string reason, bool excused) =>
+        Enqueue(new Failure(trialId, attempt, nodeId, reason, excused));
 
     /// <summary>Completes when everything queued so far is in the ledger and the exports.</summary>
     public Task WaitAsync()
@@ -157,6 +162,9 @@ public sealed class LedgerWriter : IDisposable
                     break;
                 case Attempt attempt:
                     ledger.RecordAttempt(attempt.TrialId, attempt.Number, attempt.NodeId);
+                    break;
+                case Failure failure:
+                    ledger.RecordFailure(failure.TrialId, failure.Attempt, failure.NodeId, failure.Reason, failure.Excused);
                     break;
                 case SweepText text:
                     ledger.SetSweepText(text.Column, text.Value);

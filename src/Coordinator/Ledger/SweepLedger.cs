@@ -14,9 +14,13 @@ public sealed record LedgerTrial(
 
 /// <summary>What a reopened ledger knows: the trials that ended, and the last epoch recorded of each one that has not.</summary>
 /// <param name="Attempts">The last attempt given out of every trial, with the node it went to.</param>
+/// <param name="Failures">The failed attempts of every trial not ended, in order: a resumed sweep counts their retries on.</param>
 public sealed record LedgerRecovery(
     string LedgerId, bool IsNew, IReadOnlyDictionary<string, TrialStatus> Ended, IReadOnlyDictionary<string, int> RecordedThrough, long LastSeq,
-    IReadOnlyDictionary<string, (int Attempt, string NodeId)> Attempts);
+    IReadOnlyDictionary<string, (int Attempt, string NodeId)> Attempts, IReadOnlyDictionary<string, IReadOnlyList<LedgerFailure>> Failures);
+
+/// <summary>A failed attempt; <paramref name="Excused"/> when its node was quarantined for it, so it does not count against the trial's retries.</summary>
+public sealed record LedgerFailure(int Attempt, string NodeId, string Reason, bool Excused);
 
 /// <summary>
 /// One sweep's rows in the ledger database: its trials (one row each, written when the trial ends), their epochs
@@ -70,11 +74,19 @@ public sealed class SweepLedger : IDisposable
             node_id TEXT NOT NULL,
             started TEXT NOT NULL,
             PRIMARY KEY (sweep, trial_id, attempt));
+        CREATE TABLE IF NOT EXISTS gridsweep_failures (
+            sweep TEXT NOT NULL,
+            trial_id TEXT NOT NULL,
+            attempt INTEGER NOT NULL,
+            node_id TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            excused INTEGER NOT NULL,
+            PRIMARY KEY (sweep, trial_id, attempt));
         """;
 
     private readonly DbConnection connection;
     private DbTransaction? transaction;
-    private DbCommand? insertEpoch, truncateTrial, upsertTrial, insertAttempt;
+    private DbCommand? insertEpoch, truncateTrial, upsertTrial, insertAttempt, upsertFailure;
 
     private SweepLedger(DbConnection connection, string sweep)
     {
@@ -144,7 +156,21 @@ public sealed class SweepLedger : IDisposable
             while (reader.Read())
                 attempts[reader.GetString(0)] = (Convert.ToInt32(reader.GetValue(1), CultureInfo.InvariantCulture), reader.GetString(2));
         }
-        return new LedgerRecovery(ledgerId, isNew, ended, recordedThrough, lastSeq, attempts);
+        var failures = new Dictionary<string, IReadOnlyList<LedgerFailure>>();
+        using (var reader = Query("SELECT trial_id, attempt, node_id, reason, excused FROM gridsweep_failures WHERE sweep = @sweep ORDER BY trial_id, attempt"))
+        {
+            while (reader.Read())
+            {
+                var trialId = reader.GetString(0);
+                if (ended.ContainsKey(trialId))
+                    continue;
+                if (!failures.TryGetValue(trialId, out var list))
+                    failures[trialId] = list = new List<LedgerFailure>();
+                ((List<LedgerFailure>)list).Add(new LedgerFailure(Convert.ToInt32(reader.GetValue(1), CultureInfo.InvariantCulture), reader.GetString(2),
+                    reader.GetString(3), Convert.ToInt32(reader.GetValue(4), CultureInfo.InvariantCulture) != 0));
+            }
+        }
+        return new LedgerRecovery(ledgerId, isNew, ended, recordedThrough, lastSeq, attempts, failures);
     }
 
     /// <summary>Runs <paramref name="write"/> in one transaction: a batch lands whole or not at all.</summary>
@@ -186,6 +212,17 @@ public sealed class SweepLedger : IDisposable
         insertAttempt.ExecuteNonQuery();
     }
 
+    /// <summary>A failed attempt, or one excused later (its node quarantined): what a resumed sweep counts retries from.</summary>
+    public void RecordFailure(string trialId, int attempt, string nodeId, string reason, bool excused)
+    {
+        upsertFailure ??= Prepare(
+            "INSERT INTO gridsweep_failures (sweep, trial_id, attempt, node_id, reason, excused) VALUES (@sweep, @trial, @attempt, @node, @reason, @excused) " +
+            "ON CONFLICT (sweep, trial_id, attempt) DO UPDATE SET excused = excluded.excused",
+            ["trial", "attempt", "node", "reason", "excused"]);
+        Bind(upsertFailure, trialId, attempt, nodeId, reason, excused ? 1 : 0);
+        upsertFailure.ExecuteNonQuery();
+    }
+
     /// <summary>Keeps a trial's epochs up to <paramref name="lastEpoch"/> (0: none).</summary>
     public void TruncateTrial(string trialId, int lastEpoch)
     {
@@ -216,7 +253,7 @@ public sealed class SweepLedger : IDisposable
         upsertTrial.ExecuteNonQuery();
     }
 
-    /// <summary>Forgets the rows of trials (failed ones run again); their epochs were dropped when they failed.</summary>
+    /// <summary>Forgets the rows of trials (failed ones run again, with their retries afresh); their epochs were dropped when they failed.</summary>
     public void ForgetTrials(IEnumerable<string> trialIds)
     {
         InTransaction(() =>
@@ -225,6 +262,7 @@ public sealed class SweepLedger : IDisposable
             {
                 Execute("DELETE FROM gridsweep_trials WHERE sweep = @sweep AND trial_id = @trial", ("trial", trialId));
                 Execute("DELETE FROM gridsweep_epochs WHERE sweep = @sweep AND trial_id = @trial", ("trial", trialId));
+                Execute("DELETE FROM gridsweep_failures WHERE sweep = @sweep AND trial_id = @trial", ("trial", trialId));
             }
         });
     }
@@ -388,6 +426,7 @@ public sealed class SweepLedger : IDisposable
         truncateTrial?.Dispose();
         upsertTrial?.Dispose();
         insertAttempt?.Dispose();
+        upsertFailure?.Dispose();
         connection.Dispose();
     }
 }

@@ -96,9 +96,10 @@ public sealed class RunFolder : IDisposable
 
     private RunFolder(string path, FileStream owner, SweepLedger ledger, ResultExports exports, HashSet<string> finished,
         Dictionary<string, int> recordedThrough, long lastSeq, string ledgerDescription, GridChange? gridChange, DataIdentity? recordedData,
-        IReadOnlyDictionary<string, (int Attempt, string NodeId)> attempts)
+        IReadOnlyDictionary<string, (int Attempt, string NodeId)> attempts, IReadOnlyDictionary<string, IReadOnlyList<LedgerFailure>> failures)
     {
         Attempts = attempts;
+        Failures = failures;
         GridChange = gridChange;
         RecordedData = recordedData;
         Path = path;
@@ -129,6 +130,9 @@ public sealed class RunFolder : IDisposable
 
     /// <summary>The last attempt given out of every trial when the ledger was opened, with its node: numbering goes on from there.</summary>
     public IReadOnlyDictionary<string, (int Attempt, string NodeId)> Attempts { get; }
+
+    /// <summary>The failed attempts of every trial not finished when the ledger was opened: retries count on from them.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<LedgerFailure>> Failures { get; }
 
     /// <summary>Where the ledger is, for messages (never a password).</summary>
     public string LedgerDescription { get; }
@@ -271,7 +275,7 @@ public sealed class RunFolder : IDisposable
                 .Select(e => e.Key).ToHashSet();
             var recordedThrough = recovery.RecordedThrough.ToDictionary();
             return new RunFolder(path, owner, ledger, exports, finished, recordedThrough, recovery.LastSeq, database.Description, gridChange, recordedData,
-                recovery.Attempts);
+                recovery.Attempts, recovery.Failures);
         }
         catch
         {
@@ -433,6 +437,10 @@ public sealed class RunFolder : IDisposable
 
     /// <summary>An attempt given out to a node, recorded before the trainer hears of it.</summary>
     public void StartAttempt(TrialSpec trial, int attempt, string nodeId) => writer.RecordAttempt(trial.Id, attempt, nodeId);
+
+    /// <summary>An attempt that failed; recorded again with <paramref name="excused"/> when its node is quarantined for it.</summary>
+    public void FailAttempt(TrialSpec trial, int attempt, string nodeId, string reason, bool excused) =>
+        writer.RecordFailure(trial.Id, attempt, nodeId, reason, excused);
 
     /// <summary>
     /// A trial's whole curve as its trainer holds it (sent with its end, or after a coordinator took over): the

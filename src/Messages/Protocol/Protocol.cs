@@ -96,7 +96,18 @@ public sealed record SweepStatusResponse(
 /// </summary>
 public sealed record BestTrial(string TrialId, string Model, string Regularizer, int Epoch, double ValLoss, string Metric, double MetricValue);
 
-public sealed record NodeStatus(string NodeId, string Device, int Slots, int Running, int Completed, int Failed);
+/// <param name="Standing">Whether the coordinator gives the node work: <c>ok</c>; <c>suspect</c> (it failed trials in a row and waits
+/// while other nodes show whether the fault is its own); <c>quarantined</c> (no work until <paramref name="QuarantinedUntil"/>, for
+/// <paramref name="Reason"/>); <c>probation</c> (one trial at a time after a quarantine). Absent from an older coordinator: ok.</param>
+/// <param name="Reason">Why it is or was last quarantined; null if it never was.</param>
+public sealed record NodeStatus(string NodeId, string Device, int Slots, int Running, int Completed, int Failed,
+    string Standing = NodeStatus.Ok, string? Reason = null, DateTimeOffset? QuarantinedUntil = null)
+{
+    public const string Ok = "ok";
+    public const string Suspect = "suspect";
+    public const string Quarantined = "quarantined";
+    public const string Probation = "probation";
+}
 
 /// <summary>Cluster role names and well-known actor names.</summary>
 public static class ClusterNames

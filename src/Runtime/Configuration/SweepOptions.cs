@@ -11,6 +11,12 @@ public sealed class SweepOptions : IOptionsSection
     [Setting("--max-retries", "How often a failed trial is tried again before it is recorded as failed (diverged trials are not retried). Default: 2.", ValueName = "N")]
     public int MaxRetries { get; set; } = 2;
 
+    [Setting("--quarantine-after", "Trials a trainer node fails in a row, while other nodes complete trials, before it gets no work for --quarantine-seconds (its failed attempts then do not count against the trials' retries). 0 never quarantines. Default: 3.", ValueName = "N")]
+    public int QuarantineAfter { get; set; } = 3;
+
+    [Setting("--quarantine-seconds", "How long a quarantined trainer node gets no work before it is given one trial as probation; each quarantine after a failed probation lasts twice as long, up to an hour (or this, if longer). Default: 300.", ValueName = "SECONDS")]
+    public double QuarantineSeconds { get; set; } = 300;
+
     [Setting("--max-trials", "The most trials a sweep file's grid may declare (the product of its axes, before exclude and include); a larger grid is refused at once with its count per axis. Default: 1000000.", ValueName = "N")]
     public int MaxTrials { get; set; } = (int)GridSweep.Messages.Sweeps.TrialLimit.DefaultMaxTrials;
 
@@ -36,6 +42,10 @@ public sealed class SweepOptions : IOptionsSection
             problems.Add(this, nameof(Out), "is empty");
         if (MaxRetries < 0)
             problems.Add(this, nameof(MaxRetries), "is negative");
+        if (QuarantineAfter < 0)
+            problems.Add(this, nameof(QuarantineAfter), "is negative (0 never quarantines)");
+        if (!(QuarantineSeconds > 0) || QuarantineSeconds > TimeSpan.FromDays(30).TotalSeconds)
+            problems.Add(this, nameof(QuarantineSeconds), "is not a positive number of seconds up to 30 days");
         if (MaxTrials < 1)
             problems.Add(this, nameof(MaxTrials), "is not a positive whole number");
     }

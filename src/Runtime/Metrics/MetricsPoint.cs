@@ -4,7 +4,7 @@ using GridSweep.Runtime.Trials;
 
 namespace GridSweep.Runtime.Metrics;
 
-internal enum PointKind : byte { Epoch, Trial, Node, Grid, Flush }
+internal enum PointKind : byte { Epoch, Trial, Node, NodeStanding, Grid, Flush }
 
 /// <summary>
 /// One point as the caller handed it over: references and numbers only, so the caller's thread pays for a
@@ -51,6 +51,10 @@ internal readonly struct MetricsPoint
     public static MetricsPoint Node(string node, string device, int slots, int busySlots, double epochsPerMinute, double samplesPerSecond, long time) =>
         new(PointKind.Node, device, null, node, epochsPerMinute, samplesPerSecond, slots, busySlots, time);
 
+    public static MetricsPoint NodeStanding(string node, string device, string standing, bool quarantined, int failureStreak, double quarantineSeconds,
+        string reason, long time) =>
+        new(PointKind.NodeStanding, device, (standing, reason), node, quarantineSeconds, 0, quarantined ? 1 : 0, failureStreak, time);
+
     /// <summary>Appends this point's line; tags in key order, as InfluxDB prefers.</summary>
     public void WriteTo(LineProtocolBuffer lines)
     {
@@ -87,6 +91,20 @@ internal readonly struct MetricsPoint
                 if (summary is not null)
                     SummaryFields(lines, summary);
                 lines.End(_time);
+                break;
+            }
+            case PointKind.NodeStanding:
+            {
+                var (standing, reason) = ((string, string))_detail!;
+                lines.Measurement(Schema.NodeMeasurement)
+                    .Tag(Schema.Tags.Device, (string)_subject!)
+                    .Tag(Schema.Tags.Node, _text)
+                    .Field(Schema.Fields.FailureStreak, _j)
+                    .Field(Schema.Fields.Quarantined, _i)
+                    .Field(Schema.Fields.QuarantineReason, reason.Length <= MaxErrorLength ? reason : reason[..MaxErrorLength])
+                    .Field(Schema.Fields.QuarantineSeconds, _a)
+                    .Field(Schema.Fields.Standing, standing)
+                    .End(_time);
                 break;
             }
             case PointKind.Grid:

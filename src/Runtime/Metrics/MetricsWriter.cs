@@ -150,6 +150,16 @@ public sealed class MetricsWriter : IAsyncDisposable
         Enqueue(MetricsPoint.Node(node, device, slots, busySlots, epochsPerMinute, samplesPerSecond, NextWallClock()));
     }
 
+    /// <summary>The coordinator's judgement of a trainer node changed (<see cref="Schema"/>, <c>gridsweep_node</c>): a point now.</summary>
+    public void NodeStanding(string node, string device, string standing, bool quarantined, int failureStreak, TimeSpan quarantine, string reason)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        ArgumentNullException.ThrowIfNull(device);
+        ArgumentNullException.ThrowIfNull(standing);
+        ArgumentNullException.ThrowIfNull(reason);
+        Enqueue(MetricsPoint.NodeStanding(node, device, standing, quarantined, failureStreak, quarantine.TotalSeconds, reason, NextWallClock()));
+    }
+
     /// <summary>
     /// Checks the settings against the server: reachable, credentials accepted, bucket or database there,
     /// retention infinite (see <see cref="Schema"/>). Meant for start-up, so a mistake stops the node at once.

@@ -72,6 +72,11 @@ namespace GridSweep.Runtime.Metrics;
 /// <para>
 /// <b>gridsweep_node</b>, a heartbeat per trainer node, at wall-clock time. Tags <c>node</c>, <c>device</c>;
 /// fields <c>slots</c>, <c>busy_slots</c> (integers), <c>epochs_per_minute</c>, <c>samples_per_second</c>.
+/// Since issue 13 the coordinator writes a point to the same series (same tags) whenever a node's standing changes:
+/// fields <c>standing</c> (string: ok, suspect, quarantined, probation), <c>quarantined</c> (integer, 1 while it gets no
+/// work), <c>failure_streak</c> (integer, failures in a row when it was judged), <c>quarantine_seconds</c> (float, the
+/// back-off's length; 0 when not quarantined) and <c>quarantine_reason</c> (string, empty once it is ok); so
+/// <c>last("quarantined")</c> per node is its current state, and the heartbeat's fields are untouched.
 /// </para>
 /// <para>
 /// Line protocol has no NaN or infinity: a non-finite float field is left out of its point (a diverged
@@ -142,6 +147,11 @@ public static class Schema
         public const string Slots = "slots";
         public const string BusySlots = "busy_slots";
         public const string EpochsPerMinute = "epochs_per_minute";
+        public const string Standing = "standing";
+        public const string Quarantined = "quarantined";
+        public const string FailureStreak = "failure_streak";
+        public const string QuarantineSeconds = "quarantine_seconds";
+        public const string QuarantineReason = "quarantine_reason";
 
         public const string TrialId = "trial_id";
         public const string Seeds = "seeds";

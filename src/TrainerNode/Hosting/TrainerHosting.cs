@@ -50,13 +50,20 @@ public static class TrainerHosting
 
     /// <summary>
     /// Loads the node's <c>--dataset</c> before it joins the cluster (<see cref="NodeDatasets.PrepareAsync"/>) and
-    /// says so on the console. Bad data is refused here, before the node takes any trial.
+    /// says so on the console. Bad data is refused here, before the node registers with the coordinator: a node that
+    /// cannot load its data would fail every trial it took (the caller exits 2 with the message).
     /// </summary>
     public static async Task<NodeDatasets> PrepareDataAsync(TrainerOptions options)
     {
         var datasets = Datasets(options);
         if (options.Dataset == TrainerOptions.NoDataset)
+        {
+            // Nothing to load ahead, but a --data that is not there would fail every trial the node took: refused before it joins.
+            if (options.Data is { } path && !File.Exists(path) && !Directory.Exists(path))
+                throw new InputException($"{SettingName.Of<TrainerOptions>(nameof(TrainerOptions.Data))}: '{path}' does not exist, so every trial this node " +
+                    "took would fail to load its data; give the path of the sweep's data on this node, or leave --data out to read the sweep's dataset.path");
             return datasets;
+        }
         try
         {
             var (data, took) = await datasets.PrepareAsync(new DatasetSpec(options.Dataset, options.NumWords));

@@ -48,6 +48,9 @@ public sealed class ProtocolSerializerSpecs : IDisposable
         new KeptFilePartReceived(Trial.Id, 1, Trial.Id + ".json", 0, "disk full"),
         GetSweepStatus.Instance,
         new SweepStatusResponse("imdb-overfitting", 9, 3, 2, 4, 0, 0, [new NodeStatus("gpu-node-1", "cuda:0", 1, 1, 4, 0)]),
+        new SweepStatusResponse("imdb-overfitting", 9, 3, 2, 4, 0, 3, [new NodeStatus("gpu-node-2", "cuda:0", 1, 0, 0, 3, NodeStatus.Quarantined,
+            "failed 3 trials in a row while other nodes completed trials; last failure: IOException: disk full",
+            new DateTimeOffset(2026, 12, 2, 15, 30, 0, TimeSpan.Zero))]),
         new SweepStatusResponse("boston-housing-overfitting", 9, 3, 2, 4, 0, 0, [],
             new BestTrial("a1b2c3d4e5f6", "baseline", "dropout", 57, 9.81, "val_mae", 2.43)),
     ];

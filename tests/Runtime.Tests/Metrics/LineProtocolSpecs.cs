@@ -149,6 +149,17 @@ public class LineProtocolSpecs
     }
 
     [Fact]
+    public void A_nodes_standing_goes_to_its_heartbeats_series_with_fields_of_its_own()
+    {
+        var lines = new LineProtocolBuffer();
+
+        MetricsPoint.NodeStanding("trainer-0", "cpu", "quarantined", true, 3, 300, "failed 3 trials in a row; last failure: \"x\"", 7).WriteTo(lines);
+
+        Assert.Equal("gridsweep_node,device=cpu,node=trainer-0 failure_streak=3i,quarantined=1i,quarantine_reason=\"failed 3 trials in a row; last failure: \\\"x\\\"\"," +
+            "quarantine_seconds=300,standing=\"quarantined\" 7\n", lines.ToString());
+    }
+
+    [Fact]
     public void A_cells_epoch_carries_the_spread_over_seeds_of_its_tasks_metrics_and_no_seed_or_trial()
     {
         var lines = new LineProtocolBuffer();

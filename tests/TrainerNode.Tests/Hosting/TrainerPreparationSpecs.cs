@@ -30,13 +30,25 @@ public sealed class TrainerPreparationSpecs : IDisposable
     [Fact]
     public async Task A_node_told_none_prepares_nothing_and_leaves_every_dataset_to_its_first_trial()
     {
-        var options = new TrainerOptions { Dataset = TrainerOptions.NoDataset, Data = cache.Combine("no-such-data"), Cache = cache.Path };
+        var options = new TrainerOptions { Dataset = TrainerOptions.NoDataset, Data = TestData.BostonHousing, Cache = cache.Path };
 
         var datasets = await TrainerHosting.PrepareDataAsync(options);
 
         Assert.NotNull(datasets);
         Assert.Null(datasets.Prepared);
         Assert.Empty(Directory.GetFileSystemEntries(cache.Path));
+    }
+
+    [Fact]
+    public async Task A_node_told_none_whose_data_is_not_there_is_refused_before_it_joins()
+    {
+        var missing = cache.Combine("no-such-data.csv");
+        var options = new TrainerOptions { Dataset = TrainerOptions.NoDataset, Data = missing, Cache = cache.Path };
+
+        var error = await Assert.ThrowsAsync<InputException>(() => TrainerHosting.PrepareDataAsync(options));
+
+        Assert.StartsWith("--data (setting GridSweep:Trainer:Data", error.Message);
+        Assert.Contains($"'{missing}' does not exist", error.Message);
     }
 
     [Fact]
