@@ -122,13 +122,14 @@ public sealed class RealSweepPanelSpecs : IClassFixture<RealSweepFixture>, IAsyn
     private const string BestValMae = "Best validation mean absolute error (regression)";
     private const string ClusterNow = "Cluster now";
     private const string NodeTable = "Trainer nodes (latest heartbeat)";
+    private const string NodeStanding = "Node standing (quarantine)";
 
     /// <summary>Each dashboard's panels that the facts below check; a panel added without a check fails <see cref="Every_panel_of_every_dashboard_is_checked_on_the_real_sweep"/>.</summary>
     private static readonly IReadOnlyDictionary<string, string[]> Checked = new Dictionary<string, string[]>
     {
         [Overview] = ["Trials", "Queued", "Running", "Completed", "Failed", "Diverged", "Stopped early", BestValLoss, BestEpoch, FinalGap, BestValAccuracy, BestValMae, Ranked, Attention],
         [Curves] = [Overlay, CellCurves, MetricCurves],
-        [Cluster] = [ClusterNow, NodeTable, "Busy slots", "Epochs per minute", "Samples per second per device"],
+        [Cluster] = [ClusterNow, NodeTable, "Busy slots", "Epochs per minute", "Samples per second per device", NodeStanding],
     };
 
     /// <summary>Every curve is grouped by these tags, one line per grid cell: Grafana's table lists them sorted.</summary>
@@ -420,6 +421,18 @@ public sealed class RealSweepPanelSpecs : IClassFixture<RealSweepFixture>, IAsyn
         Assert.Equal(buckets.Select(b => b.Key), result.Rows.Select(r => r.TimeMs));
         foreach (var (bucket, row) in buckets.Zip(result.Rows))
             Expected.Near(bucket.Average(h => h.Double(field)), row.Number(field), $"{field} at {row.TimeText}");
+    }
+
+    [Fact]
+    public async Task The_node_standing_panel_lists_no_node_when_every_trial_completed_and_none_was_judged()
+    {
+        var (grafana, dashboard) = await OpenAsync(Cluster);
+        var standing = DashboardFiles.Panel(dashboard, NodeStanding);
+        var heartbeats = DashboardFiles.Panel(dashboard, NodeTable);
+
+        // The local trainer's heartbeats share the series the judgements go to: the node is there, and was never judged.
+        Assert.NotEmpty((await grafana.RunTargetAsync(heartbeats, DashboardFiles.Targets(heartbeats).Single())).Rows);
+        Assert.Empty((await grafana.RunTargetAsync(standing, DashboardFiles.Targets(standing).Single())).Rows);
     }
 
     [Fact]
