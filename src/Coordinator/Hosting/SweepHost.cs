@@ -77,28 +77,34 @@ public static class SweepHost
 
         using var host = builder.Build();
         await host.StartAsync(cancellationToken);
+        var system = host.Services.GetRequiredService<ActorSystem>();
         try
         {
-            SweepFinished outcome;
+            // A node downed or removed from the cluster ends its actor system: the process exits (NodeRemovedException) instead of living on.
             try
             {
-                outcome = await finished.Task.WaitAsync(cancellationToken);
+                await Task.WhenAny(finished.Task, system.WhenTerminated).WaitAsync(cancellationToken);
             }
             catch (OperationCanceledException)
             {
                 return null;
             }
+            if (!finished.Task.IsCompleted)
+                throw NodeRemoval.Explain(system);
+            var outcome = await finished.Task;
             await whenFinished(outcome);
             // A head node under an orchestrator that restarts exited processes keeps answering status instead.
             if (options.StayAfterFinish)
             {
                 try
                 {
-                    await Task.Delay(Timeout.Infinite, cancellationToken);
+                    await system.WhenTerminated.WaitAsync(cancellationToken);
                 }
                 catch (OperationCanceledException)
                 {
+                    return outcome;
                 }
+                throw NodeRemoval.Explain(system);
             }
             return outcome;
         }

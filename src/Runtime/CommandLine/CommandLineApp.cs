@@ -41,6 +41,11 @@ public static class CommandLineApp
             await Console.Error.WriteLineAsync(error.Message);
             return ExitCodes.BadInput;
         }
+        catch (Cluster.NodeRemovedException removed)
+        {
+            await Console.Error.WriteLineAsync($"{program}: {removed.Message}");
+            return ExitCodes.RemovedFromCluster;
+        }
 
         void Cancel(PosixSignalContext context)
         {
