@@ -68,6 +68,7 @@ public static class SweepHost
         string[] roles = options.LocalTrainers is null
             ? [ClusterNames.CoordinatorRole]
             : [ClusterNames.CoordinatorRole, ClusterNames.TrainerRole];
+        builder.Services.AddHealthChecks(); // Runs the health endpoint's checks (HealthEndpoint).
         builder.Services.AddAkka(ClusterNames.System, akka =>
         {
             akka.WithGridSweepCluster(options.Cluster, roles)

@@ -53,6 +53,7 @@ public static class ClusterHosting
                 SplitBrainResolver = null,
             })
             .WithCustomSerializer("gridsweep", [typeof(IGridSweepMessage)], system => new ProtocolSerializer(system))
-            .AddStartup((system, _) => NodeRemoval.Watch(system));
+            .AddStartup((system, _) => NodeRemoval.Watch(system))
+            .WithHealthEndpoint(settings);
     }
 }

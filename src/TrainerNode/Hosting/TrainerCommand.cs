@@ -76,6 +76,7 @@ public static class TrainerCommand
             string? finishedSweep = null;
             using var leave = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var builder = Host.CreateApplicationBuilder();
+            builder.Services.AddHealthChecks(); // Runs the health endpoint's checks (HealthEndpoint).
             builder.Services.AddAkka(ClusterNames.System, akka => akka
                 .WithGridSweepCluster(cluster, ClusterNames.TrainerRole)
                 .WithSingletonProxy<CoordinatorProxyKey>(ClusterNames.Coordinator, new ClusterSingletonOptions { Role = ClusterNames.CoordinatorRole })
@@ -87,7 +88,10 @@ public static class TrainerCommand
                         finishedSweep = sweep;
                         leave.Cancel();
                     })
-                .WithCoordinatorLeftWatch(leave.Cancel));
+                .WithCoordinatorLeftWatch(leave.Cancel)
+                .WithReadinessCheck("dataset-loaded", _ => trainer.Dataset == TrainerOptions.NoDataset || datasets.Prepared is not null
+                    ? null
+                    : $"dataset {trainer.Dataset} is not loaded"));
             using var host = builder.Build();
             await host.StartAsync(cancellationToken);
             var system = host.Services.GetRequiredService<ActorSystem>();
