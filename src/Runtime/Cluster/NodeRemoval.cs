@@ -1,6 +1,8 @@
 using Akka.Actor;
 using System.Runtime.CompilerServices;
 using Akka.Cluster;
+using Akka.Event;
+using Akka.Remote;
 
 namespace GridSweep.Runtime.Cluster;
 
@@ -30,9 +32,13 @@ public static class NodeRemoval
     {
         var self = Akka.Cluster.Cluster.Get(system).SelfAddress;
         var reason = CoordinatedShutdown.Get(system).ShutdownReason;
-        var leader = Witnesses.TryGetValue(system, out var witness) && witness.Leader is { } known && known != self
-            ? $" by the cluster led by {known}"
-            : "";
+        Witnesses.TryGetValue(system, out var witness);
+        var leader = witness switch
+        {
+            { QuarantinedBy: { } peer } => $" (quarantined by {peer})",
+            { Leader: { } known } when known != self => $" by the cluster led by {known}",
+            _ => "",
+        };
         var what = reason switch
         {
             CoordinatedShutdown.ClusterDowningReason => $"was downed and removed from the cluster{leader}",
@@ -48,6 +54,8 @@ public static class NodeRemoval
     {
         public Address? Leader { get; private set; }
 
+        public Address? QuarantinedBy { get; set; }
+
         public void Remember(ClusterEvent.CurrentClusterState state) => Leader ??= state.Leader;
     }
 
@@ -62,12 +70,27 @@ public static class NodeRemoval
                 if (downed.Member.UniqueAddress.Equals(cluster.SelfUniqueAddress))
                     witness.Remember(cluster.State);
             });
+            // A peer quarantined this node: it removed this node from its cluster (downed it while this one was frozen or
+            // cut off). This node downs itself rather than go on as a cluster of its own beside the real one.
+            Receive<ThisActorSystemQuarantinedEvent>(quarantined =>
+            {
+                witness.QuarantinedBy ??= quarantined.RemoteAddress;
+                Context.GetLogger().Warning("quarantined by {0}: this node was removed from the cluster; downing itself", quarantined.RemoteAddress);
+                cluster.Down(cluster.SelfAddress);
+            });
             Receive<ClusterEvent.IMemberEvent>(_ => { });
         }
 
-        protected override void PreStart() =>
+        protected override void PreStart()
+        {
             Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.MemberDowned));
+            Context.System.EventStream.Subscribe(Self, typeof(ThisActorSystemQuarantinedEvent));
+        }
 
-        protected override void PostStop() => Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
+        protected override void PostStop()
+        {
+            Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
+            Context.System.EventStream.Unsubscribe(Self);
+        }
     }
 }
