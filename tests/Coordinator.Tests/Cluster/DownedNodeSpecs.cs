@@ -41,10 +41,10 @@ public sealed class DownedNodeSpecs(PostgresServerFixture postgres, ITestOutputH
         var spec = Spec("downed-trainer");
         var port = Loopback.FreePort();
         var (trainerHealth, coordinatorHealth) = (Loopback.FreePort(), Loopback.FreePort());
-        string[] trainerArguments = ["--dataset", "none", "--health-port", $"{trainerHealth}"];
+        string[] trainerArguments = ["--health-port", $"{trainerHealth}"];
 
         // Before it has joined, a trainer's endpoint answers alive but not ready.
-        var trainer = Track(NodeProcess.Trainer("trainer-a", port, directory.Combine("cache"), trainerArguments));
+        var trainer = Track(Trainer("trainer-a", [port], trainerArguments));
         WaitForStatus(trainerHealth, "/alive", HttpStatusCode.OK);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, Probe(trainerHealth, "/ready"));
 
@@ -67,7 +67,7 @@ public sealed class DownedNodeSpecs(PostgresServerFixture postgres, ITestOutputH
         Assert.Null(ProbeOrNull(trainerHealth, "/ready"));
 
         // Its supervisor starts it again: it rejoins, the sweep finishes, and it leaves with the sweep.
-        var restarted = Track(NodeProcess.Trainer("trainer-a", port, directory.Combine("cache"), trainerArguments));
+        var restarted = Track(Trainer("trainer-a", [port], trainerArguments));
         coordinator.WaitFor(@"(started|resumed) on trainer-a", HangGuard, after: resumedAt);
         Assert.Equal(0, coordinator.WaitForExit(HangGuard));
         Assert.Equal(0, restarted.WaitForExit(HangGuard));
@@ -90,8 +90,7 @@ public sealed class DownedNodeSpecs(PostgresServerFixture postgres, ITestOutputH
         var active = Track(NodeProcess.Coordinator(spec, activePort, directory.Combine("active"), activeArguments));
         active.WaitFor("coordinator at", HangGuard);
         var standby = Track(NodeProcess.Coordinator(spec, standbyPort, directory.Combine("standby"), [.. ledger, "--seed-node", $"127.0.0.1:{activePort}"]));
-        var trainer = Track(NodeProcess.Trainer("trainer-a", activePort, directory.Combine("cache"),
-            "--dataset", "none", "--seed-node", $"127.0.0.1:{standbyPort}"));
+        var trainer = Track(Trainer("trainer-a", [activePort, standbyPort]));
         active.WaitFor(@"started on trainer-a", HangGuard);
         WaitForStatus(activeHealth, "/ready", HttpStatusCode.OK);
 
@@ -133,6 +132,15 @@ public sealed class DownedNodeSpecs(PostgresServerFixture postgres, ITestOutputH
             """);
         return spec;
     }
+
+    /// <summary>A trainer node that loads each trial's table when it arrives (no --data: the sweep file's path holds).</summary>
+    private ChildProcess Trainer(string nodeId, int[] seedPorts, params string[] extra) =>
+        GridSweepCli.Start(nodeId, GridSweepCli.TrainerNode,
+            new Dictionary<string, string>(NodeProcess.TestFailureDetection) { ["GridSweep__Trainer__RegisterIntervalSeconds"] = "1" },
+            [
+                .. seedPorts.SelectMany(p => new[] { "--seed-node", $"127.0.0.1:{p}" }), "--host", "127.0.0.1", "--port", "0",
+                "--slots", "1", "--node-id", nodeId, "--dataset", "none", "--cache", directory.Combine("cache-" + nodeId), .. extra,
+            ]);
 
     private ChildProcess Track(ChildProcess process)
     {
