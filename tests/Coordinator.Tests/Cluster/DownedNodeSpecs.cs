@@ -21,6 +21,16 @@ public sealed class DownedNodeSpecs(PostgresServerFixture postgres, ITestOutputH
     /// <summary>Frozen this long, a node is past failure detection (5 s) and stable-after (3 s) several times over.</summary>
     private static readonly TimeSpan Frozen = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Downing stable after 10 s rather than 3 s: the resolver downs every node when a decision waits longer than
+    /// stable-after and three quarters of it (Akka's down-all-when-unstable), and at a load average of 35 the standby's
+    /// decision once came 7 s late, downing the standby too.
+    /// </summary>
+    private static readonly IReadOnlyDictionary<string, string> PatientDowning = new Dictionary<string, string>(NodeProcess.TestFailureDetection)
+    {
+        ["GridSweep__Cluster__DowningStableAfterSeconds"] = "10",
+    };
+
     private readonly TempDirectory directory = new("gridsweep-downed");
     private readonly List<ChildProcess> processes = [];
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
@@ -44,7 +54,7 @@ public sealed class DownedNodeSpecs(PostgresServerFixture postgres, ITestOutputH
         string[] trainerArguments = ["--health-port", $"{trainerHealth}"];
 
         // Before it has joined, a trainer's endpoint answers alive but not ready.
-        var trainer = Track(Trainer("trainer-a", [port], trainerArguments));
+        var trainer = Track(Trainer("trainer-a", [port], NodeProcess.TestFailureDetection, trainerArguments));
         WaitForStatus(trainerHealth, "/alive", HttpStatusCode.OK);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, Probe(trainerHealth, "/ready"));
 
@@ -67,7 +77,7 @@ public sealed class DownedNodeSpecs(PostgresServerFixture postgres, ITestOutputH
         Assert.Null(ProbeOrNull(trainerHealth, "/ready"));
 
         // Its supervisor starts it again: it rejoins, the sweep finishes, and it leaves with the sweep.
-        var restarted = Track(Trainer("trainer-a", [port], trainerArguments));
+        var restarted = Track(Trainer("trainer-a", [port], NodeProcess.TestFailureDetection, trainerArguments));
         coordinator.WaitFor(@"(started|resumed) on trainer-a", HangGuard, after: resumedAt);
         Assert.Equal(0, coordinator.WaitForExit(HangGuard));
         Assert.Equal(0, restarted.WaitForExit(HangGuard));
@@ -87,10 +97,10 @@ public sealed class DownedNodeSpecs(PostgresServerFixture postgres, ITestOutputH
         var (activePort, standbyPort, activeHealth) = (Loopback.FreePort(), Loopback.FreePort(), Loopback.FreePort());
         string[] activeArguments = [.. ledger, "--health-port", $"{activeHealth}"];
 
-        var active = Track(NodeProcess.Coordinator(spec, activePort, directory.Combine("active"), activeArguments));
+        var active = Track(NodeProcess.Coordinator(PatientDowning, spec, activePort, directory.Combine("active"), activeArguments));
         active.WaitFor("coordinator at", HangGuard);
-        var standby = Track(NodeProcess.Coordinator(spec, standbyPort, directory.Combine("standby"), [.. ledger, "--seed-node", $"127.0.0.1:{activePort}"]));
-        var trainer = Track(Trainer("trainer-a", [activePort, standbyPort]));
+        var standby = Track(NodeProcess.Coordinator(PatientDowning, spec, standbyPort, directory.Combine("standby"), [.. ledger, "--seed-node", $"127.0.0.1:{activePort}"]));
+        var trainer = Track(Trainer("trainer-a", [activePort, standbyPort], PatientDowning));
         active.WaitFor(@"started on trainer-a", HangGuard);
         WaitForStatus(activeHealth, "/ready", HttpStatusCode.OK);
 
@@ -109,7 +119,7 @@ public sealed class DownedNodeSpecs(PostgresServerFixture postgres, ITestOutputH
         Assert.Null(ProbeOrNull(activeHealth, "/ready"));
 
         // Started again, it joins as a standby (seed: the running coordinator) and the sweep finishes from the one ledger.
-        var restarted = Track(NodeProcess.Coordinator(spec, activePort, directory.Combine("active"), [.. activeArguments, "--seed-node", $"127.0.0.1:{standbyPort}"]));
+        var restarted = Track(NodeProcess.Coordinator(PatientDowning, spec, activePort, directory.Combine("active"), [.. activeArguments, "--seed-node", $"127.0.0.1:{standbyPort}"]));
         WaitForStatus(activeHealth, "/ready", HttpStatusCode.OK);
         Assert.Equal(0, standby.WaitForExit(HangGuard));
         Assert.Equal(0, trainer.WaitForExit(HangGuard));
@@ -134,9 +144,9 @@ public sealed class DownedNodeSpecs(PostgresServerFixture postgres, ITestOutputH
     }
 
     /// <summary>A trainer node that loads each trial's table when it arrives (no --data: the sweep file's path holds).</summary>
-    private ChildProcess Trainer(string nodeId, int[] seedPorts, params string[] extra) =>
+    private ChildProcess Trainer(string nodeId, int[] seedPorts, IReadOnlyDictionary<string, string> failureDetection, params string[] extra) =>
         GridSweepCli.Start(nodeId, GridSweepCli.TrainerNode,
-            new Dictionary<string, string>(NodeProcess.TestFailureDetection) { ["GridSweep__Trainer__RegisterIntervalSeconds"] = "1" },
+            new Dictionary<string, string>(failureDetection) { ["GridSweep__Trainer__RegisterIntervalSeconds"] = "1" },
             [
                 .. seedPorts.SelectMany(p => new[] { "--seed-node", $"127.0.0.1:{p}" }), "--host", "127.0.0.1", "--port", "0",
                 "--slots", "1", "--node-id", nodeId, "--dataset", "none", "--cache", directory.Combine("cache-" + nodeId), .. extra,
