@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.RegularExpressions;
 using GridSweep.Coordinator.Results;
 using GridSweep.TestKit;
 using Xunit.Abstractions;
@@ -94,20 +95,31 @@ public sealed class DownedNodeSpecs(PostgresServerFixture postgres, ITestOutputH
         File.WriteAllText(password, postgres.Server.Password);
         string[] ledger = ["--ledger", $"postgres://{PostgresServer.User}@127.0.0.1:{postgres.Server.Port}/{database}", "--ledger-password-file", password];
         var spec = Spec("downed-coordinator");
-        var (activePort, standbyPort, activeHealth) = (Loopback.FreePort(), Loopback.FreePort(), Loopback.FreePort());
+        var (activePort, standbyPort) = (Loopback.FreePort(), Loopback.FreePort());
+        var (activeHealth, standbyHealth, trainerHealth) = (Loopback.FreePort(), Loopback.FreePort(), Loopback.FreePort());
         string[] activeArguments = [.. ledger, "--health-port", $"{activeHealth}"];
 
         var active = Track(NodeProcess.Coordinator(PatientDowning, spec, activePort, directory.Combine("active"), activeArguments));
         active.WaitFor("coordinator at", HangGuard);
-        var standby = Track(NodeProcess.Coordinator(PatientDowning, spec, standbyPort, directory.Combine("standby"), [.. ledger, "--seed-node", $"127.0.0.1:{activePort}"]));
-        var trainer = Track(Trainer("trainer-a", [activePort, standbyPort], PatientDowning));
+        var standby = Track(NodeProcess.Coordinator(PatientDowning, spec, standbyPort, directory.Combine("standby"), [.. ledger, "--seed-node", $"127.0.0.1:{activePort}", "--health-port", $"{standbyHealth}"]));
+        var trainer = Track(Trainer("trainer-a", [activePort, standbyPort], PatientDowning, "--health-port", $"{trainerHealth}"));
         active.WaitFor(@"started on trainer-a", HangGuard);
-        WaitForStatus(activeHealth, "/ready", HttpStatusCode.OK);
+        // Every node Up before the freeze: a standby still joining is no coordinator its side can keep.
+        foreach (var health in new[] { activeHealth, standbyHealth, trainerHealth })
+            WaitForStatus(health, "/ready", HttpStatusCode.OK);
 
         Signal("STOP", active);
         var frozenAt = DateTime.UtcNow;
-        // The standby's side downs the frozen node and takes the sweep over.
-        standby.WaitFor(@"ledger: PostgreSQL", HangGuard);
+        // The standby's side downs the frozen node. It takes the sweep over only once the frozen one has exited: until
+        // then that process holds the ledger's claim (a PostgreSQL session), which is what fences a coordinator that lingers.
+        // The resolver's decision is taken by the leader of the side that goes on: the standby or the trainer, by address.
+        var downing = new Regex($@"SBR took decision .* downing \[akka\.tcp://gridsweep@127\.0\.0\.1:{activePort}\]");
+        var deadline = DateTime.UtcNow + HangGuard;
+        while (!new[] { standby, trainer }.Any(p => p.Lines.Any(l => downing.IsMatch(l.Line))))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"nobody downed the frozen coordinator within {HangGuard}:\n{standby.Output}\n{trainer.Output}");
+            Thread.Sleep(250);
+        }
         WaitPast(frozenAt + Frozen);
         Signal("CONT", active);
         var resumedAt = DateTime.UtcNow;
@@ -117,6 +129,7 @@ public sealed class DownedNodeSpecs(PostgresServerFixture postgres, ITestOutputH
             active.Lines.Last(l => l.Line.Contains("exiting with code")).Line);
         Assert.Matches($@"node akka\.tcp://gridsweep@127\.0\.0\.1:{activePort} was downed and removed from the cluster.*; exiting with code 3", active.Output);
         Assert.Null(ProbeOrNull(activeHealth, "/ready"));
+        standby.WaitFor(@"ledger: PostgreSQL", HangGuard);
 
         // Started again, it joins as a standby (seed: the running coordinator) and the sweep finishes from the one ledger.
         var restarted = Track(NodeProcess.Coordinator(PatientDowning, spec, activePort, directory.Combine("active"), [.. activeArguments, "--seed-node", $"127.0.0.1:{standbyPort}"]));
