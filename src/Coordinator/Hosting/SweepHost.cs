@@ -79,6 +79,7 @@ public static class SweepHost
         using var host = builder.Build();
         await host.StartAsync(cancellationToken);
         var system = host.Services.GetRequiredService<ActorSystem>();
+        var stoppedByHost = NodeRemoval.WatchHostStop(host.Services.GetRequiredService<IHostApplicationLifetime>(), system);
         try
         {
             // A node downed or removed from the cluster ends its actor system: the process exits (NodeRemovedException) instead of living on.
@@ -91,7 +92,7 @@ public static class SweepHost
                 return null;
             }
             if (!finished.Task.IsCompleted)
-                throw NodeRemoval.Explain(system);
+                return stoppedByHost() ? null : throw NodeRemoval.Explain(system);
             var outcome = await finished.Task;
             await whenFinished(outcome);
             // A head node under an orchestrator that restarts exited processes keeps answering status instead.
@@ -105,7 +106,7 @@ public static class SweepHost
                 {
                     return outcome;
                 }
-                throw NodeRemoval.Explain(system);
+                return stoppedByHost() ? outcome : throw NodeRemoval.Explain(system);
             }
             return outcome;
         }

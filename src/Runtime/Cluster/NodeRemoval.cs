@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using Akka.Cluster;
 using Akka.Event;
 using Akka.Remote;
+using Microsoft.Extensions.Hosting;
 
 namespace GridSweep.Runtime.Cluster;
 
@@ -25,6 +26,18 @@ public static class NodeRemoval
         var cluster = Akka.Cluster.Cluster.Get(system);
         cluster.RegisterOnMemberRemoved(() => witness.Remember(cluster.State));
         system.ActorOf(Props.Create(() => new DownedWatcher(witness)), "node-removal");
+    }
+
+    /// <summary>
+    /// True once the host was asked to stop while the actor system still ran: SIGTERM or Ctrl+C reach the host's console
+    /// lifetime too, and that graceful stop ends the actor system as a removal would. Akka.Hosting also stops the host
+    /// when the actor system ends by itself, but only after it has ended, which this does not count.
+    /// </summary>
+    public static Func<bool> WatchHostStop(IHostApplicationLifetime lifetime, ActorSystem system)
+    {
+        var asked = false;
+        lifetime.ApplicationStopping.Register(() => asked = !system.WhenTerminated.IsCompleted);
+        return () => Volatile.Read(ref asked);
     }
 
     /// <summary>The one-line reason this terminated system ended, for a node that did not stop itself.</summary>

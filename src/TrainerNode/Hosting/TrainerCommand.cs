@@ -95,10 +95,11 @@ public static class TrainerCommand
             using var host = builder.Build();
             await host.StartAsync(cancellationToken);
             var system = host.Services.GetRequiredService<ActorSystem>();
+            var stoppedByHost = NodeRemoval.WatchHostStop(host.Services.GetRequiredService<IHostApplicationLifetime>(), system);
             await Task.WhenAny(system.WhenTerminated, Task.Delay(Timeout.Infinite, leave.Token));
             var removed = !leave.IsCancellationRequested;
             await host.StopAsync(CancellationToken.None);
-            if (cancellationToken.IsCancellationRequested)
+            if (cancellationToken.IsCancellationRequested || stoppedByHost())
                 break;
             if (removed)
                 throw NodeRemoval.Explain(system);
