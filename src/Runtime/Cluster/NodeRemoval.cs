@@ -30,14 +30,15 @@ public static class NodeRemoval
 
     /// <summary>
     /// True once the host was asked to stop while the actor system still ran: SIGTERM or Ctrl+C reach the host's console
-    /// lifetime too, and that graceful stop ends the actor system as a removal would. Akka.Hosting also stops the host
+    /// lifetime and Akka's process-exit hook too, and that graceful stop ends the actor system as a removal would. Akka.Hosting also stops the host
     /// when the actor system ends by itself, but only after it has ended, which this does not count.
     /// </summary>
     public static Func<bool> WatchHostStop(IHostApplicationLifetime lifetime, ActorSystem system)
     {
         var asked = false;
         lifetime.ApplicationStopping.Register(() => asked = !system.WhenTerminated.IsCompleted);
-        return () => Volatile.Read(ref asked);
+        // Akka's own hook on process exit (SIGTERM) runs coordinated shutdown with this reason.
+        return () => Volatile.Read(ref asked) || CoordinatedShutdown.Get(system).ShutdownReason is CoordinatedShutdown.ClrExitReason;
     }
 
     /// <summary>The one-line reason this terminated system ended, for a node that did not stop itself.</summary>
