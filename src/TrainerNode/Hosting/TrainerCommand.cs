@@ -97,9 +97,11 @@ public static class TrainerCommand
             var system = host.Services.GetRequiredService<ActorSystem>();
             var stoppedByHost = NodeRemoval.WatchHostStop(host.Services.GetRequiredService<IHostApplicationLifetime>(), system);
             await Task.WhenAny(system.WhenTerminated, Task.Delay(Timeout.Infinite, leave.Token));
-            var removed = !leave.IsCancellationRequested;
+            // Read before this loop stops the host itself, which would count as a stop asked of the host.
+            var removed = !leave.IsCancellationRequested && !stoppedByHost();
+            var signalled = cancellationToken.IsCancellationRequested || (!leave.IsCancellationRequested && !removed);
             await host.StopAsync(CancellationToken.None);
-            if (cancellationToken.IsCancellationRequested || stoppedByHost())
+            if (signalled || cancellationToken.IsCancellationRequested)
                 break;
             if (removed)
                 throw NodeRemoval.Explain(system);
