@@ -107,8 +107,8 @@ public sealed class ChildProcess : IDisposable
     /// <summary>Every line so far with the time it arrived.</summary>
     public IEnumerable<(DateTime At, string Line)> Lines => _lines;
 
-    /// <summary>Waits for a line matching the pattern and returns it with its time.</summary>
-    public (DateTime At, string Line) WaitFor(string pattern, TimeSpan timeout)
+    /// <summary>Waits for a line matching the pattern (printed after <paramref name="after"/>, when given) and returns it with its time.</summary>
+    public (DateTime At, string Line) WaitFor(string pattern, TimeSpan timeout, DateTime? after = null)
     {
         var regex = new Regex(pattern);
         var deadline = DateTime.UtcNow + timeout;
@@ -117,7 +117,7 @@ public sealed class ChildProcess : IDisposable
             var exited = HasExited; // Read before the lines: once exited, every line is in.
             foreach (var entry in _lines)
             {
-                if (regex.IsMatch(entry.Line))
+                if ((after is null || entry.At >= after) && regex.IsMatch(entry.Line))
                     return entry;
             }
             if (exited || DateTime.UtcNow >= deadline)

@@ -199,6 +199,9 @@ public sealed class SweepCoordinatorActor : ReceiveActor, IWithTimers
         Receive<Flushed>(flushed =>
         {
             finishedOutcome = flushed.Outcome;
+            // Trainers free their devices: nothing of this sweep is left for them.
+            foreach (var trainer in trainers.Keys)
+                trainer.Tell(new SweepEnded(sweep));
             PublishWhenWritten();
         });
         Receive<RecordLoaded>(Loaded);
@@ -319,6 +322,8 @@ public sealed class SweepCoordinatorActor : ReceiveActor, IWithTimers
             log.Info("trainer {0} joined with {1} slot(s) on {2}", registration.NodeId, registration.Slots, registration.Device);
         }
         Sender.Tell(new TrainerRegistered(incarnation, sweep, Adopt(registration)));
+        if (finishedOutcome is not null)
+            Sender.Tell(new SweepEnded(sweep));
     }
 
     /// <summary>

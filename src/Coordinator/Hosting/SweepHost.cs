@@ -69,6 +69,7 @@ public static class SweepHost
         string[] roles = options.LocalTrainers is null
             ? [ClusterNames.CoordinatorRole]
             : [ClusterNames.CoordinatorRole, ClusterNames.TrainerRole];
+        builder.Services.AddHealthChecks(); // Runs the health endpoint's checks (HealthEndpoint).
         builder.Services.AddAkka(ClusterNames.System, akka =>
         {
             akka.WithGridSweepCluster(options.Cluster, roles)
@@ -78,28 +79,35 @@ public static class SweepHost
 
         using var host = builder.Build();
         await host.StartAsync(cancellationToken);
+        var system = host.Services.GetRequiredService<ActorSystem>();
+        var stoppedByHost = NodeRemoval.WatchHostStop(host.Services.GetRequiredService<IHostApplicationLifetime>(), system);
         try
         {
-            SweepFinished outcome;
+            // A node downed or removed from the cluster ends its actor system: the process exits (NodeRemovedException) instead of living on.
             try
             {
-                outcome = await finished.Task.WaitAsync(cancellationToken);
+                await Task.WhenAny(finished.Task, system.WhenTerminated).WaitAsync(cancellationToken);
             }
             catch (OperationCanceledException)
             {
                 return null;
             }
+            if (!finished.Task.IsCompleted)
+                return stoppedByHost() ? null : throw NodeRemoval.Explain(system);
+            var outcome = await finished.Task;
             await whenFinished(outcome);
             // A head node under an orchestrator that restarts exited processes keeps answering status instead.
             if (options.StayAfterFinish)
             {
                 try
                 {
-                    await Task.Delay(Timeout.Infinite, cancellationToken);
+                    await system.WhenTerminated.WaitAsync(cancellationToken);
                 }
                 catch (OperationCanceledException)
                 {
+                    return outcome;
                 }
+                return stoppedByHost() ? outcome : throw NodeRemoval.Explain(system);
             }
             return outcome;
         }

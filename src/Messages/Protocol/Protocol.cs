@@ -73,6 +73,12 @@ public sealed record TrialFailed(string TrialId, int Attempt, string NodeId, str
 /// <summary>A leaving trainer hands its trial back so it runs elsewhere at once.</summary>
 public sealed record TrialReturned(string TrialId, int Attempt, string NodeId) : IGridSweepMessage;
 
+/// <summary>
+/// The sweep is finished and its results are written: sent to every registered trainer (and to one that registers
+/// later), which exits unless it waits for the next sweep, so its devices are free for other work.
+/// </summary>
+public sealed record SweepEnded(string Sweep) : IGridSweepMessage;
+
 public sealed class GetSweepStatus : IGridSweepMessage
 {
     public static readonly GetSweepStatus Instance = new();

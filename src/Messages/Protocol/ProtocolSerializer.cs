@@ -29,6 +29,7 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
         [typeof(TrialCompletedReceived)] = "done-ok",
         [typeof(TrialFailed)] = "fail",
         [typeof(TrialReturned)] = "back",
+        [typeof(SweepEnded)] = "ended",
         [typeof(GetSweepStatus)] = "status?",
         [typeof(SweepStatusResponse)] = "status",
     }.ToFrozenDictionary();

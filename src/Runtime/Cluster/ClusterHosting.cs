@@ -52,7 +52,9 @@ public static class ClusterHosting
                 // The resolver is configured above: lease-majority with CoordinatorSideLease (why there).
                 SplitBrainResolver = null,
             })
-            .WithCustomSerializer("gridsweep", [typeof(IGridSweepMessage)], system => new ProtocolSerializer(system));
+            .WithCustomSerializer("gridsweep", [typeof(IGridSweepMessage)], system => new ProtocolSerializer(system))
+            .AddStartup((system, _) => NodeRemoval.Watch(system))
+            .WithHealthEndpoint(settings);
     }
 
     /// <summary>

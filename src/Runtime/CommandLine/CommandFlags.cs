@@ -20,7 +20,8 @@ public static class CommandFlags
     {
         var flags = new FlagSet()
             .Add<ClusterNodeOptions>(nameof(ClusterNodeOptions.Host), nameof(ClusterNodeOptions.Port), nameof(ClusterNodeOptions.PublicHost), nameof(ClusterNodeOptions.SeedNodes),
-                nameof(ClusterNodeOptions.FailureDetectionSeconds), nameof(ClusterNodeOptions.DowningStableAfterSeconds), nameof(ClusterNodeOptions.LogLevel))
+                nameof(ClusterNodeOptions.FailureDetectionSeconds), nameof(ClusterNodeOptions.DowningStableAfterSeconds), nameof(ClusterNodeOptions.HealthPort),
+                nameof(ClusterNodeOptions.LogLevel))
             .Add<TlsOptions>()
             .Add<SweepOptions>();
         if (canTrain)

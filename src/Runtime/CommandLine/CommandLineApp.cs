@@ -48,6 +48,11 @@ public static class CommandLineApp
             await Console.Error.WriteLineAsync($"{program}: no space left: {Redaction.Url(Innermost(error).Message)}; free space there (or point the setting for that folder elsewhere) and run the same command again");
             return ExitCodes.BadInput;
         }
+        catch (Cluster.NodeRemovedException removed)
+        {
+            await Console.Error.WriteLineAsync($"{program}: {removed.Message}");
+            return ExitCodes.RemovedFromCluster;
+        }
 
         void Cancel(PosixSignalContext context)
         {

@@ -35,6 +35,12 @@ public sealed class ClusterNodeOptions : IOptionsSection
     [Setting("--downing-stable-after-seconds", "How long membership must be stable before the split-brain resolver downs unreachable nodes. Default: 15.", ValueName = "SECONDS")]
     public double DowningStableAfterSeconds { get; set; } = 15;
 
+    /// <summary>Akka.Management's usual port; 0 turns the endpoint off, so several nodes on one host need no ports of their own.</summary>
+    public const int DefaultHealthPort = 8558;
+
+    [Setting("--health-port", "Port of this node's HTTP health endpoint (GET /alive, GET /ready; Kubernetes probes), bound on --host. 0 turns it off. Default: 0 (off); the deploy files use 8558.", ValueName = "PORT")]
+    public int HealthPort { get; set; }
+
     [Setting("--log-level", "Akka's log level: DEBUG, INFO, WARNING or ERROR. Default: INFO.", ValueName = "LEVEL")]
     public string LogLevel { get; set; } = "INFO";
 
@@ -61,6 +67,10 @@ public sealed class ClusterNodeOptions : IOptionsSection
             problems.Add(this, nameof(Port), "is not a port (0-65535)");
         foreach (var seed in SeedNodes.Where(s => ToHostPort(s) is null))
             problems.Add(SettingName.Of<ClusterNodeOptions>(nameof(SeedNodes)), seed, $"is not HOST:PORT or akka.tcp://{Messages.Protocol.ClusterNames.System}@HOST:PORT");
+        if (HealthPort is < 0 or > 65535)
+            problems.Add(this, nameof(HealthPort), "is not a port (0-65535)");
+        if (HealthPort != 0 && HealthPort == Port)
+            problems.Add(this, nameof(HealthPort), $"is the remoting port (--port {Port}); give it a port of its own");
         if (FailureDetectionSeconds <= 0)
             problems.Add(this, nameof(FailureDetectionSeconds), "is not a positive number of seconds");
         if (DowningStableAfterSeconds <= 0)

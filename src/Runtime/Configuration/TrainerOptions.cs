@@ -54,6 +54,9 @@ public sealed class TrainerOptions : IOptionsSection
     [Setting("--register-interval-seconds", "How often a trainer registers with the coordinator (also its liveness signal to it). Default: 2.", ValueName = "SECONDS")]
     public double RegisterIntervalSeconds { get; set; } = 2;
 
+    [Setting("--wait-for-next-sweep", "When the sweep it serves is finished, stay and serve the next coordinator that starts at the seed nodes (a standing trainer), instead of leaving the cluster and exiting 0 to free its devices.")]
+    public bool WaitForNextSweep { get; set; }
+
     /// <summary>One device name per slot: <see cref="Devices"/>, else <see cref="Device"/> (or <paramref name="defaultDevice"/>) once per slot.</summary>
     public IReadOnlyList<string> DeviceList(int defaultSlots = 1, string defaultDevice = "cpu") =>
         string.IsNullOrWhiteSpace(Devices)

@@ -23,8 +23,9 @@ public sealed class TrainerNodeActor : ReceiveActor, IWithTimers
 {
     /// <param name="Checkpoints">Where trials are checkpointed after every epoch and resumed from; null: no checkpoints.</param>
     /// <param name="TorchThreads">Threads of each CPU slot (<c>--torch-threads</c>); 0 leaves LibTorch's process-wide setting.</param>
+    /// <param name="SweepEnded">Told the sweep's name when its coordinator says the sweep is finished; null: the node ignores it.</param>
     public sealed record Options(string NodeId, IReadOnlyList<string> Devices, TimeSpan RegisterInterval, CheckpointStore? Checkpoints = null,
-        int TorchThreads = 0);
+        int TorchThreads = 0, Action<string>? SweepEnded = null);
 
     /// <summary>Asks the node to hand its running trials back before it leaves; answered with <see cref="HandedBack"/>.</summary>
     public sealed class HandBack
@@ -98,6 +99,7 @@ public sealed class TrainerNodeActor : ReceiveActor, IWithTimers
                 options.Checkpoints?.Remove(received.TrialId);
         });
         Receive<TrainerRegistered>(Registered);
+        Receive<SweepEnded>(ended => options.SweepEnded?.Invoke(ended.Sweep));
         Receive<AssignTrial>(Start);
         Receive<SlotStarted>(started =>
         {

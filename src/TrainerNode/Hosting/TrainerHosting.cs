@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Cluster;
 using Akka.Hosting;
 using GridSweep.Messages.Protocol;
 using GridSweep.Messages.Sweeps;
@@ -24,7 +25,8 @@ public static class TrainerHosting
     /// before the node leaves. <paramref name="datasets"/> are shared by every slot of the node.
     /// </summary>
     public static AkkaConfigurationBuilder WithTrainerNode(this AkkaConfigurationBuilder akka, IReadOnlyList<string> devices, string nodeId,
-        TimeSpan registerInterval, NodeDatasets datasets, MetricsWriter? metrics, CheckpointStore? checkpoints = null, int? torchThreads = null)
+        TimeSpan registerInterval, NodeDatasets datasets, MetricsWriter? metrics, CheckpointStore? checkpoints = null, int? torchThreads = null,
+        Action<string>? sweepEnded = null)
     {
         if (devices.Count == 0)
             throw new InputException("a trainer needs at least one slot: --slots N or --devices cuda:0,...");
@@ -34,7 +36,7 @@ public static class TrainerHosting
         if (cpuSlots > 0)
             torch.set_num_threads(threads);
 
-        var options = new TrainerNodeActor.Options(nodeId, devices, registerInterval, checkpoints, cpuSlots > 0 ? threads : 0);
+        var options = new TrainerNodeActor.Options(nodeId, devices, registerInterval, checkpoints, cpuSlots > 0 ? threads : 0, sweepEnded);
         return akka.WithActors((system, registry) =>
         {
             var coordinator = registry.Get<CoordinatorProxyKey>();
@@ -46,6 +48,33 @@ public static class TrainerHosting
                 return Akka.Done.Instance;
             });
         });
+    }
+
+    /// <summary>
+    /// Calls <paramref name="coordinatorLeft"/> when the last coordinator node leaves the cluster gracefully (its sweep
+    /// finished, or it was stopped): the trainer then joins again through its seed nodes, where the next coordinator starts.
+    /// </summary>
+    public static AkkaConfigurationBuilder WithCoordinatorLeftWatch(this AkkaConfigurationBuilder akka, Action coordinatorLeft) =>
+        akka.WithActors((system, _) => system.ActorOf(Props.Create(() => new CoordinatorLeftWatcher(coordinatorLeft)), "coordinator-left-watch"));
+
+    private sealed class CoordinatorLeftWatcher : ReceiveActor
+    {
+        public CoordinatorLeftWatcher(Action coordinatorLeft)
+        {
+            var cluster = Akka.Cluster.Cluster.Get(Context.System);
+            Receive<ClusterEvent.MemberRemoved>(removed =>
+            {
+                if (removed.Member.HasRole(ClusterNames.CoordinatorRole) && removed.PreviousStatus == MemberStatus.Exiting
+                    && !cluster.State.Members.Any(m => m.HasRole(ClusterNames.CoordinatorRole) && !m.Equals(removed.Member)))
+                    coordinatorLeft();
+            });
+            Receive<ClusterEvent.IMemberEvent>(_ => { });
+        }
+
+        protected override void PreStart() =>
+            Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.MemberRemoved));
+
+        protected override void PostStop() => Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
     }
 
     /// <summary>

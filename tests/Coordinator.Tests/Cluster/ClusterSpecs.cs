@@ -111,13 +111,16 @@ public sealed class ClusterSpecs : IClassFixture<InfluxServerFixture>, IDisposab
     public void A_coordinator_killed_mid_sweep_resumes_without_rerunning_completed_trials()
     {
         var coordinator = StartCoordinator();
-        StartTrainer("trainer-a");
+        var trainer = StartTrainer("trainer-a");
         coordinator.WaitFor(@"completed: best epoch", HangGuard);
         coordinator.WaitFor(@"\[2/4\] .* epoch 2/", HangGuard);
         coordinator.KillHard();
         coordinator.WaitForExit(HangGuard);
         var completedBefore = Completed();
         Assert.NotEmpty(completedBefore);
+        // Cut off from every coordinator, the trainer's side downs it: it exits 3 for its supervisor, here the test, to start it again.
+        Assert.Equal(3, trainer.WaitForExit(HangGuard));
+        StartTrainer("trainer-a");
 
         var restarted = StartCoordinator();
         var restartedAt = DateTime.UtcNow;

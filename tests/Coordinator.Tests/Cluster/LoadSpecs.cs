@@ -37,8 +37,8 @@ public sealed partial class LoadSpecs(ITestOutputHelper report) : IDisposable
     }
 
     // What Akka 1.5 prints when it gives up on a node (marking, the split-brain resolver's decision), and what
-    // GridSweep prints when a trainer loses the coordinator or the coordinator a trainer.
-    [GeneratedRegex(@"Marking node\(s\) as UNREACHABLE|SBR took decision|SBR is downing|auto-downing|lost the coordinator|queued again")]
+    // GridSweep prints when a trainer loses the coordinator or the coordinator a trainer, or a node was downed.
+    [GeneratedRegex(@"Marking node\(s\) as UNREACHABLE|SBR took decision|SBR is downing|auto-downing|lost the coordinator|coordinator left the cluster|was downed and removed|queued again")]
     private static partial Regex NodeLost();
 
     // Akka's warnings about late heartbeats, with the gap in milliseconds.

@@ -43,6 +43,7 @@ public sealed class ProtocolSerializerSpecs : IDisposable
         new TrialCompletedReceived(Trial.Id, 2),
         new TrialFailed(Trial.Id, 3, "gpu-node-1", "CUDA out of memory"),
         new TrialReturned(Trial.Id, 1, "gpu-node-1"),
+        new SweepEnded("imdb-study"),
         new KeptFilePart(Trial.Id, 1, Trial.Id + ".safetensors", 65536, [0, 1, 2, 254, 255], Last: false),
         new KeptFilePartReceived(Trial.Id, 1, Trial.Id + ".safetensors", 65541),
         new KeptFilePartReceived(Trial.Id, 1, Trial.Id + ".json", 0, "disk full"),
