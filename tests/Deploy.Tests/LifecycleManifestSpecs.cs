@@ -80,6 +80,11 @@ public sealed class LifecycleManifestSpecs : IDisposable
         Assert.Equal("gridsweep-coordinator", pod.Str("subdomain"));
         Assert.Equal("gridsweep-coordinator-0", pod.Str("hostname"));
         Assert.Equal("gridsweep-coordinator-0.gridsweep-coordinator.$(POD_NAMESPACE).svc.cluster.local", args[args.IndexOf("--public-host") + 1]);
+        // It binds 0.0.0.0: mutual TLS with the coordinators' certificate, never --insecure.
+        Assert.DoesNotContain("--insecure", args);
+        Assert.Equal("/var/run/secrets/gridsweep-tls/tls.crt", args[args.IndexOf("--tls-certificate") + 1]);
+        Assert.Contains(pod.Get("volumes").List().Single(v => v.Str("name") == "tls").Get("secret", "items").List(),
+            i => i.Str("key") == "coordinator.crt" && i.Str("path") == "tls.crt");
         foreach (var (key, value) in service.Get("spec", "selector").Entries())
             Assert.Equal(value as string, job.Str("spec", "template", "metadata", "labels", key));
     }
@@ -96,8 +101,13 @@ public sealed class LifecycleManifestSpecs : IDisposable
         Assert.DoesNotContain(env, e => e.Str("name") == "GridSweep__Trainer__WaitForNextSweep");
         Assert.Equal("$(POD_IP)", env.Single(e => e.Str("name") == "GridSweep__Cluster__PublicHost").Str("value"));
         Assert.Equal("status.podIP", env.Single(e => e.Str("name") == "POD_IP").Str("valueFrom", "fieldRef", "fieldPath"));
-        Assert.Equal("akka.tcp://gridsweep@gridsweep-coordinator-0.gridsweep-coordinator.$(POD_NAMESPACE).svc.cluster.local:4053",
+        Assert.Equal("akka.ssl.tcp://gridsweep@gridsweep-coordinator-0.gridsweep-coordinator.$(POD_NAMESPACE).svc.cluster.local:4053",
             env.Single(e => e.Str("name") == "GridSweep__Cluster__SeedNodes__0").Str("value"));
+        // Mutual TLS as the standing trainers: the trainers' certificate from the gridsweep-tls secret.
+        Assert.Equal("/var/run/secrets/gridsweep-tls/tls.crt", env.Single(e => e.Str("name") == "GridSweep__Tls__Certificate").Str("value"));
+        var tls = pod.Get("volumes").List().Single(v => v.Str("name") == "tls");
+        Assert.Equal("gridsweep-tls", tls.Str("secret", "secretName"));
+        Assert.Contains(tls.Get("secret", "items").List(), i => i.Str("key") == "trainer.crt" && i.Str("path") == "tls.crt");
         // A StatefulSet restarts a pod that exits: its trainers stay for the next sweep instead.
         Assert.Equal("true", standing.EnvValue("GridSweep__Trainer__WaitForNextSweep"));
     }
