@@ -71,9 +71,10 @@ public sealed class BlackHoleSpecs : IClassFixture<InfluxServerFixture>, IDispos
     private string[] Metrics(string database, string nodeId) =>
         ["--influx-url", influx.Url, "--influx-api", "v1", "--influx-bucket", database, "--influx-spool", directory.Combine("spool-" + nodeId)];
 
-    /// <summary>A trainer that loads no data ahead: each trial loads the sweep's table when it arrives, from <paramref name="table"/>.</summary>
+    /// <summary>A trainer that loads no data ahead: each trial loads the sweep's table when it arrives, from <paramref name="table"/>.
+    /// Standing, as the standing coordinator: a trainer that left with the finished sweep would be gone from status.</summary>
     private ChildProcess StartTrainer(string nodeId, string table, params string[] extra) =>
-        Track(NodeProcess.Trainer(nodeId, port, cache, ["--dataset", "none", "--data", table, .. extra]));
+        Track(NodeProcess.Trainer(nodeId, port, cache, ["--dataset", "none", "--data", table, "--wait-for-next-sweep", .. extra]));
 
     [Fact]
     public async Task A_black_hole_trainer_beside_a_healthy_one_is_quarantined_and_every_trial_is_completed_by_the_healthy_one()
