@@ -103,6 +103,8 @@ public sealed class QuarantineSpecs : Akka.TestKit.Xunit2.TestKit
         for (var i = 0; i < 4; i++)
             Complete(coordinator, healthy, "healthy", Ask(coordinator, healthy, "healthy"));
         var finished = ExpectMsg<SweepFinished>();
+        // Every trainer hears that the sweep is over; the black hole heard nothing else, no trial among it.
+        blackHole.ExpectMsg<SweepEnded>();
         blackHole.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
         Assert.Equal((5, 0), (finished.Completed, finished.Failed));
         Assert.All(finished.Finished, f => Assert.Null(f.Summary.Error)); // Not even a note of the black hole's failures.
