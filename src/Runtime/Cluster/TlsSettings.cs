@@ -124,7 +124,7 @@ public sealed class TlsSettings
         var passwordSetting = SettingName.Of<TlsOptions>(nameof(TlsOptions.PasswordFile));
         var password = options.PasswordFile is null
             ? NonEmpty(environment(PasswordVariable))
-            : ReadSecret(options.PasswordFile, passwordSetting, problems);
+            : SecretFile.Read(options.PasswordFile, passwordSetting, problems, keepSpaces: true);
 
         var authorities = new X509Certificate2Collection();
         if (options.Ca is { } ca)
@@ -232,23 +232,6 @@ public sealed class TlsSettings
     }
 
     private static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
-
-    private static string? ReadSecret(string path, SettingName setting, SettingProblems problems)
-    {
-        try
-        {
-            // Only the line break an editor adds is dropped: a password may start or end with spaces.
-            var secret = File.ReadAllText(path).TrimEnd('\r', '\n');
-            if (secret.Length == 0)
-                problems.Add(setting, path, "is an empty file");
-            return secret.Length == 0 ? null : secret;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            problems.Add(setting, path, $"cannot be read: {e.Message}");
-            return null;
-        }
-    }
 
     public override string ToString() =>
         $"TlsSettings {{ Certificate = {Certificate.Subject} (SHA-256 {Sha256(Certificate)}), Authorities = {authorities.Count}, Pinned = {pinned.Count}, Password = (redacted) }}";

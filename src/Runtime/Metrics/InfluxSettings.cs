@@ -49,10 +49,10 @@ public sealed record InfluxSettings(
 
         var token = options.TokenFile is null
             ? NonEmpty(environment(TokenVariable))
-            : ReadSecret(options.TokenFile, SettingName.Of<InfluxOptions>(nameof(InfluxOptions.TokenFile)), problems);
+            : SecretFile.Read(options.TokenFile, SettingName.Of<InfluxOptions>(nameof(InfluxOptions.TokenFile)), problems);
         var password = options.PasswordFile is null
             ? NonEmpty(environment(PasswordVariable))
-            : ReadSecret(options.PasswordFile, SettingName.Of<InfluxOptions>(nameof(InfluxOptions.PasswordFile)), problems);
+            : SecretFile.Read(options.PasswordFile, SettingName.Of<InfluxOptions>(nameof(InfluxOptions.PasswordFile)), problems);
         var api = options.Api ?? V2;
         // Credentials in the URL never travel with it: the URL kept (and printed) has none, and a v1 user and
         // password given there authenticate as --influx-user would (the file or variable wins over the URL).
@@ -123,20 +123,4 @@ public sealed record InfluxSettings(
     private static string Redacted(string? secret) => string.IsNullOrEmpty(secret) ? "(none)" : "(redacted)";
 
     private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
-
-    private static string? ReadSecret(string path, SettingName setting, SettingProblems problems)
-    {
-        try
-        {
-            var secret = File.ReadAllText(path).Trim();
-            if (secret.Length == 0)
-                problems.Add(setting, path, "is an empty file");
-            return secret.Length == 0 ? null : secret;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            problems.Add(setting, path, $"cannot be read: {e.Message}");
-            return null;
-        }
-    }
 }
