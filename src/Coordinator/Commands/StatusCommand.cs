@@ -1,9 +1,6 @@
 using System.Globalization;
 using System.CommandLine;
 using Akka.Actor;
-using Akka.Actor.Setup;
-using Akka.Configuration;
-using Akka.Remote.Transport.DotNetty;
 using GridSweep.Runtime.Cluster;
 using GridSweep.Messages.Protocol;
 using GridSweep.Runtime.CommandLine;
@@ -45,20 +42,9 @@ public static class StatusCommand
     private static async Task<int> AskAsync(string host, int port, TlsSettings? tls, TimeSpan timeout, CancellationToken cancellationToken)
     {
         // A plain remoting client: asking does not make this process a cluster member.
-        var config = ConfigurationFactory.ParseString($$"""
-            akka.loglevel = ERROR
-            akka.actor.provider = remote
-            akka.remote.dot-netty.tcp { hostname = 127.0.0.1, port = 0, enable-ssl = {{(tls is null ? "off" : "on")}} }
-            akka.actor.serializers.gridsweep = "{{typeof(ProtocolSerializer).AssemblyQualifiedName}}"
-            akka.actor.serialization-bindings { "{{typeof(IGridSweepMessage).AssemblyQualifiedName}}" = gridsweep }
-            """);
-        var setup = ActorSystemSetup.Create(BootstrapSetup.Create().WithConfig(config));
-        if (tls is not null)
-            setup = setup.And(new DotNettySslSetup(tls.Certificate, suppressValidation: false, requireMutualAuthentication: true,
-                validateCertificateHostname: false, tls.Validator));
+        var setup = RemotingClient.Setup(tls, "ERROR");
         using var system = ActorSystem.Create("gridsweep-status", setup);
-        var scheme = tls is null ? "akka.tcp" : "akka.ssl.tcp";
-        var address = $"{scheme}://{ClusterNames.System}@{host}:{port}/user/{ClusterNames.Status}";
+        var address = $"{RemotingClient.Scheme(tls)}://{ClusterNames.System}@{host}:{port}/user/{ClusterNames.Status}";
         try
         {
             var status = await system.ActorSelection(address).Ask<SweepStatusResponse>(GetSweepStatus.Instance, timeout, cancellationToken);

@@ -1,9 +1,6 @@
 using System.Collections.Concurrent;
 using Akka.Actor;
-using Akka.Actor.Setup;
-using Akka.Configuration;
 using Akka.Event;
-using Akka.Remote.Transport.DotNetty;
 using GridSweep.Coordinator.Results;
 using GridSweep.Messages.Protocol;
 using GridSweep.Messages.Sweeps;
@@ -160,18 +157,8 @@ internal sealed class RogueClient : IDisposable
     public RogueClient(string name, TlsSettings? tls)
     {
         this.name = name;
-        scheme = tls is null ? "akka.tcp" : "akka.ssl.tcp";
-        var config = ConfigurationFactory.ParseString($$"""
-            akka.loglevel = WARNING
-            akka.stdout-loglevel = OFF
-            akka.actor.provider = remote
-            akka.remote.dot-netty.tcp { hostname = 127.0.0.1, port = 0, enable-ssl = {{(tls is null ? "off" : "on")}} }
-            akka.actor.serializers.gridsweep = "{{typeof(ProtocolSerializer).AssemblyQualifiedName}}"
-            akka.actor.serialization-bindings { "{{typeof(IGridSweepMessage).AssemblyQualifiedName}}" = gridsweep }
-            """);
-        var setup = ActorSystemSetup.Create(BootstrapSetup.Create().WithConfig(config));
-        if (tls is not null)
-            setup = setup.And(new DotNettySslSetup(tls.Certificate, false, true, false, tls.Validator));
+        scheme = RemotingClient.Scheme(tls);
+        var setup = RemotingClient.Setup(tls, "WARNING", stdoutLogLevel: "OFF");
         system = ActorSystem.Create(name, setup);
         var listener = system.ActorOf(Props.Create(() => new LogListener(log)));
         system.EventStream.Subscribe(listener, typeof(Warning));
